@@ -1,0 +1,121 @@
+"""Fixtures: one database per run (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
+built by the Alembic migrations, emptied after every test."""
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from tracker import create_app
+from tracker.config import normalise_database_url
+from tracker.extensions import db as _db
+
+# Rows the initial migration seeds; kept between tests.
+REFERENCE_TABLES = ("benefit_groups", "placement_rules")
+SEEDED_ROWS = {"benefit_groups": 10, "placement_rules": 5}
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """Create this run's own database; drop it afterwards."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        folder = tempfile.mkdtemp(prefix="tracker-test-")
+        yield f"sqlite:///{Path(folder) / 'test.db'}"
+        return
+    server_url = make_url(normalise_database_url(server))
+    name = f"tracker_test_{secrets.token_hex(4)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        _db.engines.clear() if hasattr(_db, "engines") else None
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def make_app(database_url, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url):
+    """Build the schema once per run with the migrations (never create_all)."""
+    from flask_migrate import upgrade
+
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+    return database_url
+
+
+def _empty_database():
+    engine = _db.engine
+    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables if t.name not in REFERENCE_TABLES)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                if table.name not in REFERENCE_TABLES:
+                    conn.execute(table.delete())
+        for name in REFERENCE_TABLES[::-1]:
+            conn.execute(text(f"DELETE FROM {name} WHERE id > {SEEDED_ROWS[name]}"))
+
+
+@pytest.fixture()
+def app(migrated):
+    app = make_app(migrated)
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        _empty_database()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def db(app):
+    return _db
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture()
+def login(client):
+    """Sign a user in through the real login form."""
+
+    def _login(user, password=PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return _login

@@ -1,0 +1,81 @@
+"""The partnership and placement tracker: application factory."""
+from pathlib import Path
+
+from flask import Flask
+
+from tracker.config import load_config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app from named steps; no migrations or data loading happen here."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from tracker import audit, auth
+    from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=auth.select_locale)
+    login_manager.init_app(app)
+    auth.configure_login(app, login_manager)
+    talisman.init_app(
+        app,
+        force_https=app.config["TRACKER_FORCE_HTTPS"],
+        strict_transport_security=not (app.debug or app.testing),
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        frame_options="DENY",
+        content_security_policy={
+            "default-src": "'self'",
+            "img-src": "'self' data:",
+            "frame-ancestors": "'none'",
+            "form-action": "'self'",
+        },
+        referrer_policy="same-origin",
+    )
+    audit.install()
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker.auth.routes import bp as auth_bp
+    from tracker.dashboard.routes import bp as dashboard_bp
+    from tracker.participants.routes import bp as participants_bp
+    from tracker.projects.routes import bp as projects_bp
+
+    for bp in (auth_bp, dashboard_bp, projects_bp, participants_bp):
+        app.register_blueprint(bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from tracker import formatting, navigation
+
+    formatting.register(app)
+    navigation.register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from tracker import errors
+
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from tracker import cli
+
+    cli.register(app)

@@ -1,0 +1,95 @@
+"""The flask commands of DESIGN §6 (`flask --app tracker COMMAND --help`)."""
+import hashlib
+import secrets
+import sys
+
+import click
+from sqlalchemy import select
+
+from tracker.auth.passwords import hash_password, password_problem
+from tracker.extensions import db
+from tracker.models import ApiToken, Organisation, User
+from tracker.models.codes import ORG_ROLES, ROLES
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _read_password() -> str:
+    """The password from standard input when piped, else a hidden prompt asked twice."""
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(list(ROLES)), help="The user's role.")
+@click.option("--org", "cvr", help="CVR of the user's organisation (contractor, builder, municipality).")
+@click.option("--name", help="Display name (defaults to the e-mail).")
+def create_user(email, role, cvr, name):
+    """Create a user; the password is read from standard input or prompted."""
+    email = email.strip().lower()
+    if "@" not in email:
+        _fail(f"'{email}' is not an e-mail address.")
+    if db.session.scalar(select(User).where(User.email == email)):
+        _fail(f"A user with e-mail {email} already exists.")
+    organisation = None
+    if role in ORG_ROLES:
+        if not cvr:
+            _fail(f"A {role} user must belong to an organisation: give --org CVR.")
+        organisation = db.session.scalar(select(Organisation).where(Organisation.cvr == cvr))
+        if organisation is None:
+            _fail(f"No organisation has CVR {cvr}.")
+        if organisation.kind != ORG_ROLES[role]:
+            _fail(f"{organisation.name} is a {organisation.kind}, not a {ORG_ROLES[role]}.")
+    elif cvr:
+        _fail(f"A {role} user belongs to the secretariat; leave out --org.")
+    password = _read_password()
+    problem = password_problem(password)
+    if problem:
+        _fail(problem)
+    db.session.add(User(email=email, name=name or email, role=role, organisation=organisation,
+                        password_hash=hash_password(password)))
+    db.session.commit()
+    click.echo(f"Created {role} user {email}.")
+
+
+def new_token(user: User) -> str:
+    """Make an API token for the user; only its SHA-256 is stored."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=hashlib.sha256(token.encode()).hexdigest()))
+    return token
+
+
+@click.command("create-token")
+@click.argument("email")
+def create_token(email):
+    """Print a new API token for the user (shown once; keep it secret)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        _fail(f"No user has e-mail {email}.")
+    if not user.active:
+        _fail(f"The user {email} is deactivated.")
+    token = new_token(user)
+    db.session.commit()
+    click.echo(token)
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load the Danish demo data set and one user per role; running it again adds nothing."""
+    from tracker import demo
+
+    logins = demo.seed()
+    db.session.commit()
+    click.echo("Demo data loaded. Sign in at http://127.0.0.1:5000 with:")
+    for role, email, password in logins:
+        click.echo(f"  {role:<13} {email:<34} {password}")
+
+
+def register(app) -> None:
+    for command in (create_user, create_token, seed_demo):
+        app.cli.add_command(command)

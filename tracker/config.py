@@ -1,0 +1,88 @@
+"""Default configuration; instance/config.py and the environment override it."""
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class DefaultConfig:
+    """Settings every deployment starts from."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Idle timeout: the permanent session is refreshed on every request.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    # Absolute timeout, checked against the login time kept in the session.
+    TRACKER_SESSION_MAX_AGE = timedelta(hours=10)
+    WTF_CSRF_TIME_LIMIT = None
+    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+    TRACKER_LANGUAGES = ("da", "en")
+    # Failed sign-ins tolerated per account (in the database) and per address
+    # (Flask-Limiter; use a shared storage such as redis:// with several processes).
+    TRACKER_LOGIN_FAILURES_PER_MINUTE = 10
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    TRACKER_FORCE_HTTPS = False
+
+
+ENV_PREFIX = "TRACKER_"
+
+
+def load_config(app, test_config=None):
+    """Fill app.config: defaults, instance/config.py, environment, test_config."""
+    app.config.from_object(DefaultConfig)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+        Path(app.instance_path) / "tracker.db"
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        _from_environment(app)
+    else:
+        app.config.update(test_config)
+    if app.debug or app.testing:
+        app.config["SESSION_COOKIE_SECURE"] = False
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+
+
+def _from_environment(app):
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    # TRACKER_* variables set the setting of the same name; JSON values are parsed.
+    for key, raw in os.environ.items():
+        if key.startswith(ENV_PREFIX):
+            try:
+                app.config[key] = json.loads(raw)
+            except ValueError:
+                app.config[key] = raw
+
+
+def normalise_database_url(url):
+    """Use psycopg 3 for plain postgres:// and postgresql:// URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(app):
+    """Read the secret key kept in instance/, creating it once with mode 0600."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()

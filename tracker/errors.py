@@ -1,0 +1,40 @@
+"""Friendly error pages in the user's language; JSON under /api/."""
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from tracker.extensions import db
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood. Check what you entered and try again."),
+        403: _("You do not have access to this page."),
+        404: _("The page does not exist, or you do not have access to it."),
+        405: _("This action is not allowed here."),
+        413: _("The file is too large."),
+        429: _("Too many attempts. Wait a minute and try again."),
+        500: _("Something went wrong on our side. The error has been logged; please try again."),
+    }
+
+
+def render_error(error: HTTPException):
+    code = error.code or 500
+    if code >= 500:
+        db.session.rollback()
+    message = _messages().get(code, error.description)
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"status": code, "message": message}}), code
+    template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/error.html"
+    return render_template(template, code=code, message=message), code
+
+
+def register(app) -> None:
+    app.register_error_handler(HTTPException, render_error)
+
+    @app.errorhandler(Exception)
+    def unexpected(error):  # pragma: no cover - exercised only by real faults
+        app.logger.exception("Unhandled error")
+        from werkzeug.exceptions import InternalServerError
+
+        return render_error(InternalServerError())

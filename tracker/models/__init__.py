@@ -1,0 +1,20 @@
+"""All models, importable from one place (Alembic and the app load them here)."""
+from tracker.models.agreements import Agreement, AgreementParty, Clause
+from tracker.models.audit import AuditEvent
+from tracker.models.base import Base
+from tracker.models.documents import Document
+from tracker.models.evaluations import Evaluation, EvaluationAction
+from tracker.models.files import StoredFile
+from tracker.models.organisations import HousingArea, Organisation
+from tracker.models.participants import FollowUp, Participant, Placement, ProgressAssessment
+from tracker.models.projects import Project, ProjectContractor
+from tracker.models.reference import BenefitGroup, PlacementRule
+from tracker.models.reporting import ContractorReport, ReportEvidence
+from tracker.models.users import ApiToken, User
+
+__all__ = [
+    "Agreement", "AgreementParty", "ApiToken", "AuditEvent", "Base", "BenefitGroup", "Clause",
+    "ContractorReport", "Document", "Evaluation", "EvaluationAction", "FollowUp", "HousingArea",
+    "Organisation", "Participant", "Placement", "PlacementRule", "ProgressAssessment", "Project",
+    "ProjectContractor", "ReportEvidence", "StoredFile", "User",
+]

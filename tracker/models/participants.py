@@ -1,0 +1,154 @@
+"""Participants (residents), their placements, follow-ups and progress assessments."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.models.base import Base, Timestamped, one_of
+from tracker.models.codes import (
+    DIMENSIONS,
+    EDUCATION_LEVELS,
+    FOLLOW_UP_STATUSES,
+    GENDERS,
+    OUTCOMES,
+    PLACEMENT_KINDS,
+    READINESS,
+)
+from tracker.models.files import StoredFile
+from tracker.models.organisations import HousingArea, Organisation
+from tracker.models.projects import Project
+from tracker.models.reference import BenefitGroup
+
+
+class Participant(Timestamped, Base):
+    """A resident followed by the secretariat. No CPR number is ever stored."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        one_of("gender", GENDERS),
+        one_of("readiness", READINESS),
+        one_of("education_level", EDUCATION_LEVELS),
+        CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year"),
+        CheckConstraint("months_unemployed IS NULL OR months_unemployed >= 0", name="months_unemployed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    birth_year: Mapped[int | None]
+    gender: Mapped[str | None] = mapped_column(String(1))
+    housing_area_id: Mapped[int | None] = mapped_column(ForeignKey("housing_areas.id"), index=True)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    benefit_group_id: Mapped[int | None] = mapped_column(ForeignKey("benefit_groups.id"))
+    readiness: Mapped[str | None] = mapped_column(String(20))
+    months_unemployed: Mapped[int | None]
+    education_level: Mapped[str | None] = mapped_column(String(20))
+    intake_date: Mapped[date] = mapped_column(index=True)
+    consent_date: Mapped[date | None]
+    consent_scope: Mapped[str | None] = mapped_column(Text)
+    consent_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    anonymised_at: Mapped[datetime | None]
+
+    housing_area: Mapped[HousingArea | None] = relationship()
+    municipality: Mapped[Organisation | None] = relationship()
+    benefit_group: Mapped[BenefitGroup | None] = relationship()
+    consent_file: Mapped[StoredFile | None] = relationship()
+    placements: Mapped[list["Placement"]] = relationship(
+        back_populates="participant", order_by="Placement.start_date"
+    )
+    assessments: Mapped[list["ProgressAssessment"]] = relationship(
+        back_populates="participant", order_by="ProgressAssessment.assessed_on"
+    )
+
+    @property
+    def pseudonym(self) -> str:
+        """The name builders and contractors' documents show instead of the person's."""
+        return f"P-{self.id:04d}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Placement(Timestamped, Base):
+    """One step (forløb) of a participant's pathway at an employer."""
+
+    __tablename__ = "placements"
+    __table_args__ = (
+        one_of("kind", PLACEMENT_KINDS),
+        one_of("outcome", OUTCOMES),
+        CheckConstraint("planned_end IS NULL OR planned_end >= start_date", name="planned_end_after_start"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        CheckConstraint("hours_per_week > 0 AND hours_per_week <= 60", name="hours_per_week"),
+        CheckConstraint("outcome IS NULL OR end_date IS NOT NULL", name="outcome_when_ended"),
+        CheckConstraint("next_placement_id IS NULL OR next_placement_id <> id", name="next_not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(50), unique=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    employer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    trade: Mapped[str | None] = mapped_column(String(100))
+    start_date: Mapped[date]
+    planned_end: Mapped[date | None]
+    end_date: Mapped[date | None]
+    hours_per_week: Mapped[Decimal] = mapped_column(Numeric(4, 1))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    next_placement_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"), unique=True)
+
+    participant: Mapped[Participant] = relationship(back_populates="placements")
+    employer: Mapped[Organisation] = relationship()
+    project: Mapped[Project | None] = relationship()
+    next_placement: Mapped["Placement | None"] = relationship(remote_side=[id])
+
+
+class FollowUp(Timestamped, Base):
+    """Where a participant stood 3, 6 or 12 months after a placement ended."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        UniqueConstraint("placement_id", "months"),
+        one_of("status", FOLLOW_UP_STATUSES),
+        CheckConstraint("months IN (3, 6, 12)", name="months_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
+    months: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20))
+    follow_up_date: Mapped[date] = mapped_column(index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    placement: Mapped[Placement] = relationship()
+
+
+def _score(name: str) -> CheckConstraint:
+    return CheckConstraint(f"{name} IS NULL OR {name} BETWEEN 1 AND 10", name=f"{name}_range")
+
+
+class ProgressAssessment(Timestamped, Base):
+    """Dated 1-10 scores on the fixed dimensions: the "small steps"."""
+
+    __tablename__ = "progress_assessments"
+    __table_args__ = tuple(_score(d) for d in DIMENSIONS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    assessed_on: Mapped[date]
+    work_readiness: Mapped[int | None]
+    danish_language: Mapped[int | None]
+    professional_skills: Mapped[int | None]
+    attendance: Mapped[int | None]
+    well_being: Mapped[int | None]
+    network: Mapped[int | None]
+    self_confidence: Mapped[int | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    participant: Mapped[Participant] = relationship(back_populates="assessments")
+
+    def scores(self) -> dict[str, int | None]:
+        return {d: getattr(self, d) for d in DIMENSIONS}

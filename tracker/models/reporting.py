@@ -1,0 +1,75 @@
+"""Contractor reports (indberetninger) and their evidence files."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.models.agreements import Clause
+from tracker.models.base import Base, Timestamped, one_of
+from tracker.models.codes import REPORT_STATUSES
+from tracker.models.files import StoredFile
+from tracker.models.organisations import Organisation
+
+
+class ContractorReport(Timestamped, Base):
+    """One version of a contractor's statement for one clause and period.
+
+    A correction is a new row with the next version number; no row is ever
+    overwritten with other figures.
+    """
+
+    __tablename__ = "contractor_reports"
+    __table_args__ = (
+        UniqueConstraint("clause_id", "contractor_id", "period_start", "report_version"),
+        one_of("status", REPORT_STATUSES),
+        CheckConstraint("period_end >= period_start", name="period_end_after_start"),
+        CheckConstraint("report_version >= 1", name="report_version_positive"),
+        CheckConstraint("persons IS NULL OR persons >= 0", name="persons_not_negative"),
+        CheckConstraint("weeks IS NULL OR weeks >= 0", name="weeks_not_negative"),
+        CheckConstraint("hours IS NULL OR hours >= 0", name="hours_not_negative"),
+        CheckConstraint("site_hours IS NULL OR site_hours >= 0", name="site_hours_not_negative"),
+        CheckConstraint(
+            "site_hours IS NULL OR hours IS NULL OR site_hours >= hours",
+            name="site_hours_cover_hours",
+        ),
+        CheckConstraint(
+            "status <> 'returned' OR review_note IS NOT NULL", name="returned_has_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(50), unique=True)
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id"), index=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    report_version: Mapped[int] = mapped_column(default=1)
+    persons: Mapped[int | None]
+    weeks: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    site_hours: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="submitted", index=True)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str | None] = mapped_column(Text)
+
+    clause: Mapped[Clause] = relationship()
+    contractor: Mapped[Organisation] = relationship()
+    evidence: Mapped[list["ReportEvidence"]] = relationship(
+        back_populates="report", cascade="all, delete-orphan"
+    )
+
+
+class ReportEvidence(Base):
+    __tablename__ = "report_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("contractor_reports.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+
+    report: Mapped[ContractorReport] = relationship(back_populates="evidence")
+    file: Mapped[StoredFile] = relationship()
