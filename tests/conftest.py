@@ -1,11 +1,13 @@
 """Fixtures: one database per run (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
 built by the Alembic migrations, emptied after every test."""
+import contextvars
 import os
 import secrets
 import tempfile
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
 from tracker import create_app
@@ -42,6 +44,14 @@ def database_url():
         admin.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as in production: its own app context,
+    `g`, database session and locale, not the test's."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_app(database_url, **overrides):
     config = {
         "TESTING": True,
@@ -52,7 +62,9 @@ def make_app(database_url, **overrides):
         "SERVER_NAME": "localhost",
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture(scope="session")

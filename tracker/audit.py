@@ -1,7 +1,7 @@
 """The audit trail, written from one place: a session hook plus explicit view/export records."""
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from tracker.models import AuditEvent, Participant
@@ -41,59 +41,84 @@ def _participant_of(obj) -> int | None:
     return pid
 
 
-def _changes(obj, action: str) -> dict:
+def _stored_values(session: Session, obj, keys: list[str]) -> dict:
+    """The row as stored, for attributes whose old value was expired (e.g. after a commit)."""
+    mapper = inspect(obj).mapper
+    columns = [mapper.columns[key] for key in keys]
+    pk = mapper.primary_key[0]
+    row = session.connection().execute(
+        select(*columns).where(pk == inspect(obj).identity[0])).first()
+    return dict(zip(keys, row)) if row else {}
+
+
+def _update_changes(session: Session, obj) -> dict:
     state = inspect(obj)
-    changed = {}
+    changed, unknown_old = {}, []
     for attr in state.mapper.column_attrs:
         key = attr.key
         if key in UNAUDITED_COLUMNS:
             continue
-        if action == "update":
-            hist = state.attrs[key].history
-            if not hist.has_changes():
-                continue
-            old = hist.deleted[0] if hist.deleted else None
-            new = hist.added[0] if hist.added else None
-            if old == new:
-                continue
-            changed[key] = [_plain(old), _plain(new)]
-        elif action == "create":
-            changed[key] = _plain(getattr(obj, key))
-    return changed
+        hist = state.attrs[key].history
+        if not hist.added:
+            continue
+        if hist.deleted:
+            changed[key] = [hist.deleted[0], hist.added[0]]
+        elif not hist.unchanged:
+            unknown_old.append(key)
+            changed[key] = [None, hist.added[0]]
+    if unknown_old and state.identity:
+        for key, old in _stored_values(session, obj, unknown_old).items():
+            changed[key][0] = old
+    return {k: [_plain(old), _plain(new)] for k, (old, new) in changed.items() if old != new}
 
 
-def _rows_for_flush(session: Session) -> list[dict]:
+def _create_changes(obj) -> dict:
+    state = inspect(obj)
+    return {attr.key: _plain(getattr(obj, attr.key)) for attr in state.mapper.column_attrs
+            if attr.key not in UNAUDITED_COLUMNS}
+
+
+def _row(action: str, obj, changes) -> dict:
     user_id, actor = current_actor()
-    now = utcnow()
-    rows = []
-    for action, objects in (("create", session.new), ("update", session.dirty),
-                            ("delete", session.deleted)):
-        for obj in objects:
-            if type(obj) in UNAUDITED_MODELS:
-                continue
-            changes = _changes(obj, action) if action != "delete" else None
-            if action == "update" and not changes:
-                continue
-            rows.append({
-                "occurred_at": now, "user_id": user_id, "actor": actor, "action": action,
-                "entity": obj.__tablename__, "entity_id": getattr(obj, "id", None),
-                "participant_id": _participant_of(obj), "changes": changes,
-            })
-    return rows
+    return {
+        "occurred_at": utcnow(), "user_id": user_id, "actor": actor, "action": action,
+        "entity": obj.__tablename__, "entity_id": getattr(obj, "id", None),
+        "participant_id": _participant_of(obj), "changes": changes,
+    }
 
 
-def _audit_after_flush(session, _context) -> None:
+def _audit_before_flush(session: Session, _context, _instances) -> None:
+    """Updates and deletes are described before the flush, while old values are known."""
     if session.info.get("audit_disabled"):
         return
-    rows = _rows_for_flush(session)
+    pending = session.info.setdefault("audit_pending", [])
+    for obj in session.dirty:
+        if type(obj) in UNAUDITED_MODELS or not session.is_modified(obj):
+            continue
+        changes = _update_changes(session, obj)
+        if changes:
+            pending.append(_row("update", obj, changes))
+    for obj in session.deleted:
+        if type(obj) not in UNAUDITED_MODELS:
+            pending.append(_row("delete", obj, None))
+
+
+def _audit_after_flush(session: Session, _context) -> None:
+    """Inserts are described after the flush, when they have their ids; then all is written."""
+    rows = session.info.pop("audit_pending", [])
+    if not session.info.get("audit_disabled"):
+        rows += [_row("create", obj, _create_changes(obj))
+                 for obj in session.new if type(obj) not in UNAUDITED_MODELS]
     if rows:
         session.connection().execute(insert(AuditEvent), rows)
 
 
 def install() -> None:
     """Write an AuditEvent for every insert, update and delete any session flushes."""
-    if not event.contains(Session, "after_flush", _audit_after_flush):
-        event.listen(Session, "after_flush", _audit_after_flush)
+    for name, listener in (("before_flush", _audit_before_flush),
+                           ("after_flush", _audit_after_flush)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def record_access(session: Session, action: str, obj, purpose: str | None = None) -> None:

@@ -79,13 +79,23 @@ def create_token(email):
 
 
 @click.command("seed-demo")
-def seed_demo():
+@click.option("--if-empty", is_flag=True,
+              help="Only load the demo data when the database holds no organisations yet.")
+def seed_demo(if_empty):
     """Load the Danish demo data set and one user per role; running it again adds nothing."""
     from tracker import demo
 
-    logins = demo.seed()
-    db.session.commit()
-    click.echo("Demo data loaded. Sign in at http://127.0.0.1:5000 with:")
+    if if_empty and db.session.scalar(select(Organisation.id).limit(1)) is not None:
+        logins = demo.existing_logins()
+        if not logins:
+            click.echo("The database already holds data; demo data not loaded.")
+            return
+        click.echo("Demo data already loaded.")
+    else:
+        logins = demo.seed()
+        db.session.commit()
+        click.echo("Demo data loaded.")
+    click.echo("Sign in at http://127.0.0.1:5000 with (role, e-mail, password):")
     for role, email, password in logins:
         click.echo(f"  {role:<13} {email:<34} {password}")
 

@@ -1,7 +1,7 @@
 """Sign-in, sessions, passwords, language choice."""
 from datetime import datetime, timezone
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
@@ -12,6 +12,8 @@ from tracker.models import User
 def select_locale() -> str:
     """The user's chosen language, else the session's, else Danish."""
     languages = current_app.config["TRACKER_LANGUAGES"]
+    if not has_request_context():  # command line, documents rendered by a worker
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("lang") in languages:

@@ -1,0 +1,44 @@
+"""Generated from the URL map: every route with an id, asked by each external role for
+the other organisation's object, answers 404. A new route cannot be forgotten: an id
+argument this test does not know fails it."""
+import pytest
+
+EXTERNAL = ("contractor", "builder", "municipality")
+
+# URL argument → attribute of the world side that holds the object it names.
+ARGUMENTS = {
+    "project_id": "project",
+    "agreement_id": "agreement",
+    "clause_id": "clause",
+    "participant_id": "participant",
+    "placement_id": "placement",
+    "report_id": "report",
+    "follow_up_id": "follow_up",
+    "assessment_id": "assessment",
+}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        ids = [a for a in rule.arguments if a.endswith("_id")]
+        if ids:
+            yield rule, ids
+
+
+def test_every_id_argument_is_known(app):
+    unknown = {arg for _rule, ids in _routes(app) for arg in ids if arg not in ARGUMENTS}
+    assert not unknown, f"add these URL arguments to ARGUMENTS: {unknown}"
+
+
+@pytest.mark.parametrize("role", EXTERNAL)
+def test_other_organisations_objects_answer_404(app, client, login, world, role):
+    login(world.users[role])
+    checked = 0
+    for rule, ids in _routes(app):
+        values = {arg: getattr(world.b, ARGUMENTS[arg]).id for arg in ids}
+        url = rule.build(values, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code == 404, (role, method, url, response.status_code)
+            checked += 1
+    assert checked >= 2

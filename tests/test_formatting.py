@@ -1,0 +1,26 @@
+"""Danish number and date formats (GLOSSARY.md, Formats)."""
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import force_locale
+
+from tracker import formatting
+
+
+def test_danish_formats(app):
+    with app.test_request_context():
+        assert formatting.number(Decimal("1234.5"), 1) == "1.234,5"
+        assert formatting.number(1234567) == "1.234.567"
+        assert formatting.money(1234567) == "1.234.567 kr."
+        assert formatting.percent(Decimal("40")) == "40,0 %"
+        assert formatting.short_date(date(2026, 11, 24)) == "24.11.2026"
+        assert formatting.long_date(date(2026, 6, 30)) == "30. juni 2026"
+        assert formatting.code_label("wage_subsidy", "placement_kind") == "Løntilskud"
+        assert formatting.number(None) == ""
+
+
+def test_english_formats(app):
+    with app.test_request_context(), force_locale("en"):
+        assert formatting.number(Decimal("1234.5"), 1) == "1,234.5"
+        assert formatting.percent(40) == "40.0%"
+        assert formatting.code_label("wage_subsidy", "placement_kind") == "Wage-subsidy job"
