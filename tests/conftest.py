@@ -35,7 +35,6 @@ def database_url():
     try:
         yield server_url.set(database=name).render_as_string(hide_password=False)
     finally:
-        _db.engines.clear() if hasattr(_db, "engines") else None
         with admin.connect() as conn:
             conn.execute(text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -101,6 +100,7 @@ def app(migrated):
         yield app
         _db.session.remove()
         _empty_database()
+        _db.engine.dispose()  # every test's app has its own pool; close it
 
 
 @pytest.fixture()
