@@ -55,10 +55,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from tracker.auth.routes import bp as auth_bp
     from tracker.dashboard.routes import bp as dashboard_bp
+    from tracker.organisations.routes import bp as organisations_bp
     from tracker.participants.routes import bp as participants_bp
     from tracker.projects.routes import bp as projects_bp
 
-    for bp in (auth_bp, dashboard_bp, projects_bp, participants_bp):
+    for bp in (auth_bp, dashboard_bp, organisations_bp, projects_bp, participants_bp):
         app.register_blueprint(bp)
 
 

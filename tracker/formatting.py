@@ -71,8 +71,27 @@ def code_label(code, field: str) -> str:
     return codes.label(LABELS[field], code)
 
 
+def cell(value) -> str:
+    """A list cell: dates, numbers and booleans in the user's format, the rest as text."""
+    from flask_babel import gettext as _
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, datetime):
+        return timestamp(value)
+    if isinstance(value, date):
+        return short_date(value)
+    if isinstance(value, int):
+        return number(value)
+    if isinstance(value, (Decimal, float)):
+        return number(value, 0 if value == int(value) else 1)
+    return str(value)
+
+
 def register(app) -> None:
     app.jinja_env.filters.update(
         number=number, money=money, percent=percent, date=short_date, long_date=long_date,
-        timestamp=timestamp, label=code_label,
+        timestamp=timestamp, label=code_label, cell=cell,
     )

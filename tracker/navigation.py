@@ -1,17 +1,27 @@
 """The main navigation: only what the current user's role may use."""
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker.auth.forms import LanguageForm
 
-# (endpoint, label, roles that see it)
+ALL = ("admin", "staff", "contractor", "builder", "municipality")
+SECRETARIAT = ("admin", "staff")
+
+# (endpoint, label, roles that see it); entries whose view is not there yet are left out.
 MENU = (
-    ("dashboard.index", _l("Overview"), ("admin", "staff", "contractor", "builder", "municipality")),
-    ("projects.index", _l("Building projects"),
-     ("admin", "staff", "contractor", "builder", "municipality")),
+    ("dashboard.index", _l("Overview"), ALL),
+    ("projects.index", _l("Building projects"), ALL),
     ("participants.index", _l("Participants"), ("admin", "staff", "municipality", "contractor")),
+    ("participants.follow_ups", _l("Follow-ups"), SECRETARIAT),
+    ("reporting.index", _l("Contractor reports"), ("admin", "staff", "contractor")),
+    ("evaluations.actions", _l("Evaluations"), SECRETARIAT),
+    ("documents.index", _l("Documents"), ALL),
+    ("organisations.index", _l("Organisations"), SECRETARIAT),
+    ("organisations.areas", _l("Housing areas"), SECRETARIAT),
+    ("reference.index", _l("Reference data"), ("admin",)),
+    ("users.index", _l("Users"), ("admin",)),
 )
 
 
@@ -19,11 +29,12 @@ def menu_for(user) -> list[dict]:
     """The menu entries the user's role may see, marking the current one."""
     if not user.is_authenticated:
         return []
-    current = request.blueprint
+    views = current_app.view_functions
     return [
-        {"url": url_for(endpoint), "label": label,
-         "active": endpoint.split(".")[0] == current}
-        for endpoint, label, roles in MENU if user.role in roles
+        {"url": url_for(endpoint), "label": label, "active": request.endpoint == endpoint
+         or (request.blueprint == endpoint.split(".")[0] and endpoint.endswith(".index")
+             and not any(request.endpoint == e for e, _label, _roles in MENU))}
+        for endpoint, label, roles in MENU if user.role in roles and endpoint in views
     ]
 
 

@@ -15,6 +15,9 @@ ARGUMENTS = {
     "report_id": "report",
     "follow_up_id": "follow_up",
     "assessment_id": "assessment",
+    "organisation_id": "contractor",
+    "housing_area_id": "area",
+    "document_id": "document",
 }
 
 

@@ -52,3 +52,27 @@ def configure_login(app, login_manager) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.before_request(enforce_absolute_timeout)
+
+
+def roles_required(*roles: str):
+    """Allow a view only to these roles; others get 404, as for anything outside scope."""
+    from functools import wraps
+
+    from flask import abort
+    from flask_login import login_required
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+secretariat_required = roles_required("admin", "staff")
+admin_required = roles_required("admin")

@@ -1,17 +1,18 @@
 """Sign-in and language forms."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
+from tracker.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
     next = HiddenField()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     lang = SelectField(_l("Language"), choices=[SelectChoice("da", "Dansk"), SelectChoice("en", "English")])
     next = HiddenField()
