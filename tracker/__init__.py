@@ -53,13 +53,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from tracker.agreements.routes import bp as agreements_bp
     from tracker.auth.routes import bp as auth_bp
     from tracker.dashboard.routes import bp as dashboard_bp
+    from tracker.evaluations.routes import bp as evaluations_bp
     from tracker.organisations.routes import bp as organisations_bp
     from tracker.participants.routes import bp as participants_bp
     from tracker.projects.routes import bp as projects_bp
+    from tracker.reference.routes import bp as reference_bp
+    from tracker.users.routes import bp as users_bp
 
-    for bp in (auth_bp, dashboard_bp, organisations_bp, projects_bp, participants_bp):
+    for bp in (auth_bp, dashboard_bp, organisations_bp, projects_bp, agreements_bp,
+               participants_bp, evaluations_bp, reference_bp, users_bp):
         app.register_blueprint(bp)
 
 

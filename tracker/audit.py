@@ -138,3 +138,17 @@ def record_event(session: Session, action: str, user) -> None:
         "actor": getattr(user, "email", "?"), "action": action, "entity": "users",
         "entity_id": getattr(user, "id", None), "participant_id": None, "changes": None,
     }])
+
+
+def history(session: Session, entity: str, entity_id: int, limit: int = 50) -> list[AuditEvent]:
+    """The newest audit events of one record (e.g. 'projects', 7), newest first."""
+    return session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)).all()
+
+
+def participant_history(session: Session, participant_id: int, limit: int = 100) -> list[AuditEvent]:
+    """Who viewed, exported or changed anything of one participant, newest first."""
+    return session.scalars(
+        select(AuditEvent).where(AuditEvent.participant_id == participant_id)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)).all()

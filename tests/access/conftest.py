@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests import factories
-from tracker.models import Document, FollowUp, ProgressAssessment
+from tracker.models import AgreementParty, Document, Evaluation, EvaluationAction, FollowUp, ProgressAssessment
 
 
 def _side(db, tag: str) -> SimpleNamespace:
@@ -32,13 +32,19 @@ def _side(db, tag: str) -> SimpleNamespace:
                        sha256="0" * 64, size=1, content=b"%PDF")
         for kind in ("clause-status", "compliance", "municipality", "pathway", "annual", "training")
     }
-    db.session.add_all([follow_up, assessment, *documents.values()])
+    party = AgreementParty(agreement=agreement, organisation=builder, role="Bygherre",
+                           contributions=["Praktikpladser"], benefits=["Lokal beskæftigelse"])
+    evaluation = Evaluation(agreement=agreement, year=2026, findings="Fund")
+    action = EvaluationAction(evaluation=evaluation, description="Handling", owner="Sekretariatet",
+                              due_date=date(2026, 12, 1))
+    db.session.add_all([follow_up, assessment, party, evaluation, action, *documents.values()])
     db.session.flush()
     return SimpleNamespace(
         municipality=municipality, builder=builder, contractor=contractor, area=area,
         project=project, agreement=agreement, clause=clause, participant=participant,
         placement=placement, report=report, follow_up=follow_up, assessment=assessment,
-        documents=documents,
+        documents=documents, document=documents["clause-status"], party=party,
+        evaluation=evaluation, action=action, file=None,
     )
 
 

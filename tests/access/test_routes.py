@@ -18,6 +18,14 @@ ARGUMENTS = {
     "organisation_id": "contractor",
     "housing_area_id": "area",
     "document_id": "document",
+    "party_id": "party",
+    "evaluation_id": "evaluation",
+    "action_id": "action",
+    # Admin-only records: any id must answer 404 to the external roles.
+    "user_id": "admin_only",
+    "benefit_group_id": "admin_only",
+    "rule_id": "admin_only",
+    "token_id": "admin_only",
 }
 
 
@@ -38,7 +46,8 @@ def test_other_organisations_objects_answer_404(app, client, login, world, role)
     login(world.users[role])
     checked = 0
     for rule, ids in _routes(app):
-        values = {arg: getattr(world.b, ARGUMENTS[arg]).id for arg in ids}
+        values = {arg: 1 if ARGUMENTS[arg] == "admin_only" else getattr(world.b, ARGUMENTS[arg]).id
+                  for arg in ids}
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method)

@@ -1,0 +1,318 @@
+"""The counting rules of DESIGN §4: how far each clause is fulfilled as of a date.
+
+Pure domain logic, free of HTTP: pages, the JSON API, PDFs and tests call
+`clause_figures` and get the same numbers. Every clause given is computed with
+one SQL statement, whatever the number of clauses, placements and reports;
+aggregation happens in SQL and the arithmetic on the few aggregates per clause
+is done with exact fractions, so SQLite and PostgreSQL give identical figures.
+"""
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import CTE, Date, Select, and_, case, exists, func, literal, or_, select
+
+from tracker.extensions import db
+from tracker.models import (
+    Agreement,
+    Clause,
+    ContractorReport,
+    Placement,
+    Project,
+    ProjectContractor,
+)
+from tracker.sqlfunctions import days_between, greatest, least, scaled_int
+
+# Decimal places the stored NUMERIC columns hold (Placement.hours_per_week, report figures).
+HOURS_PER_WEEK_PLACES = 1
+REPORT_PLACES = 2
+
+FULL_TIME_HOURS = 37
+DAYS_PER_YEAR = 365
+DAYS_PER_WEEK = 7
+# A reported figure differs from the registered one when apart by more than this share.
+DISCREPANCY_SHARE = Fraction(1, 10)
+
+# Fixed precision, so the figures do not depend on whatever decimal context the caller set.
+_DECIMAL = Context(prec=28, rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True)
+class ClauseFigures:
+    """Target, registered and reported achievement of one clause as of a date."""
+
+    clause_id: int
+    target: Decimal
+    registered: Decimal | None  # None only for percent_hours without a usable approved report
+    reported: Decimal | None
+    percent: Decimal | None  # fulfilment = registered / target × 100, unrounded
+    status: str  # met | on_track | at_risk | no_data | not_started
+    discrepancy: bool
+    period_start: date
+    period_end: date
+
+
+def rounded(value: Decimal | None, places: int = 2) -> Decimal | None:
+    """A figure rounded half-up to `places` decimals, as the API and documents show it."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def clause_figure(clause_id: int, as_of: date) -> ClauseFigures:
+    """The figures of one clause; KeyError when there is no such clause."""
+    return clause_figures([clause_id], as_of)[clause_id]
+
+
+def clause_figures(
+    clause_ids_or_select: Iterable[int] | Select, as_of: date
+) -> dict[int, ClauseFigures]:
+    """Figures of the given clauses (ids, or a Select of Clause rows) as of `as_of`, by clause id.
+
+    Runs one SQL statement however many clauses, placements and reports there are.
+    """
+    if isinstance(clause_ids_or_select, Select):
+        clause_ids: Select | list[int] = _id_column(clause_ids_or_select)
+    else:
+        clause_ids = list(clause_ids_or_select)
+        if not clause_ids:
+            return {}
+    as_of_param = literal(as_of, Date())
+    periods = _clause_periods(clause_ids)
+    reports = _report_totals(periods, as_of_param)
+    placements = _placement_totals(periods, reports, as_of_param)
+    rows = db.session.execute(
+        select(periods, *_non_key_columns(reports), *_non_key_columns(placements))
+        .outerjoin(reports, reports.c.clause_id == periods.c.clause_id)
+        .outerjoin(placements, placements.c.clause_id == periods.c.clause_id)
+    ).mappings()
+    return {row["clause_id"]: _figures(row, as_of) for row in rows}
+
+
+def _id_column(query: Select) -> Select:
+    """The clause ids a caller's Select of Clause rows (or of ids) stands for."""
+    query = query.order_by(None)
+    if len(query.selected_columns) == 1:
+        return query
+    return query.with_only_columns(Clause.id, maintain_column_froms=True)
+
+
+def _non_key_columns(table: CTE) -> list[Any]:
+    return [c for c in table.c if c.key != "clause_id"]
+
+
+def _clause_periods(clause_ids: Select | list[int]) -> CTE:
+    """Each clause with its project and period; a NULL clause date takes the project's."""
+    return (
+        select(
+            Clause.id.label("clause_id"),
+            Clause.kind,
+            Clause.unit,
+            Clause.target,
+            Clause.responsible_contractor_id,
+            Agreement.project_id,
+            func.coalesce(Clause.start_date, Project.start_date, type_=Date).label("period_start"),
+            func.coalesce(Clause.end_date, Project.end_date, type_=Date).label("period_end"),
+        )
+        .join(Agreement, Clause.agreement_id == Agreement.id)
+        .join(Project, Agreement.project_id == Project.id)
+        .where(Clause.id.in_(clause_ids))
+        .cte("clause_periods")
+    )
+
+
+def _report_totals(periods: CTE, as_of: Any) -> CTE:
+    """Per clause, totals of the reports used: the newest approved version of each report,
+    when its period has ended by the as-of date.
+
+    A submitted or returned correction does not displace the approved figures before it.
+    """
+    report = ContractorReport
+    newest = (
+        select(
+            report.clause_id,
+            report.contractor_id,
+            report.period_start,
+            func.max(report.report_version).label("report_version"),
+        )
+        .where(report.status == "approved", report.clause_id.in_(select(periods.c.clause_id)))
+        .group_by(report.clause_id, report.contractor_id, report.period_start)
+        .subquery("newest_approved")
+    )
+    return (
+        select(
+            report.clause_id,
+            func.count().label("report_count"),
+            func.max(report.persons).label("reported_persons"),
+            func.sum(scaled_int(report.weeks, REPORT_PLACES)).label("reported_weeks"),
+            func.sum(scaled_int(report.hours, REPORT_PLACES)).label("reported_hours"),
+            func.sum(scaled_int(report.site_hours, REPORT_PLACES)).label("reported_site_hours"),
+            func.max(report.period_end).label("last_period_end"),
+        )
+        .join(
+            newest,
+            and_(
+                report.clause_id == newest.c.clause_id,
+                report.contractor_id == newest.c.contractor_id,
+                report.period_start == newest.c.period_start,
+                report.report_version == newest.c.report_version,
+            ),
+        )
+        .where(report.period_end <= as_of)
+        .group_by(report.clause_id)
+        .cte("report_totals")
+    )
+
+
+def _placement_totals(periods: CTE, reports: CTE, as_of: Any) -> CTE:
+    """Per clause: participants, overlap days and overlap hour-days of the counting placements."""
+    effective_end = func.coalesce(
+        Placement.end_date,
+        case((Placement.planned_end < as_of, Placement.planned_end), else_=as_of),
+        type_=Date,
+    )
+    # A percent_hours clause is counted up to the last period its reports cover; the reports
+    # used all end by the as-of date, so both windows stop at as-of at the latest.
+    window_end = case(
+        (periods.c.unit == "percent_hours", func.coalesce(reports.c.last_period_end, as_of)),
+        else_=as_of,
+    )
+    employer_counts = or_(
+        Placement.employer_id == periods.c.responsible_contractor_id,
+        and_(
+            periods.c.responsible_contractor_id.is_(None),
+            exists().where(
+                ProjectContractor.project_id == periods.c.project_id,
+                ProjectContractor.contractor_id == Placement.employer_id,
+            ),
+        ),
+    )
+    # Every date below is NOT NULL: SQLite's min()/max() would turn a NULL into the result.
+    pairs = (
+        select(
+            periods.c.clause_id,
+            Placement.participant_id,
+            Placement.hours_per_week,
+            greatest(Placement.start_date, periods.c.period_start).label("overlap_start"),
+            least(effective_end, periods.c.period_end, window_end).label("overlap_end"),
+        )
+        .select_from(periods)
+        .outerjoin(reports, reports.c.clause_id == periods.c.clause_id)
+        .join(
+            Placement,
+            and_(
+                Placement.project_id == periods.c.project_id,
+                or_(periods.c.kind == "any", Placement.kind == periods.c.kind),
+                employer_counts,
+            ),
+        )
+        .subquery("placement_overlaps")
+    )
+    overlap_days = days_between(pairs.c.overlap_end, pairs.c.overlap_start) + 1
+    return (
+        select(
+            pairs.c.clause_id,
+            func.count(pairs.c.participant_id.distinct()).label("persons"),
+            func.sum(overlap_days).label("overlap_days"),
+            # day × hours-per-week in tenths of an hour: exact on SQLite too.
+            func.sum(overlap_days * scaled_int(pairs.c.hours_per_week, HOURS_PER_WEEK_PLACES))
+            .label("overlap_hour_days"),
+        )
+        .where(pairs.c.overlap_end >= pairs.c.overlap_start)
+        .group_by(pairs.c.clause_id)
+        .cte("placement_totals")
+    )
+
+
+def _fraction(scaled: Any, places: int = 0) -> Fraction | None:
+    """An exact fraction from a scaled integer aggregate (int on SQLite, Decimal on PostgreSQL)."""
+    if scaled is None:
+        return None
+    return Fraction(int(scaled), 10**places)
+
+
+def _decimal(value: Fraction | None) -> Decimal | None:
+    if value is None:
+        return None
+    return _DECIMAL.divide(Decimal(value.numerator), Decimal(value.denominator))
+
+
+def _registered(row: Any) -> Fraction | None:
+    """The registered value from the placement totals, in the clause's unit."""
+    unit = row["unit"]
+    days = _fraction(row["overlap_days"]) or Fraction(0)
+    hour_days = _fraction(row["overlap_hour_days"], HOURS_PER_WEEK_PLACES) or Fraction(0)
+    if unit == "persons":
+        return Fraction(row["persons"] or 0)
+    if unit == "weeks":
+        return days / DAYS_PER_WEEK
+    if unit == "hours":
+        return hour_days / DAYS_PER_WEEK
+    if unit == "apprentice_years":
+        return hour_days / DAYS_PER_YEAR / FULL_TIME_HOURS
+    if unit == "percent_hours":
+        site_hours = _fraction(row["reported_site_hours"], REPORT_PLACES)
+        if not row["report_count"] or not site_hours:
+            return None  # no approved report, or no site hours to take a share of
+        return hour_days / DAYS_PER_WEEK / site_hours * 100
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+def _reported(row: Any) -> Fraction | None:
+    """The reported value from the totals of the reports used, in the clause's unit."""
+    if not row["report_count"]:
+        return None
+    unit = row["unit"]
+    hours = _fraction(row["reported_hours"], REPORT_PLACES)
+    if unit == "persons":
+        return _fraction(row["reported_persons"])
+    if unit == "weeks":
+        return _fraction(row["reported_weeks"], REPORT_PLACES)
+    if unit == "hours":
+        return hours
+    if unit == "apprentice_years":
+        return None if hours is None else hours * DAYS_PER_WEEK / DAYS_PER_YEAR / FULL_TIME_HOURS
+    if unit == "percent_hours":
+        site_hours = _fraction(row["reported_site_hours"], REPORT_PLACES)
+        if hours is None or not site_hours:
+            return None
+        return hours / site_hours * 100
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+def _status(percent: Fraction | None, start: date, end: date, as_of: date) -> str:
+    if as_of < start:
+        return "not_started"
+    if percent is None:
+        return "no_data"
+    if percent >= 100:
+        return "met"
+    elapsed = min(Fraction((as_of - start).days + 1, (end - start).days + 1), Fraction(1))
+    return "on_track" if percent >= elapsed * 100 else "at_risk"
+
+
+def _discrepancy(registered: Fraction | None, reported: Fraction | None) -> bool:
+    if registered is None or reported is None:
+        return False
+    return abs(registered - reported) > DISCREPANCY_SHARE * max(abs(registered), abs(reported))
+
+
+def _figures(row: Any, as_of: date) -> ClauseFigures:
+    target = Fraction(row["target"])
+    registered = _registered(row)
+    reported = _reported(row)
+    percent = None if registered is None else registered / target * 100
+    return ClauseFigures(
+        clause_id=row["clause_id"],
+        target=row["target"],
+        registered=_decimal(registered),
+        reported=_decimal(reported),
+        percent=_decimal(percent),
+        status=_status(percent, row["period_start"], row["period_end"], as_of),
+        discrepancy=_discrepancy(registered, reported),
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+    )

@@ -1,0 +1,44 @@
+"""Pathway statistics of DESIGN §4 and §6: who moved into work or education, and when."""
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import Date, Select, and_, literal, or_, select
+
+from tracker.extensions import db
+from tracker.models import Participant, Placement
+
+# A placement that ended with one of these outcomes moved its participant (dated by its end) ...
+MOVING_OUTCOMES = ("ordinary_job", "education")
+# ... and so did starting a placement of one of these kinds (dated by its start).
+MOVING_KINDS = ("ordinary_job", "apprenticeship")
+
+
+def moved_into_work_or_education(
+    participant_ids_or_select: Iterable[int] | Select, date_from: date, date_to: date
+) -> set[int]:
+    """Ids of the given participants with a move into work or education dated in the period.
+
+    The participants are a Select of Participant rows or of participant ids (e.g. a
+    municipality's residents), or a list of ids; both period ends are inclusive. One query.
+    """
+    if isinstance(participant_ids_or_select, Select):
+        query = participant_ids_or_select.order_by(None)
+        participant_ids: Select | list[int] = (
+            query if len(query.selected_columns) == 1
+            else query.with_only_columns(Participant.id, maintain_column_froms=True)
+        )
+    else:
+        participant_ids = list(participant_ids_or_select)
+        if not participant_ids:
+            return set()
+    start, end = literal(date_from, Date()), literal(date_to, Date())
+    return set(db.session.scalars(
+        select(Placement.participant_id).distinct().where(
+            Placement.participant_id.in_(participant_ids),
+            or_(
+                and_(Placement.outcome.in_(MOVING_OUTCOMES),
+                     Placement.end_date.between(start, end)),
+                and_(Placement.kind.in_(MOVING_KINDS), Placement.start_date.between(start, end)),
+            ),
+        )
+    ))

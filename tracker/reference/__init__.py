@@ -1,0 +1,1 @@
+"""Reference data: municipalities (shipped), benefit groups and placement rules (admin-editable)."""

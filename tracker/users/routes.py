@@ -1,0 +1,4 @@
+"""User administration (admin only)."""
+from flask import Blueprint
+
+bp = Blueprint("users", __name__)
