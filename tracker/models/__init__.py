@@ -9,12 +9,12 @@ from tracker.models.organisations import HousingArea, Organisation
 from tracker.models.participants import FollowUp, Participant, Placement, ProgressAssessment
 from tracker.models.projects import Project, ProjectContractor
 from tracker.models.reference import BenefitGroup, PlacementRule
-from tracker.models.reporting import ContractorReport, ReportEvidence
+from tracker.models.reporting import ContractorReport, ReportEvidence, SentReminder
 from tracker.models.users import ApiToken, User
 
 __all__ = [
     "Agreement", "AgreementParty", "ApiToken", "AuditEvent", "Base", "BenefitGroup", "Clause",
     "ContractorReport", "Document", "Evaluation", "EvaluationAction", "FollowUp", "HousingArea",
     "Organisation", "Participant", "Placement", "PlacementRule", "ProgressAssessment", "Project",
-    "ProjectContractor", "ReportEvidence", "StoredFile", "User",
+    "ProjectContractor", "ReportEvidence", "SentReminder", "StoredFile", "User",
 ]

@@ -6,10 +6,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.agreements import Clause
-from tracker.models.base import Base, Timestamped, one_of
+from tracker.models.base import Base, Timestamped, one_of, utcnow
 from tracker.models.codes import REPORT_STATUSES
 from tracker.models.files import StoredFile
 from tracker.models.organisations import Organisation
+from tracker.models.users import User
 
 
 class ContractorReport(Timestamped, Base):
@@ -59,6 +60,8 @@ class ContractorReport(Timestamped, Base):
 
     clause: Mapped[Clause] = relationship()
     contractor: Mapped[Organisation] = relationship()
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     evidence: Mapped[list["ReportEvidence"]] = relationship(
         back_populates="report", cascade="all, delete-orphan"
     )
@@ -73,3 +76,17 @@ class ReportEvidence(Base):
 
     report: Mapped[ContractorReport] = relationship(back_populates="evidence")
     file: Mapped[StoredFile] = relationship()
+
+
+class SentReminder(Base):
+    """A reminder e-mailed to a contractor about one clause period: sent once, never again."""
+
+    __tablename__ = "sent_reminders"
+    __table_args__ = (UniqueConstraint("contractor_id", "clause_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id"), index=True)
+    period_start: Mapped[date]
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipient: Mapped[str] = mapped_column(String(254))

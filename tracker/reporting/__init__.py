@@ -1,0 +1,1 @@
+"""Contractor reports: the contractors' portal, review, due and overdue reports, reminders."""
