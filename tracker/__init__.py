@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from tracker.agreements.routes import bp as agreements_bp
+    from tracker.api.routes import bp as api_bp
     from tracker.auth.routes import bp as auth_bp
     from tracker.dashboard.routes import bp as dashboard_bp
     from tracker.evaluations.routes import bp as evaluations_bp
@@ -65,7 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.users.routes import bp as users_bp
 
     for bp in (auth_bp, dashboard_bp, organisations_bp, projects_bp, agreements_bp,
-               participants_bp, reporting_bp, evaluations_bp, reference_bp, users_bp):
+               participants_bp, reporting_bp, evaluations_bp, reference_bp, users_bp, api_bp):
         app.register_blueprint(bp)
 
 

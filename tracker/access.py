@@ -206,6 +206,16 @@ def visible_organisations(user) -> Select:
     )
 
 
+def visible_municipalities(user) -> Select:
+    """Municipality organisations whose residents' figures the user may see."""
+    query = select(Organisation).where(Organisation.kind == "municipality")
+    if user.role in SECRETARIAT:
+        return query
+    if user.role == "municipality":
+        return query.where(Organisation.id == _org(user))
+    return query.where(false())
+
+
 SCOPES = {
     Project: visible_projects,
     Agreement: visible_agreements,

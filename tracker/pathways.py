@@ -42,3 +42,43 @@ def moved_into_work_or_education(
             ),
         )
     ))
+
+
+def municipality_summary(municipality_id: int, date_from: date, date_to: date) -> dict:
+    """DESIGN §6 figures for the participants whose municipality it is, in a period:
+    enrolled (intake in the period), placements by kind (overlapping the period),
+    moved into work or education (§4, dated in the period), follow-ups by status (dated in
+    the period). A fixed number of queries."""
+    from sqlalchemy import case, func
+
+    from tracker.models import FollowUp
+    from tracker.models.codes import FOLLOW_UP_STATUSES, PLACEMENT_KINDS
+
+    start, end = literal(date_from, Date()), literal(date_to, Date())
+    residents = select(Participant.id).where(Participant.municipality_id == municipality_id)
+    enrolled = db.session.scalar(
+        select(func.count()).select_from(Participant).where(
+            Participant.municipality_id == municipality_id,
+            Participant.intake_date.between(start, end)))
+    # Effective end as of the period's last day (DESIGN §4).
+    effective_end = func.coalesce(
+        Placement.end_date,
+        case((Placement.planned_end < end, Placement.planned_end), else_=end), type_=Date)
+    by_kind = dict(db.session.execute(
+        select(Placement.kind, func.count()).where(
+            Placement.participant_id.in_(residents),
+            Placement.start_date <= end, effective_end >= start)
+        .group_by(Placement.kind)).all())
+    by_status = dict(db.session.execute(
+        select(FollowUp.status, func.count())
+        .join(Placement, FollowUp.placement_id == Placement.id)
+        .where(Placement.participant_id.in_(residents),
+               FollowUp.follow_up_date.between(start, end))
+        .group_by(FollowUp.status)).all())
+    return {
+        "enrolled": enrolled,
+        "placements": {kind: by_kind.get(kind, 0) for kind in PLACEMENT_KINDS},
+        "moved_into_work_or_education": len(
+            moved_into_work_or_education(residents, date_from, date_to)),
+        "follow_ups": {status: by_status.get(status, 0) for status in FOLLOW_UP_STATUSES},
+    }

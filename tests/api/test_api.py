@@ -1,0 +1,126 @@
+"""The JSON API: tokens, scope, the DESIGN §6 endpoints with hand-computed figures."""
+from datetime import datetime, timezone
+
+import pytest
+
+from tracker.models import ApiToken
+
+
+def test_fulfilment_figures_by_hand(call, api_world):
+    body = call("staff", f"/projects/{api_world.project.id}/fulfilment?as_of=2026-04-30").json
+    assert body["as_of"] == "2026-04-30" and body["case_number"] == "BB-2207"
+    by_ref = {c["ref"]: c for c in body["clauses"]}
+    # Persons: Amina and Bo each have a counting placement → 2 of target 2.
+    assert by_ref["K-1"] == {"ref": "K-1", "kind": "any", "unit": "persons", "target": 2.0,
+                             "registered": 2.0, "reported": None, "percent": 100.0,
+                             "status": "met", "discrepancy": False}
+    # Weeks: internship 1.2.–28.2. = 28 days; wage subsidy 1.3.–30.4. (as-of, planned end
+    # later) = 31 + 30 = 61 days → 89 / 7 = 12.714… weeks; reported 12.00 (approved Q1).
+    weeks = by_ref["K-2"]
+    assert weeks["registered"] == 12.71
+    assert weeks["reported"] == 12.0
+    assert weeks["percent"] == 127.14          # 12.714… / 10 × 100
+    assert weeks["status"] == "met"
+    assert weeks["discrepancy"] is False       # |12.71 − 12| ≤ 10 % of 12.71
+
+
+def test_fulfilment_as_of_before_start_and_bad_date(call, api_world):
+    body = call("staff", f"/projects/{api_world.project.id}/fulfilment?as_of=2025-12-31").json
+    assert {c["status"] for c in body["clauses"]} == {"not_started"}
+    bad = call("staff", f"/projects/{api_world.project.id}/fulfilment?as_of=31-12-2026")
+    assert bad.status_code == 400
+    assert "YYYY-MM-DD" in bad.json["error"]["message"]
+
+
+def test_municipality_summary_by_hand(call, api_world):
+    body = call("municipality", "/municipalities/55133018/summary?from=2026-01-01&to=2026-06-30").json
+    assert body["municipality"] == {"cvr": "55133018", "name": "Aarhus Kommune", "code": "751"}
+    assert body["enrolled"] == 1                      # Amina (10.1.2026); Bo enrolled in 2025
+    assert body["placements"] == {"internship": 1, "wage_subsidy": 1, "apprenticeship": 0,
+                                  "ordinary_job": 0}   # Odense's resident is not counted
+    assert body["moved_into_work_or_education"] == 1  # Amina's internship ended in a job
+    assert body["follow_ups"] == {"employed": 1, "education": 0, "unemployed": 0, "unknown": 0}
+
+
+def test_municipality_summary_scope(call, api_world):
+    assert call("municipality", "/municipalities/35209115/summary?from=2026-01-01&to=2026-06-30"
+                ).status_code == 404
+    assert call("builder", "/municipalities/55133018/summary?from=2026-01-01&to=2026-06-30"
+                ).status_code == 404
+    assert call("staff", "/municipalities/35209115/summary?from=2026-01-01&to=2026-06-30"
+                ).status_code == 200
+    assert call("staff", "/municipalities/55133018/summary?from=2026-06-30&to=2026-01-01"
+                ).status_code == 400
+    assert call("staff", "/municipalities/55133018/summary?from=2026-01-01").status_code == 400
+
+
+def test_projects_list_and_case_number(call, api_world):
+    body = call("staff", "/projects?case_number=BB-2207").json
+    assert [p["case_number"] for p in body["projects"]] == ["BB-2207"]
+    assert body["projects"][0]["id"] == api_world.project.id
+    assert body["total"] == 1
+    assert [p["case_number"] for p in call("contractor", "/projects").json["projects"]] == ["BB-2207"]
+    assert [p["case_number"] for p in call("other_contractor", "/projects").json["projects"]] == [
+        "OJB-0412"]
+
+
+@pytest.mark.parametrize("role, path", [
+    ("other_contractor", "/projects/{project}"),
+    ("other_contractor", "/projects/{project}/fulfilment"),
+    ("other_contractor", "/clauses/{clause}"),
+    ("other_contractor", "/participants/{amina}"),
+    ("other_contractor", "/placements/{internship}"),
+    ("municipality", "/participants/{odense_resident}"),
+    ("builder", "/projects/{other_project}"),
+])
+def test_outside_scope_is_404(call, api_world, role, path):
+    url = path.format(project=api_world.project.id, clause=api_world.persons.id,
+                      amina=api_world.amina.id, internship=api_world.internship.id,
+                      odense_resident=api_world.odense_resident.id,
+                      other_project=api_world.other_project.id)
+    response = call(role, url)
+    assert response.status_code == 404
+    assert response.json["error"]["status"] == 404
+
+
+def test_fields_by_role(call, api_world):
+    path = f"/participants/{api_world.amina.id}"
+    full = call("municipality", path).json
+    assert full["name"] == "Amina Hassan" and full["intake_date"] == "2026-01-10"
+    named = call("contractor", path).json
+    assert named["name"] == "Amina Hassan" and "intake_date" not in named and "benefit" not in named
+    pseudonymous = call("builder", path).json
+    assert pseudonymous == {"id": api_world.amina.id, "pseudonym": f"P-{api_world.amina.id:04d}"}
+    placement = call("contractor", f"/placements/{api_world.internship.id}").json
+    assert "outcome" not in placement
+
+
+def test_no_or_bad_or_revoked_token_is_401(db, call, client, api_world):
+    assert call(None, "/projects").status_code == 401
+    assert client.get("/api/v1/projects", headers={"Authorization": "Bearer nope"}).status_code == 401
+    token = db.session.query(ApiToken).filter_by(user_id=api_world.users["staff"].id).one()
+    token.revoked_at = datetime.now(timezone.utc)
+    db.session.commit()
+    response = call("staff", "/projects")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_session_cookie_is_not_enough(db, client, login, api_world):
+    login(api_world.users["staff"])
+    assert client.get("/api/v1/projects").status_code == 401
+
+
+def test_bad_paging_is_400(call, api_world):
+    assert call("staff", "/projects?per_page=1000").status_code == 400
+    assert call("staff", "/clauses?project_id=abc").status_code == 400
+
+
+def test_openapi_document_describes_every_route(app, client):
+    doc = client.get("/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.")
+    documented = {path for path in doc["paths"]}
+    routes = {rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace("<", "{")
+              .replace(">", "}") for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api/v1") and not rule.rule.endswith("openapi.json")}
+    assert routes == documented

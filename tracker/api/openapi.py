@@ -1,0 +1,146 @@
+"""The OpenAPI 3.1 document of /api/v1, kept beside the routes it describes."""
+
+DATE = {"type": "string", "format": "date"}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+NUMBER = {"type": ["number", "null"], "description": "Rounded to two decimals."}
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+KINDS = ["internship", "wage_subsidy", "apprenticeship", "ordinary_job"]
+UNITS = ["persons", "weeks", "hours", "apprentice_years", "percent_hours"]
+STATUSES = ["met", "on_track", "at_risk", "no_data", "not_started"]
+
+
+def _obj(properties: dict, required=None) -> dict:
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _list(key: str, item: str) -> dict:
+    return _obj({key: {"type": "array", "items": _ref(item)}, "page": {"type": "integer"},
+                 "per_page": {"type": "integer"}, "total": {"type": "integer"}})
+
+
+SCHEMAS = {
+    "Error": _obj({"error": _obj({"status": {"type": "integer"}, "message": {"type": "string"}})}),
+    "Project": _obj({
+        "id": ID, "case_number": {"type": "string"}, "name": {"type": "string"},
+        "housing_area": {"type": "string"}, "municipality_cvr": {"type": "string"},
+        "builder": _obj({"cvr": {"type": "string"}, "name": {"type": "string"}}),
+        "start": DATE, "end": DATE, "status": {"type": "string"},
+        "contract_sum": NUMBER, "craft_cost": NUMBER}),
+    "ProjectList": _list("projects", "Project"),
+    "ClauseFigures": _obj({
+        "ref": {"type": "string"}, "kind": {"type": "string", "enum": [*KINDS, "any"]},
+        "unit": {"type": "string", "enum": UNITS}, "target": NUMBER, "registered": NUMBER,
+        "reported": NUMBER, "percent": NUMBER,
+        "status": {"type": "string", "enum": STATUSES}, "discrepancy": {"type": "boolean"}}),
+    "Fulfilment": _obj({
+        "project_id": ID, "case_number": {"type": "string"}, "as_of": DATE,
+        "clauses": {"type": "array", "items": _ref("ClauseFigures")}}),
+    "MunicipalitySummary": _obj({
+        "municipality": _obj({"cvr": {"type": "string"}, "name": {"type": "string"},
+                              "code": {"type": ["string", "null"]}}),
+        "from": DATE, "to": DATE, "enrolled": {"type": "integer", "minimum": 0},
+        "placements": _obj({k: {"type": "integer", "minimum": 0} for k in KINDS}),
+        "moved_into_work_or_education": {"type": "integer", "minimum": 0},
+        "follow_ups": _obj({s: {"type": "integer", "minimum": 0}
+                            for s in ("employed", "education", "unemployed", "unknown")})}),
+    "Clause": _obj({
+        "id": ID, "ref": {"type": "string"}, "project_id": ID, "agreement_ref": {"type": "string"},
+        "kind": {"type": "string"}, "unit": {"type": "string"}, "target": NUMBER,
+        "responsible_cvr": {"type": ["string", "null"]}, "start": NULLABLE_DATE,
+        "end": NULLABLE_DATE, "frequency": {"type": "string", "enum": ["monthly", "quarterly"]}}),
+    "ClauseList": _list("clauses", "Clause"),
+    "ClauseWithFigures": {"allOf": [_ref("Clause"), _obj({
+        "as_of": DATE, "registered": NUMBER, "reported": NUMBER, "percent": NUMBER,
+        "status": {"type": "string", "enum": STATUSES}, "discrepancy": {"type": "boolean"}})]},
+    "Participant": _obj({
+        "id": ID, "pseudonym": {"type": "string"}, "ref": {"type": "string"},
+        "name": {"type": "string"}, "birth_year": {"type": ["integer", "null"]},
+        "gender": {"type": ["string", "null"]}, "housing_area": {"type": ["string", "null"]},
+        "municipality_cvr": {"type": ["string", "null"]}, "benefit": {"type": ["string", "null"]},
+        "readiness": {"type": ["string", "null"]}, "intake_date": NULLABLE_DATE,
+        "consent_date": NULLABLE_DATE},
+        required=["id", "pseudonym"]),
+    "ParticipantList": _list("participants", "Participant"),
+    "Placement": _obj({
+        "id": ID, "ref": {"type": "string"}, "participant_id": ID,
+        "kind": {"type": "string", "enum": KINDS}, "employer_cvr": {"type": "string"},
+        "project_id": {"type": ["integer", "null"]}, "trade": {"type": ["string", "null"]},
+        "start": DATE, "planned_end": NULLABLE_DATE, "end": NULLABLE_DATE,
+        "hours_per_week": NUMBER, "next_placement_id": {"type": ["integer", "null"]},
+        "outcome": {"type": ["string", "null"]}},
+        required=["id", "ref", "participant_id", "kind", "employer_cvr", "start"]),
+    "PlacementList": _list("placements", "Placement"),
+}
+
+PAGING = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+]
+
+
+def _path_id(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": ID}
+
+
+def _query(name: str, schema: dict, required: bool = False, description: str = "") -> dict:
+    return {"name": name, "in": "query", "required": required, "schema": schema,
+            "description": description}
+
+
+def _get(summary: str, schema: str, parameters: list, errors=(400, 401, 404)) -> dict:
+    messages = {400: "Bad input; the message says why.", 401: "No valid bearer token.",
+                404: "Not found, or outside the token user's access."}
+    responses = {"200": {"description": "OK",
+                         "content": {"application/json": {"schema": _ref(schema)}}}}
+    for code in errors:
+        responses[str(code)] = {"description": messages[code],
+                                "content": {"application/json": {"schema": _ref("Error")}}}
+    return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
+
+
+def openapi_document(base: str) -> dict:
+    """The document, with the server URL the API is mounted at."""
+    as_of = _query("as_of", DATE, description="As-of date (default today).")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Partnership and placement tracker API", "version": "1",
+                 "description": "The same role scope as the web pages. Figures follow the "
+                                "counting rules of the design (as of a date)."},
+        "servers": [{"url": base}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "A token from `flask create-token`."}},
+            "schemas": SCHEMAS,
+        },
+        "paths": {
+            "/projects": _get("Projects within scope", "ProjectList", [
+                _query("case_number", {"type": "string"}, description="Exact case number."),
+                *PAGING], errors=(400, 401)),
+            "/projects/{project_id}": _get("One project", "Project", [_path_id("project_id")]),
+            "/projects/{project_id}/fulfilment": _get(
+                "Every clause of a project with its figures", "Fulfilment",
+                [_path_id("project_id"), as_of]),
+            "/municipalities/{cvr}/summary": _get(
+                "Figures for a municipality's residents in a period", "MunicipalitySummary", [
+                    {"name": "cvr", "in": "path", "required": True, "schema": {"type": "string"}},
+                    _query("from", DATE, required=True), _query("to", DATE, required=True)]),
+            "/clauses": _get("Clauses within scope", "ClauseList", [
+                _query("project_id", ID), *PAGING]),
+            "/clauses/{clause_id}": _get("One clause with its figures", "ClauseWithFigures",
+                                         [_path_id("clause_id"), as_of]),
+            "/participants": _get("Participants within scope (fields by role)",
+                                  "ParticipantList", PAGING, errors=(400, 401)),
+            "/participants/{participant_id}": _get("One participant", "Participant",
+                                                   [_path_id("participant_id")]),
+            "/placements": _get("Placements within scope", "PlacementList", [
+                _query("participant_id", ID), _query("project_id", ID), *PAGING]),
+            "/placements/{placement_id}": _get("One placement", "Placement",
+                                               [_path_id("placement_id")]),
+        },
+    }

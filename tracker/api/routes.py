@@ -1,0 +1,290 @@
+"""JSON API v1: the same role scope as the pages (tracker.access), bearer tokens only."""
+from datetime import date
+
+from flask import Blueprint, g, jsonify, request, url_for
+
+from sqlalchemy.orm import joinedload
+
+from tracker import access
+from tracker.api.auth import user_from_token
+from tracker.api.openapi import openapi_document
+from tracker.extensions import csrf, db
+from tracker.fulfilment import clause_figures, rounded
+from tracker.models import (
+    Agreement, Clause, HousingArea, Organisation, Participant, Placement, Project,
+)
+from tracker.pathways import municipality_summary
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # no cookies: every call carries its bearer token
+MAX_PER_PAGE = 200
+
+
+class ApiError(Exception):
+    """An error answered as JSON: {"error": {"status": …, "message": …}}."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError):
+    response = jsonify({"error": {"status": error.status, "message": error.message}})
+    response.status_code = error.status
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+    return response
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint == "api.openapi":
+        return None
+    if user_from_token() is None:
+        raise ApiError(401, "A valid bearer token is required: Authorization: Bearer <token>.")
+    return None
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _user():
+    return g.api_user
+
+
+def _date_arg(name: str, default: date | None = None) -> date:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        if default is None:
+            raise ApiError(400, f"The query parameter '{name}' is required (YYYY-MM-DD).")
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, f"'{name}' must be a date as YYYY-MM-DD, not {raw!r}.") from None
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiError(400, f"'{name}' must be a whole number from {low} to {high}.")
+    return int(raw)
+
+
+def _one(model, ident: int):
+    obj = db.session.scalars(access.visible(model, _user()).where(model.id == ident)).first()
+    if obj is None:
+        raise ApiError(404, f"No {model.__tablename__[:-1].replace('_', ' ')} {ident} "
+                            "exists within your access.")
+    return obj
+
+
+def _page(query, serialise, key: str):
+    page = _int_arg("page", 1, 1, 1_000_000)
+    per_page = _int_arg("per_page", 50, 1, MAX_PER_PAGE)
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False,
+                         max_per_page=MAX_PER_PAGE, count=True)
+    return jsonify({key: [serialise(obj) for obj in result.items], "page": page,
+                    "per_page": per_page, "total": result.total})
+
+
+def _number(value):
+    """A figure as a JSON number rounded to two decimals (None stays null)."""
+    value = rounded(value)
+    return None if value is None else float(value)
+
+
+def _iso(value: date | None):
+    return value.isoformat() if value else None
+
+
+def _project(p: Project) -> dict:
+    return {
+        "id": p.id, "case_number": p.case_number, "name": p.name,
+        "housing_area": p.housing_area.name,
+        "municipality_cvr": p.housing_area.municipality.cvr,
+        "builder": {"cvr": p.builder.cvr, "name": p.builder.name},
+        "start": _iso(p.start_date), "end": _iso(p.end_date), "status": p.status,
+        "contract_sum": _number(p.contract_sum), "craft_cost": _number(p.craft_cost),
+    }
+
+
+def _clause(c: Clause) -> dict:
+    return {
+        "id": c.id, "ref": c.ref, "project_id": c.agreement.project_id,
+        "agreement_ref": c.agreement.ref, "kind": c.kind, "unit": c.unit,
+        "target": _number(c.target),
+        "responsible_cvr": c.responsible_contractor.cvr if c.responsible_contractor else None,
+        "start": _iso(c.start_date), "end": _iso(c.end_date), "frequency": c.frequency,
+    }
+
+
+def _participant(p: Participant, detail: str) -> dict:
+    if detail == "pseudonym":
+        return {"id": p.id, "pseudonym": p.pseudonym}
+    data = {"id": p.id, "ref": p.ref, "pseudonym": p.pseudonym, "name": p.name}
+    if detail == "full":
+        data.update({
+            "birth_year": p.birth_year, "gender": p.gender,
+            "housing_area": p.housing_area.name if p.housing_area else None,
+            "municipality_cvr": p.municipality.cvr if p.municipality else None,
+            "benefit": p.benefit_group.code if p.benefit_group else None,
+            "readiness": p.readiness, "intake_date": _iso(p.intake_date),
+            "consent_date": _iso(p.consent_date),
+        })
+    return data
+
+
+def _placement(pl: Placement, detail: str) -> dict:
+    data = {
+        "id": pl.id, "ref": pl.ref, "participant_id": pl.participant_id, "kind": pl.kind,
+        "employer_cvr": pl.employer.cvr, "project_id": pl.project_id, "trade": pl.trade,
+        "start": _iso(pl.start_date), "planned_end": _iso(pl.planned_end),
+        "end": _iso(pl.end_date), "hours_per_week": _number(pl.hours_per_week),
+        "next_placement_id": pl.next_placement_id,
+    }
+    if detail == "full":
+        data["outcome"] = pl.outcome
+    return data
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 description of this API (public)."""
+    return jsonify(openapi_document(url_for("api.projects", _external=False).rsplit("/", 1)[0]))
+
+
+@bp.get("/projects")
+def projects():
+    """Projects within the token user's scope; ?case_number= filters exactly."""
+    query = access.visible(Project, _user()).options(
+        joinedload(Project.housing_area).joinedload(HousingArea.municipality),
+        joinedload(Project.builder)).order_by(Project.case_number)
+    case_number = request.args.get("case_number")
+    if case_number is not None:
+        query = query.where(Project.case_number == case_number)
+    return _page(query, _project, "projects")
+
+
+@bp.get("/projects/<int:project_id>")
+def project(project_id: int):
+    """One project within scope."""
+    return jsonify(_project(_one(Project, project_id)))
+
+
+@bp.get("/projects/<int:project_id>/fulfilment")
+def fulfilment(project_id: int):
+    """Every clause of the project (within scope) with its figures as of ?as_of= (DESIGN §4)."""
+    as_of = _date_arg("as_of", date.today())
+    project = _one(Project, project_id)
+    clauses = db.session.scalars(
+        access.visible(Clause, _user()).join(Agreement, Clause.agreement_id == Agreement.id)
+        .where(Agreement.project_id == project.id).order_by(Clause.ref)).all()
+    figures = clause_figures([c.id for c in clauses], as_of)
+    return jsonify({
+        "project_id": project.id, "case_number": project.case_number, "as_of": as_of.isoformat(),
+        "clauses": [{
+            "ref": c.ref, "kind": c.kind, "unit": c.unit,
+            "target": _number(figures[c.id].target),
+            "registered": _number(figures[c.id].registered),
+            "reported": _number(figures[c.id].reported),
+            "percent": _number(figures[c.id].percent),
+            "status": figures[c.id].status,
+            "discrepancy": figures[c.id].discrepancy,
+        } for c in clauses],
+    })
+
+
+@bp.get("/municipalities/<cvr>/summary")
+def municipality(cvr: str):
+    """DESIGN §6 summary for the municipality's residents in ?from= … ?to=."""
+    date_from, date_to = _date_arg("from"), _date_arg("to")
+    if date_to < date_from:
+        raise ApiError(400, "'to' must not be before 'from'.")
+    org = db.session.scalars(
+        access.visible_municipalities(_user()).where(Organisation.cvr == cvr)).first()
+    if org is None:
+        raise ApiError(404, f"No municipality with CVR {cvr} exists within your access.")
+    return jsonify({
+        "municipality": {"cvr": org.cvr, "name": org.name, "code": org.municipality_code},
+        "from": date_from.isoformat(), "to": date_to.isoformat(),
+        **municipality_summary(org.id, date_from, date_to),
+    })
+
+
+@bp.get("/clauses")
+def clauses():
+    """Clauses within scope; ?project_id= filters."""
+    query = access.visible(Clause, _user()).options(
+        joinedload(Clause.agreement), joinedload(Clause.responsible_contractor)
+    ).order_by(Clause.ref)
+    project_id = request.args.get("project_id")
+    if project_id is not None:
+        query = query.join(Agreement, Clause.agreement_id == Agreement.id).where(
+            Agreement.project_id == _int_arg("project_id", 0, 1, 2**31 - 1))
+    return _page(query, _clause, "clauses")
+
+
+@bp.get("/clauses/<int:clause_id>")
+def clause(clause_id: int):
+    """One clause within scope, with its figures as of ?as_of=."""
+    as_of = _date_arg("as_of", date.today())
+    obj = _one(Clause, clause_id)
+    figures = clause_figures([obj.id], as_of)[obj.id]
+    return jsonify({**_clause(obj), "as_of": as_of.isoformat(),
+                    "registered": _number(figures.registered),
+                    "reported": _number(figures.reported), "percent": _number(figures.percent),
+                    "status": figures.status, "discrepancy": figures.discrepancy})
+
+
+@bp.get("/participants")
+def participants():
+    """Participants within scope, with the fields the role may see (builders: pseudonyms)."""
+    user = _user()
+    detail = access.participant_detail(user)
+    query = access.visible(Participant, user).options(
+        joinedload(Participant.housing_area), joinedload(Participant.municipality),
+        joinedload(Participant.benefit_group)).order_by(Participant.id)
+    return _page(query, lambda p: _participant(p, detail), "participants")
+
+
+@bp.get("/participants/<int:participant_id>")
+def participant(participant_id: int):
+    """One participant within scope; the view is recorded in the audit trail."""
+    from tracker.audit import record_access
+
+    user = _user()
+    obj = _one(Participant, participant_id)
+    detail = access.participant_detail(user)
+    if detail != "pseudonym":
+        record_access(db.session, "view", obj, purpose="casework")
+        db.session.commit()
+    return jsonify(_participant(obj, detail))
+
+
+@bp.get("/placements")
+def placements():
+    """Placements within scope; ?participant_id= and ?project_id= filter."""
+    user = _user()
+    detail = access.participant_detail(user)
+    query = access.visible(Placement, user).options(joinedload(Placement.employer)).order_by(
+        Placement.id)
+    if request.args.get("participant_id") is not None:
+        query = query.where(
+            Placement.participant_id == _int_arg("participant_id", 0, 1, 2**31 - 1))
+    if request.args.get("project_id") is not None:
+        query = query.where(Placement.project_id == _int_arg("project_id", 0, 1, 2**31 - 1))
+    return _page(query, lambda pl: _placement(pl, detail), "placements")
+
+
+@bp.get("/placements/<int:placement_id>")
+def placement(placement_id: int):
+    """One placement within scope."""
+    return jsonify(_placement(_one(Placement, placement_id),
+                              access.participant_detail(_user())))
