@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.api.routes import bp as api_bp
     from tracker.auth.routes import bp as auth_bp
     from tracker.dashboard.routes import bp as dashboard_bp
+    from tracker.documents.routes import bp as documents_bp
     from tracker.evaluations.routes import bp as evaluations_bp
     from tracker.organisations.routes import bp as organisations_bp
     from tracker.participants.routes import bp as participants_bp
@@ -66,7 +67,8 @@ def register_blueprints(app: Flask) -> None:
     from tracker.users.routes import bp as users_bp
 
     for bp in (auth_bp, dashboard_bp, organisations_bp, projects_bp, agreements_bp,
-               participants_bp, reporting_bp, evaluations_bp, reference_bp, users_bp, api_bp):
+               participants_bp, reporting_bp, evaluations_bp, documents_bp, reference_bp, users_bp,
+               api_bp):
         app.register_blueprint(bp)
 
 

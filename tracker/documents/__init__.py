@@ -1,0 +1,1 @@
+"""Issued PDF documents: rendering, archive, download within scope, public verification."""

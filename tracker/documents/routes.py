@@ -1,0 +1,4 @@
+"""Documents: list, issue, download within scope; the public verification page."""
+from flask import Blueprint
+
+bp = Blueprint("documents", __name__)
