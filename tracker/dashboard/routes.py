@@ -1,30 +1,82 @@
-"""The overview page each role lands on."""
-from flask import Blueprint, render_template
-from flask_login import current_user, login_required
-from sqlalchemy import func, select
+"""The overview each role lands on, with figures as of a chosen date."""
+from datetime import date
 
-from tracker import access
+from flask import Blueprint, flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker import access, charts
+from tracker.dashboard import service
 from tracker.extensions import db
-from tracker.models import Clause, ContractorReport, Participant, Placement, Project
+from tracker.models import Clause, Organisation, Placement, Participant
+from tracker.models.codes import CLAUSE_STATUSES, PLACEMENT_KINDS, label
+from tracker.pathways import municipality_summary
 
 bp = Blueprint("dashboard", __name__)
 
 
-def _count(query) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+def as_of_from_request() -> date:
+    """The as-of date of a figure page (?as_of=YYYY-MM-DD), today when absent or unreadable."""
+    raw = request.args.get("as_of", "")
+    if not raw:
+        return date.today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        flash(_("'%(value)s' is not a date; the figures are shown as of today.", value=raw),
+              "warning")
+        return date.today()
+
+
+def _bars(rows) -> object:
+    from tracker.formatting import percent
+
+    return charts.fulfilment_bars(
+        [charts.Bar(f"{row.project.case_number} · {row.clause.ref}", row.figures.percent,
+                    row.figures.status, percent(row.figures.percent) if row.figures.percent
+                    is not None else label(CLAUSE_STATUSES, row.figures.status))
+         for row in rows],
+        title=_("Fulfilment per clause"))
+
+
+def _placements_chart(placements_query, as_of: date):
+    data = service.running_placements_by_month(placements_query, as_of)
+    return charts.monthly_columns(
+        data["months"], data["series"], {k: str(v) for k, v in PLACEMENT_KINDS.items()},
+        title=_("Running placements per month"))
 
 
 @bp.route("/")
 @login_required
 def index():
-    """Counts of what the current user may see; every role."""
+    """Clause status, discrepancies, work lists and charts for the user's role and scope."""
     user = current_user
-    counts = {
-        "projects": _count(access.visible(Project, user)),
-        "clauses": _count(access.visible(Clause, user)),
-        "placements": _count(access.visible(Placement, user)),
-        "reports": _count(access.visible(ContractorReport, user)),
+    as_of = as_of_from_request()
+    rows = service.clause_rows(access.visible(Clause, user), as_of)
+    context = {
+        "as_of": as_of, "rows": rows, "counts": service.status_counts(rows),
+        "discrepancies": [r for r in rows if r.figures.discrepancy],
+        "attention": [r for r in rows if r.figures.status == "at_risk"],
+        "bars": _bars(rows) if rows else None,
+        "placements_chart": _placements_chart(access.visible(Placement, user), as_of),
+        "work": _work_lists(user, as_of),
     }
-    if user.role != "builder":
-        counts["participants"] = _count(access.visible(Participant, user))
-    return render_template("dashboard/index.html", counts=counts)
+    if user.role == "municipality":
+        year_start = as_of.replace(month=1, day=1)
+        summary = municipality_summary(user.organisation_id, year_start, as_of)
+        context["summary"] = summary
+        context["summary_from"] = year_start
+        context["flow"] = charts.pathway_flow(
+            [(str(PLACEMENT_KINDS["internship"]), summary["placements"]["internship"]),
+             (str(PLACEMENT_KINDS["wage_subsidy"]), summary["placements"]["wage_subsidy"]),
+             (_("Into work or education"), summary["moved_into_work_or_education"])],
+            title=_("Pathways this year"))
+        context["residents"] = db.session.scalar(
+            access.visible(Participant, user).with_only_columns(db.func.count()))
+        context["municipality"] = db.session.get(Organisation, user.organisation_id)
+    return render_template("dashboard/index.html", **context)
+
+
+def _work_lists(user, as_of: date) -> list[dict]:
+    """Counts for the role's work lists (overdue reports, due follow-ups, open actions)."""
+    return []

@@ -1,0 +1,113 @@
+"""Dashboards: statuses as of a chosen date, scope per role, charts, fixed query count."""
+from datetime import date
+
+import pytest
+from sqlalchemy import event
+
+from tests import factories
+from tracker.dashboard.service import running_placements_by_month
+from tracker.models import Placement
+from sqlalchemy import select
+
+
+@pytest.fixture()
+def world(db):
+    firm = factories.organisation("contractor", name="Kærhøj Byg A/S")
+    builder = factories.organisation("builder", name="Brabrand Boligforening")
+    other_builder = factories.organisation("builder", name="Civica")
+    aarhus = factories.organisation("municipality", name="Aarhus Kommune")
+    area = factories.housing_area(aarhus, name="Gellerup")
+    project = factories.project(builder=builder, area=area, contractors=[firm],
+                                case_number="BB-2207", start_date=date(2026, 1, 1),
+                                end_date=date(2026, 12, 31))
+    other = factories.project(builder=other_builder, contractors=[firm], case_number="CIV-1187",
+                              start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+    agreement = factories.agreement(project)
+    # Target 1 person: met once one placement counts.
+    met = factories.clause(agreement, unit="persons", target="1", ref="K-MET")
+    # Target 1000 hours: far behind → at risk.
+    behind = factories.clause(agreement, unit="hours", target="1000", ref="K-RISK")
+    # Starts later: not started on 2026-06-30.
+    factories.clause(agreement, unit="persons", target="1", ref="K-LATER",
+                     start_date=date(2026, 9, 1))
+    factories.clause(factories.agreement(other), unit="persons", target="1", ref="K-OTHER")
+    person = factories.participant(aarhus, name="Amina Hassan")
+    factories.placement(person, firm, project=project, start_date=date(2026, 3, 1),
+                        end_date=date(2026, 3, 31), hours_per_week=37)
+    users = {"staff": factories.user("staff"), "builder": factories.user("builder", org=builder),
+             "municipality": factories.user("municipality", org=aarhus)}
+    db.session.commit()
+    return users | {"met": met, "behind": behind}
+
+
+def _tiles(body: str) -> str:
+    return body.split('class="tiles status-tiles"', 1)[1].split("</ul>", 1)[0]
+
+
+def test_status_counts_as_of_a_date(client, login, world):
+    login(world["staff"])
+    body = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    tiles = _tiles(body)
+    # K-MET is met; K-OTHER has no placement and K-RISK is behind → at risk 2
+    # (K-RISK: 31 days × 37 / 7 = 163.9 h of 1000), not started 1 (K-LATER).
+    assert '<span class="figure">1</span> Opfyldt' in tiles
+    assert '<span class="figure">2</span> Bagud' in tiles
+    assert '<span class="figure">1</span> Ikke startet' in tiles
+    assert "Tal opgjort pr. 30. juni 2026." in body
+    assert "163,9" in body          # the registered hours, Danish format
+
+
+def test_before_the_clauses_start_everything_is_not_started(client, login, world):
+    login(world["staff"])
+    tiles = _tiles(client.get("/?as_of=2025-12-31").get_data(as_text=True))
+    assert '<span class="figure">4</span> Ikke startet' in tiles
+
+
+def test_unreadable_as_of_falls_back_to_today_with_a_message(client, login, world):
+    login(world["staff"])
+    body = client.get("/?as_of=30-06-2026").get_data(as_text=True)
+    assert "30-06-2026&#39; er ikke en dato; tallene vises pr. i dag" in body
+
+
+def test_builder_sees_only_its_projects_clauses(client, login, world):
+    login(world["builder"])
+    body = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    assert "K-MET" in body and "K-OTHER" not in body and "CIV-1187" not in body
+
+
+def test_municipality_sees_its_residents_figures(client, login, world):
+    login(world["municipality"])
+    body = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    assert "Borgere i Aarhus Kommune" in body
+    assert "<svg" in body
+
+
+def test_placements_by_month_by_hand(app, world):
+    data = running_placements_by_month(select(Placement), date(2026, 6, 30), months=6)
+    assert data["months"][0] == date(2026, 1, 1) and data["months"][-1] == date(2026, 6, 1)
+    # The one internship ran 1.–31. March only.
+    assert data["series"]["internship"] == [0, 0, 1, 0, 0, 0]
+    assert data["series"]["ordinary_job"] == [0] * 6
+
+
+def test_query_count_does_not_grow_with_placements(db, client, login, world):
+    login(world["staff"])
+
+    def count():
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/?as_of=2026-06-30").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    before = count()
+    firm = db.session.scalar(select(Placement)).employer
+    project = db.session.scalar(select(Placement)).project
+    for n in range(15):
+        person = factories.participant(name=f"Deltager {n}")
+        factories.placement(person, firm, project=project, start_date=date(2026, 2, 1))
+    db.session.commit()
+    assert count() == before
