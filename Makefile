@@ -33,7 +33,7 @@ install-dev: $(VENV)/.installed-dev
 
 # Compile the Danish/English message catalogues (.po -> .mo).
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -q -d tracker/translations
+	$(BIN)/pybabel compile --statistics -d tracker/translations
 
 # Migrate the database (SQLite in instance/ unless DATABASE_URL says otherwise)
 # and load the demo data set when it is empty.
