@@ -60,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.documents.routes import bp as documents_bp
     from tracker.evaluations.routes import bp as evaluations_bp
     from tracker.health import bp as health_bp
+    from tracker.imports.routes import bp as imports_bp
     from tracker.organisations.routes import bp as organisations_bp
     from tracker.participants.routes import bp as participants_bp
     from tracker.projects.routes import bp as projects_bp
@@ -69,7 +70,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, dashboard_bp, organisations_bp, projects_bp, agreements_bp,
                participants_bp, reporting_bp, evaluations_bp, documents_bp, reference_bp, users_bp,
-               api_bp, health_bp):
+               api_bp, health_bp, imports_bp):
         app.register_blueprint(bp)
 
 

@@ -20,6 +20,7 @@ MENU = (
     ("documents.index", _l("Documents"), ALL),
     ("organisations.index", _l("Organisations"), SECRETARIAT),
     ("organisations.areas", _l("Housing areas"), SECRETARIAT),
+    ("imports.index", _l("Import"), SECRETARIAT),
     ("reference.index", _l("Reference data"), ("admin",)),
     ("users.index", _l("Users"), ("admin",)),
 )
