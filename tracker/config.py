@@ -53,6 +53,12 @@ def load_config(app, test_config=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Our queries are short; PostgreSQL's JIT spent ~0.7 s compiling the fulfilment
+        # aggregate on national data and saved nothing (bench/RESULTS.md).
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("connect_args", {"options": "-c jit=off"})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _from_environment(app):

@@ -2,7 +2,7 @@
 
 Pure domain logic, free of HTTP: pages, the JSON API, PDFs and tests call
 `clause_figures` and get the same numbers. Every clause given is computed with
-one SQL statement, whatever the number of clauses, placements and reports;
+two SQL statements, whatever the number of clauses, placements and reports;
 aggregation happens in SQL and the arithmetic on the few aggregates per clause
 is done with exact fractions, so SQLite and PostgreSQL give identical figures.
 """
@@ -72,7 +72,9 @@ def clause_figures(
 ) -> dict[int, ClauseFigures]:
     """Figures of the given clauses (ids, or a Select of Clause rows) as of `as_of`, by clause id.
 
-    Runs one SQL statement however many clauses, placements and reports there are.
+    Runs two SQL statements however many clauses, placements and reports there are: the
+    clauses with their report totals, then the placement totals grouped by clause. (One
+    statement joining both aggregates misleads PostgreSQL's planner into a nested loop.)
     """
     if isinstance(clause_ids_or_select, Select):
         clause_ids: Select | list[int] = _id_column(clause_ids_or_select)
@@ -83,13 +85,24 @@ def clause_figures(
     as_of_param = literal(as_of, Date())
     periods = _clause_periods(clause_ids)
     reports = _report_totals(periods, as_of_param)
-    placements = _placement_totals(periods, reports, as_of_param)
-    rows = db.session.execute(
-        select(periods, *_non_key_columns(reports), *_non_key_columns(placements))
+    clauses = db.session.execute(
+        select(periods, *_non_key_columns(reports))
         .outerjoin(reports, reports.c.clause_id == periods.c.clause_id)
-        .outerjoin(placements, placements.c.clause_id == periods.c.clause_id)
-    ).mappings()
-    return {row["clause_id"]: _figures(row, as_of) for row in rows}
+    ).mappings().all()
+    if not clauses:
+        return {}
+    # percent_hours clauses count placements up to the last period their reports cover.
+    windows = {row["clause_id"]: row["last_period_end"] for row in clauses
+               if row["unit"] == "percent_hours" and row["last_period_end"] is not None}
+    totals = {row["clause_id"]: row for row in db.session.execute(
+        select(_placement_totals(periods, windows, as_of_param))).mappings()}
+    return {row["clause_id"]: _figures({**NO_PLACEMENTS, **row, **totals.get(row["clause_id"], {})},
+                                       as_of)
+            for row in clauses}
+
+
+# The placement aggregates of a clause that no placement counts toward.
+NO_PLACEMENTS = {"persons": 0, "overlap_days": None, "overlap_hour_days": None}
 
 
 def _id_column(query: Select) -> Select:
@@ -167,19 +180,26 @@ def _report_totals(periods: CTE, as_of: Any) -> CTE:
     )
 
 
-def _placement_totals(periods: CTE, reports: CTE, as_of: Any) -> CTE:
-    """Per clause: participants, overlap days and overlap hour-days of the counting placements."""
+def _placement_totals(periods: CTE, windows: dict[int, date], as_of: Any):
+    """Per clause: participants, overlap days and overlap hour-days of the counting placements.
+
+    `windows` holds, for percent_hours clauses, the last period end of their reports used.
+    """
     effective_end = func.coalesce(
         Placement.end_date,
         case((Placement.planned_end < as_of, Placement.planned_end), else_=as_of),
         type_=Date,
     )
     # A percent_hours clause is counted up to the last period its reports cover; the reports
-    # used all end by the as-of date, so both windows stop at as-of at the latest.
-    window_end = case(
-        (periods.c.unit == "percent_hours", func.coalesce(reports.c.last_period_end, as_of)),
-        else_=as_of,
-    )
+    # used all end by the as-of date, so every window stops at as-of at the latest.
+    window_end = as_of
+    if windows:
+        # The inner lookup runs only for percent_hours rows (a few), not for every pair.
+        window_end = case(
+            (periods.c.unit == "percent_hours",
+             case({clause_id: literal(end, Date()) for clause_id, end in windows.items()},
+                  value=periods.c.clause_id, else_=as_of)),
+            else_=as_of)
     employer_counts = or_(
         Placement.employer_id == periods.c.responsible_contractor_id,
         and_(
@@ -200,7 +220,6 @@ def _placement_totals(periods: CTE, reports: CTE, as_of: Any) -> CTE:
             least(effective_end, periods.c.period_end, window_end).label("overlap_end"),
         )
         .select_from(periods)
-        .outerjoin(reports, reports.c.clause_id == periods.c.clause_id)
         .join(
             Placement,
             and_(
@@ -223,7 +242,7 @@ def _placement_totals(periods: CTE, reports: CTE, as_of: Any) -> CTE:
         )
         .where(pairs.c.overlap_end >= pairs.c.overlap_start)
         .group_by(pairs.c.clause_id)
-        .cte("placement_totals")
+        .subquery("placement_totals")
     )
 
 
