@@ -1,5 +1,5 @@
 """Friendly error pages in the user's language; JSON under /api/."""
-from flask import jsonify, render_template, request
+from flask import abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -29,7 +29,15 @@ def render_error(error: HTTPException):
     return render_template(template, code=code, message=message), code
 
 
+def refuse_nul_bytes() -> None:
+    """A NUL character is never meaningful input, and PostgreSQL refuses it with an error."""
+    values = [*request.args.values(), *request.form.values(), request.path]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def register(app) -> None:
+    app.before_request(refuse_nul_bytes)
     app.register_error_handler(HTTPException, render_error)
 
     @app.errorhandler(Exception)
