@@ -156,10 +156,10 @@ AGREEMENTS = [
         ref="PA-BB-2207-1", case_number="BB-2207", status="closed",
         title="Partnerskabsaftale om nedrivning og byggemodning, Gellerup etape 2",
         clauses=(
-            ClauseSpec("K-001", "internship", "persons", target="4", responsible="Kærhøj Byg A/S",
-                       months=(0, 5),
+            ClauseSpec("K-001", "internship", "persons", target="1", responsible="Kærhøj Byg A/S",
+                       months=(10, 16),
                        text="Under nedrivning og byggemodning etablerer hovedentreprenøren mindst "
-                            "4 virksomhedspraktikker for ledige beboere fra Gellerup."),
+                            "én virksomhedspraktik for ledige beboere fra Gellerup."),
         ),
     ),
     AgreementSpec(
@@ -198,8 +198,8 @@ AGREEMENTS = [
             ClauseSpec("K-007", "ordinary_job", "persons", target="4",
                        text="Mindst 4 beboere ansættes i ordinære job hos entreprenørerne."),
             ClauseSpec("K-008", "apprenticeship", "hours", target="3500",
-                       responsible="Bølgeby VVS & Energi ApS",
-                       text="VVS-entreprenøren beskæftiger lærlinge i mindst 3.500 timer."),
+                       responsible="Kærhøj Byg A/S",
+                       text="Hovedentreprenøren beskæftiger lærlinge i mindst 3.500 timer."),
         ),
     ),
     AgreementSpec(
@@ -235,8 +235,7 @@ AGREEMENTS = [
         title="Partnerskabsaftale, Kildeparken i Aalborg Øst",
         clauses=(
             ClauseSpec("K-013", "wage_subsidy", "weeks", target="80",
-                       responsible="Nørrelyng Entreprise A/S",
-                       text="Hovedentreprenøren beskæftiger beboere i løntilskud i mindst "
+                       text="Entreprenørerne på sagen beskæftiger beboere i løntilskud i mindst "
                             "80 uger."),
             ClauseSpec("K-014", "any", "persons", target="10", frequency="monthly",
                        text="Mindst 10 beboere fra Aalborg Øst får et forløb på byggesagen. "
