@@ -23,7 +23,8 @@ class Form(FlaskForm):
 def choices(mapping: dict, blank: str | None = None) -> list[SelectChoice]:
     """Select options from a code→label (or id→name) mapping, optionally led by a blank."""
     options = [SelectChoice("", blank)] if blank is not None else []
-    return options + [SelectChoice(code, str(label)) for code, label in mapping.items()]
+    # Labels stay lazy: a choice list built at import time still renders in the user's language.
+    return options + [SelectChoice(code, label) for code, label in mapping.items()]
 
 
 def record_choices(records, blank: str | None = None) -> list[SelectChoice]:

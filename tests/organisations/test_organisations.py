@@ -157,3 +157,9 @@ def test_housing_area_create_and_duplicate(db, client, staff):
     assert len(db.session.scalars(select(HousingArea)).all()) == 1
     page = client.get(f"/housing-areas/?municipality={aarhus.id}").get_data(as_text=True)
     assert "Gellerup" in page
+
+
+def test_kind_choices_are_in_the_users_language(db, client, staff):
+    body = client.get("/organisations/new").get_data(as_text=True)
+    assert ">Bygherre (boligorganisation)</option>" in body
+    assert "Builder (housing association)" not in body
