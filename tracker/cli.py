@@ -101,5 +101,7 @@ def seed_demo(if_empty):
 
 
 def register(app) -> None:
-    for command in (create_user, create_token, seed_demo):
+    from tracker.reporting.commands import send_reminders
+
+    for command in (create_user, create_token, seed_demo, send_reminders):
         app.cli.add_command(command)

@@ -1,0 +1,424 @@
+"""Forms for participants, placements, follow-ups and progress assessments."""
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from sqlalchemy import or_, select
+from wtforms import DateField, DecimalField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.widgets import TextInput
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from tracker.extensions import db
+from tracker.formatting import short_date
+from tracker.forms import Form, VersionField, choices, no_cpr, record_choices
+from tracker.models import BenefitGroup, FollowUp, HousingArea, Organisation, Participant, Placement, Project, ProjectContractor
+from tracker.models.codes import DIMENSIONS, EDUCATION_LEVELS, FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, GENDERS, OUTCOMES, PLACEMENT_KINDS, READINESS
+
+MAX_HOURS_PER_WEEK = Decimal(60)
+EMPLOYER_KINDS = ("contractor", "other")
+
+NEEDS_CONSENT = _l("Needs consent first.")
+
+
+def optional_int(value) -> int | None:
+    """Coerce a select's value to an id; the blank option is None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def optional_code(value) -> str | None:
+    """Coerce a select's value to a code; the blank option is None."""
+    return value or None
+
+
+def _filled(field) -> bool:
+    data = field.data
+    if field.type == "FileField":
+        return bool(getattr(data, "filename", None))
+    return data not in (None, "")
+
+
+def _name(group: BenefitGroup) -> str:
+    locale = get_locale()
+    return group.name("en" if locale is not None and locale.language == "en" else "da")
+
+
+def _valid_on(model, day: date):
+    return (model.valid_from <= day) & or_(model.valid_to.is_(None), model.valid_to >= day)
+
+
+class ParticipantForm(Form):
+    """Enrolment and correction of a participant; consent comes before any personal detail."""
+
+    ref = StringField(_l("Reference"), validators=[InputRequired(), Length(max=50), no_cpr])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200), no_cpr])
+    email = EmailField(_l("E-mail"), validators=[Optional(), no_cpr, Email(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), no_cpr, Length(max=40)])
+    birth_year = IntegerField(_l("Birth year"), validators=[Optional()])
+    gender = SelectField(_l("Gender"), coerce=optional_code)
+    housing_area_id = SelectField(_l("Housing area"), coerce=optional_int)
+    municipality_id = SelectField(_l("Municipality"), coerce=optional_int)
+    benefit_group_id = SelectField(_l("Benefit at intake"), coerce=optional_int,
+                                   validate_choice=False)
+    readiness = SelectField(_l("Readiness"), coerce=optional_code)
+    months_unemployed = IntegerField(_l("Months unemployed at intake"), validators=[
+        Optional(), NumberRange(min=0, message=_l("Months unemployed cannot be negative."))])
+    education_level = SelectField(_l("Education level"), coerce=optional_code)
+    intake_date = DateField(_l("Intake date"), validators=[InputRequired()], default=date.today)
+    consent_date = DateField(_l("Consent date"), validators=[Optional()])
+    consent_scope = TextAreaField(_l("What the consent covers"),
+                                  validators=[Optional(), no_cpr, Length(max=2000)])
+    consent_document = FileField(_l("Consent document (PDF, JPG or PNG)"))
+    version = VersionField()
+
+    # Everything beyond the name (and reference, intake date) needs consent first.
+    PERSONAL_FIELDS = ("email", "phone", "birth_year", "gender", "housing_area_id",
+                       "municipality_id", "benefit_group_id", "readiness", "months_unemployed",
+                       "education_level", "consent_scope", "consent_document")
+
+    def __init__(self, *args, current: Participant | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current
+        # Code labels are chosen per request, in the user's language.
+        self.gender.choices = choices(GENDERS, blank="—")
+        self.readiness.choices = choices(READINESS, blank=str(_l("Unknown")))
+        self.education_level.choices = choices(EDUCATION_LEVELS, blank="—")
+        areas = db.session.scalars(
+            select(HousingArea).where(or_(HousingArea.is_active.is_(True),
+                                          HousingArea.id == (current.housing_area_id if current else None)))
+            .order_by(HousingArea.name)).all()
+        self.housing_area_id.choices = record_choices(areas, blank="—")
+        municipalities = db.session.scalars(
+            select(Organisation).where(Organisation.kind == "municipality",
+                                       or_(Organisation.is_active.is_(True),
+                                           Organisation.id == (current.municipality_id if current else None)))
+            .order_by(Organisation.name)).all()
+        self.municipality_id.choices = record_choices(municipalities, blank="—")
+        on = self.intake_date.data if isinstance(self.intake_date.data, date) else date.today()
+        groups = db.session.scalars(
+            select(BenefitGroup).where(or_(_valid_on(BenefitGroup, on),
+                                           BenefitGroup.id == (current.benefit_group_id if current else None)))
+            .order_by(BenefitGroup.sort_order, BenefitGroup.name_da)).all()
+        self.benefit_group_id.choices = choices({g.id: _name(g) for g in groups}, blank="—")
+
+    def validate_ref(self, field):
+        field.data = field.data.strip()
+        clash = db.session.scalar(select(Participant).where(Participant.ref == field.data))
+        if clash is not None and clash is not self.current:
+            raise ValidationError(_l("Another participant has the reference %(ref)s.", ref=field.data))
+
+    def validate_birth_year(self, field):
+        if field.data is not None and not 1900 <= field.data <= date.today().year:
+            raise ValidationError(_l("The birth year must be between 1900 and %(year)s.",
+                                     year=date.today().year))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        ok = self._check_consent() and ok
+        ok = self._check_benefit_group() and ok
+        ok = self._check_area_in_municipality() and ok
+        return ok
+
+    def _check_consent(self) -> bool:
+        if self.consent_date.data is not None or self.consent_date.errors:
+            return True
+        missing = [self[name] for name in self.PERSONAL_FIELDS if _filled(self[name])]
+        if self.current is not None and self.current.consent_file_id is not None:
+            missing.append(self.consent_document)
+        if not missing:
+            return True
+        for field in missing:
+            field.errors = [*field.errors, NEEDS_CONSENT]
+        self.consent_date.errors = [_l(
+            "Consent must be recorded before anything beyond the name is saved. Fill in the "
+            "consent date (and what the consent covers), or empty these fields: %(fields)s.",
+            fields=", ".join(str(f.label.text) for f in missing))]
+        return False
+
+    def _check_benefit_group(self) -> bool:
+        group_id = self.benefit_group_id.data
+        if group_id is None:
+            return True
+        group = db.session.get(BenefitGroup, group_id)
+        if group is None:
+            self.benefit_group_id.errors = [_l("Not a valid choice.")]
+            return False
+        on = self.intake_date.data
+        if isinstance(on, date) and not (group.valid_from <= on and (group.valid_to is None or group.valid_to >= on)):
+            self.benefit_group_id.errors = [_l(
+                "%(name)s is not a benefit on the intake date %(date)s. Choose a benefit that "
+                "applied then.", name=_name(group), date=short_date(on))]
+            return False
+        return True
+
+    def _check_area_in_municipality(self) -> bool:
+        if self.housing_area_id.data is None:
+            return True
+        area = db.session.get(HousingArea, self.housing_area_id.data)
+        if self.municipality_id.data is None:
+            if self.consent_date.data is not None:
+                self.municipality_id.data = area.municipality_id  # the area tells the municipality
+            return True
+        if area.municipality_id != self.municipality_id.data:
+            self.housing_area_id.errors = [_l(
+                "%(area)s lies in %(municipality)s. Choose the matching municipality or "
+                "another housing area.", area=area.name, municipality=area.municipality.name)]
+            return False
+        return True
+
+
+class DanishDecimalField(DecimalField):
+    """A decimal field that reads and shows the Danish decimal comma (37,5); a text input,
+    because a number input refuses the comma in browsers set to English."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [valuelist[0].strip().replace(" ", "").replace(",", ".")]
+        try:
+            super().process_formdata(valuelist)
+        except (ValueError, InvalidOperation):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+    def _value(self):
+        text = super()._value()
+        if self.raw_data or not text:
+            return text
+        locale = get_locale()
+        return text.replace(".", ",") if locale is None or locale.language == "da" else text
+
+
+def hours_in_range(form, field) -> None:
+    """0 < hours ≤ 60, the range the database also enforces, with the value in the message."""
+    if field.data is not None and not Decimal(0) < field.data <= MAX_HOURS_PER_WEEK:
+        raise ValidationError(_l(
+            "Hours per week must be more than 0 and at most 60 (you entered %(value)s).",
+            value=str(field.raw_data[0] if field.raw_data else field.data)))
+
+
+class PlacementForm(Form):
+    """A placement (forløb) of a participant at an employer, optionally on a project."""
+
+    participant_id = SelectField(_l("Participant"), coerce=optional_int, validate_choice=False)
+    ref = StringField(_l("Reference"), validators=[InputRequired(), Length(max=50), no_cpr])
+    kind = SelectField(_l("Kind"))
+    project_id = SelectField(_l("Building project"), coerce=optional_int)
+    employer_id = SelectField(_l("Employer"), coerce=optional_int)
+    trade = StringField(_l("Trade"), validators=[Optional(), no_cpr, Length(max=100)],
+                        render_kw={"list": "trades", "autocomplete": "off"})
+    start_date = DateField(_l("Start"), validators=[InputRequired()])
+    planned_end = DateField(_l("Planned end"), validators=[Optional()])
+    hours_per_week = DanishDecimalField(_l("Hours per week"), places=1,
+                                        validators=[InputRequired(), hours_in_range])
+    version = VersionField()
+
+    def __init__(self, *args, current: Placement | None = None, participant: Participant | None = None,
+                 participants_query=None, projects_query=None, project: Project | None = None,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current
+        self.participant = participant
+        self.participant_errors: list = []  # shown by the fixed participant's name
+        self.kind.choices = choices(PLACEMENT_KINDS)
+        if participant is not None:
+            del self.participant_id  # fixed by the URL
+        else:
+            people = db.session.execute(
+                participants_query.with_only_columns(Participant.id, Participant.name, Participant.ref)
+                .order_by(Participant.name, Participant.ref)).all()
+            self.participant_id.choices = choices({pid: f"{name} ({ref})" for pid, name, ref in people},
+                                                  blank="—")
+        projects = db.session.scalars(projects_query.order_by(Project.case_number)).all()
+        self.project_id.choices = record_choices(projects, blank=str(_l("— no building project —")))
+        current_employer = current.employer_id if current else None
+        employers = db.session.scalars(
+            select(Organisation).where(Organisation.kind.in_(EMPLOYER_KINDS),
+                                       or_(Organisation.is_active.is_(True),
+                                           Organisation.id == current_employer))
+            .order_by(Organisation.kind, Organisation.name)).all()
+        # The project's own contractors first: with a project, only they may employ.
+        project_id = project.id if project is not None else (
+            self.project_id.data if isinstance(self.project_id.data, int)
+            else current.project_id if current else None)
+        on_project = set(db.session.scalars(select(ProjectContractor.contractor_id).where(
+            ProjectContractor.project_id == project_id))) if project_id else set()
+        groups = {"project": str(_l("Contractors on the building project")),
+                  "contractor": str(_l("Contractors")), "other": str(_l("Other employers"))}
+        ordered = sorted(employers, key=lambda o: (o.id not in on_project, o.kind, o.name))
+        self.employer_id.choices = [SelectChoice("", "—")] + [
+            SelectChoice(o.id, o.name, optgroup=groups["project" if o.id in on_project else o.kind])
+            for o in ordered]
+
+    def chosen_participant(self) -> Participant | None:
+        if self.participant is not None:
+            return self.participant
+        if self.participant_id.data is None:
+            return None
+        return db.session.get(Participant, self.participant_id.data)
+
+    def validate_participant_id(self, field):
+        if self.participant is not None:
+            return
+        if field.data is None:
+            raise ValidationError(_l("Choose the participant."))
+        if field.data not in {c.value for c in field.choices}:
+            raise ValidationError(_l("Not a valid choice."))
+
+    def validate_ref(self, field):
+        field.data = field.data.strip()
+        clash = db.session.scalar(select(Placement).where(Placement.ref == field.data))
+        if clash is not None and clash is not self.current:
+            raise ValidationError(_l("Another placement has the reference %(ref)s.", ref=field.data))
+
+    def validate_employer_id(self, field):
+        if field.data is None:
+            raise ValidationError(_l("Choose the employer."))
+        if self.project_id.data is None:
+            return
+        on_project = db.session.scalar(select(ProjectContractor.id).where(
+            ProjectContractor.project_id == self.project_id.data,
+            ProjectContractor.contractor_id == field.data))
+        if on_project is None:
+            project = db.session.get(Project, self.project_id.data)
+            employer = db.session.get(Organisation, field.data)
+            raise ValidationError(_l(
+                "%(employer)s is not a contractor on %(project)s. Choose one of the project's "
+                "contractors, or no building project.",
+                employer=employer.name if employer else "?", project=str(project)))
+
+    def validate_planned_end(self, field):
+        if field.data and isinstance(self.start_date.data, date) and field.data < self.start_date.data:
+            raise ValidationError(_l("The planned end cannot be before the start (%(date)s).",
+                                     date=short_date(self.start_date.data)))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        person = self.participant
+        if person is None and not self.participant_id.errors:
+            person = self.chosen_participant()
+        if person is not None and person.consent_date is None:
+            message = _l("%(name)s has no consent recorded. Record the consent on the "
+                         "participant before adding placements.", name=person.name)
+            if self.participant is None:
+                self.participant_id.errors = [*self.participant_id.errors, message]
+            else:
+                self.participant_errors.append(message)
+            ok = False
+        return ok
+
+
+class EditPlacementForm(PlacementForm):
+    """A placement's correction, including its end and outcome once it has ended."""
+
+    end_date = DateField(_l("Actual end"), validators=[Optional()])
+    outcome = SelectField(_l("Outcome"), coerce=optional_code)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = choices(OUTCOMES, blank="—")
+
+    def validate_end_date(self, field):
+        if field.data and isinstance(self.start_date.data, date) and field.data < self.start_date.data:
+            raise ValidationError(_l("The end cannot be before the start (%(date)s).",
+                                     date=short_date(self.start_date.data)))
+
+    def validate_outcome(self, field):
+        if self.end_date.data and not field.data:
+            raise ValidationError(_l("Choose the outcome of the ended placement."))
+        if field.data and not self.end_date.data:
+            raise ValidationError(_l("An outcome needs the actual end date."))
+
+
+class EndPlacementForm(Form):
+    """Ending a placement: when it ended and what it led to."""
+
+    end_date = DateField(_l("Actual end"), validators=[InputRequired()])
+    outcome = SelectField(_l("Outcome"), coerce=optional_code)
+    version = VersionField()
+
+    def __init__(self, *args, placement: Placement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.placement = placement
+        self.outcome.choices = choices(OUTCOMES, blank="—")
+
+    def validate_end_date(self, field):
+        if field.data and field.data < self.placement.start_date:
+            raise ValidationError(_l("The end cannot be before the start (%(date)s).",
+                                     date=short_date(self.placement.start_date)))
+
+    def validate_outcome(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose what the placement led to."))
+
+
+class FollowUpForm(Form):
+    """Where the participant stood N months after a placement ended."""
+
+    months = SelectField(_l("Months after the end"), coerce=int,
+                         choices=[SelectChoice(m, str(m)) for m in FOLLOW_UP_MONTHS])
+    status = SelectField(_l("Status"), coerce=optional_code)
+    follow_up_date = DateField(_l("Date of the follow-up"), validators=[InputRequired()],
+                               default=date.today)
+    note = TextAreaField(_l("Note"), validators=[Optional(), no_cpr, Length(max=4000)])
+    version = VersionField()
+
+    def __init__(self, *args, placement: Placement, current: FollowUp | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.placement = placement
+        self.current = current
+        self.status.choices = choices(FOLLOW_UP_STATUSES, blank="—")
+
+    def validate_months(self, field):
+        clash = db.session.scalar(select(FollowUp).where(
+            FollowUp.placement_id == self.placement.id, FollowUp.months == field.data))
+        if clash is not None and clash is not self.current:
+            raise ValidationError(_l(
+                "The follow-up %(months)s months after this placement is registered already.",
+                months=field.data))
+
+    def validate_status(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose where the participant stands."))
+
+    def validate_follow_up_date(self, field):
+        end = self.placement.end_date
+        if field.data and end and field.data < end:
+            raise ValidationError(_l("The follow-up cannot be before the placement ended (%(date)s).",
+                                     date=short_date(end)))
+
+
+SCORES = [SelectChoice(n, str(n)) for n in range(1, 11)]
+
+
+class AssessmentForm(Form):
+    """A progress assessment: 1-10 on each dimension (blank when not assessed), with a note."""
+
+    assessed_on = DateField(_l("Date"), validators=[InputRequired()], default=date.today)
+    note = TextAreaField(_l("Note"), validators=[Optional(), no_cpr, Length(max=4000)])
+    version = VersionField()
+
+    def dimensions(self):
+        return [self[d] for d in DIMENSIONS]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if all(self[d].data is None for d in DIMENSIONS):
+            self.assessed_on.errors = list(self.assessed_on.errors) + [
+                _l("Give a score on at least one dimension.")]
+            ok = False
+        return ok
+
+
+for _dimension, _label in DIMENSIONS.items():
+    setattr(AssessmentForm, _dimension, RadioField(
+        _label, coerce=optional_int, choices=SCORES, validators=[Optional()]))

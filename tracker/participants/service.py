@@ -1,0 +1,360 @@
+"""Participants' domain rules, free of HTTP: legal maxima of placements, follow-up due
+dates, next references, pathway links and the export trail.
+
+Views, the API, documents and tests call these and get the same answers. Nothing here
+commits; callers commit once.
+"""
+import calendar
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from tracker.audit import current_actor
+from tracker.extensions import db
+from tracker.formatting import number
+from tracker.models import AuditEvent, FollowUp, Participant, Placement, PlacementRule, ProgressAssessment
+from tracker.models.base import utcnow
+from tracker.models.codes import DIMENSIONS, FOLLOW_UP_MONTHS, PLACEMENT_KINDS, label
+
+DAYS_PER_WEEK = 7
+# The usual steps of a pathway: what a placement of each kind most often leads to.
+NEXT_KIND = {
+    "internship": "wage_subsidy",
+    "wage_subsidy": "ordinary_job",
+    "apprenticeship": "ordinary_job",
+    "ordinary_job": "ordinary_job",
+}
+# The trades (fag) offered as suggestions; any other text is allowed too.
+TRADES = ("murer", "tømrer", "maler", "VVS", "elektriker", "anlægsgartner", "stilladsmontør",
+          "struktør", "betonarbejder", "smed", "tagdækker", "gulvlægger", "isolatør",
+          "kloakmester", "nedriver", "byggepladsarbejder")
+
+
+# --- Dates -------------------------------------------------------------------------------
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or that month's last day (31 January + 3 → 30 April)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class sql_add_months(FunctionElement):
+    """SQL for `add_months`: a date column plus a whole number of months, clamped to the
+    month's last day on both SQLite and PostgreSQL."""
+
+    type = Date()
+    inherit_cache = True
+    name = "add_months"
+
+
+@compiles(sql_add_months)
+def _add_months_default(element: sql_add_months, compiler: SQLCompiler, **kw: Any) -> str:
+    day, months = (compiler.process(c, **kw) for c in element.clauses)
+    # PostgreSQL: date + interval clamps to the month's end by itself.
+    return f"CAST({day} + make_interval(months => {months}) AS DATE)"
+
+
+@compiles(sql_add_months, "sqlite")
+def _add_months_sqlite(element: sql_add_months, compiler: SQLCompiler, **kw: Any) -> str:
+    day, months = (compiler.process(c, **kw) for c in element.clauses)
+    # SQLite's '+N months' rolls 31 January into May; take the smaller of "same day in the
+    # target month" and "last day of the target month" (ISO text compares as dates).
+    same_day = (f"date({day}, 'start of month', '+' || ({months}) || ' months', "
+                f"'+' || (CAST(strftime('%d', {day}) AS INTEGER) - 1) || ' days')")
+    month_end = f"date({day}, 'start of month', '+' || ({months} + 1) || ' months', '-1 day')"
+    return f"min({same_day}, {month_end})"
+
+
+def duration_weeks(start: date, end: date) -> Fraction:
+    """Weeks of a period with both ends counted: 5 January–15 February 2026 = 42 days = 6."""
+    return Fraction((end - start).days + 1, DAYS_PER_WEEK)
+
+
+def _one_decimal(value: Fraction | Decimal) -> Decimal:
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# --- Legal maxima -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RuleWarning:
+    """A placement over a legal maximum: which rule, the limit, the value and the excess."""
+
+    rule_id: int
+    rule_text: str
+    limit: str  # "weeks" or "hours"
+    basis: str  # "planned" or "actual" for weeks; "hours" for hours
+    allowed: Decimal
+    value: Decimal  # rounded to one decimal
+    excess: Decimal
+
+    @property
+    def message(self) -> str:
+        """The warning users read, e.g. "… højst 4 uger for modtagere af dagpenge — planlagt 6,0 uger …"."""
+        args = {"rule": self.rule_text, "value": number(self.value, 1),
+                "excess": number(self.excess, 1)}
+        if self.limit == "hours":
+            return _("%(rule)s — %(value)s hours a week (%(excess)s hours over the limit)", **args)
+        if self.basis == "actual":
+            return _("%(rule)s — actual %(value)s weeks (%(excess)s weeks over the limit)", **args)
+        return _("%(rule)s — planned %(value)s weeks (%(excess)s weeks over the limit)", **args)
+
+
+def load_rules(session: Session | None = None) -> list[PlacementRule]:
+    """Every placement rule, once, so many placements can be checked without more queries."""
+    return list((session or db.session).scalars(select(PlacementRule).order_by(PlacementRule.id)))
+
+
+def applicable_rules(rules: Iterable[PlacementRule], kind: str, start: date,
+                     benefit_group_id: int | None, readiness: str | None) -> list[PlacementRule]:
+    """The rules valid on the start date for this kind; a rule naming a benefit group or a
+    readiness applies only to participants with exactly that one, NULL means everyone."""
+    return [
+        rule for rule in rules
+        if rule.placement_kind == kind
+        and rule.valid_from <= start and (rule.valid_to is None or rule.valid_to >= start)
+        and (rule.benefit_group_id is None or rule.benefit_group_id == benefit_group_id)
+        and (rule.readiness is None or rule.readiness == readiness)
+    ]
+
+
+def _rule_text(rule: PlacementRule) -> str:
+    if rule.description:
+        return rule.description.strip().rstrip(".")
+    parts = []
+    if rule.max_weeks is not None:
+        parts.append(_("at most %(n)s weeks", n=number(rule.max_weeks, 0 if rule.max_weeks % 1 == 0 else 1)))
+    if rule.max_hours_per_week is not None:
+        parts.append(_("at most %(n)s hours a week", n=number(rule.max_hours_per_week, 0 if rule.max_hours_per_week % 1 == 0 else 1)))
+    return f"{label(PLACEMENT_KINDS, rule.placement_kind)}: {', '.join(parts)}"
+
+
+def check_placement(kind: str, start: date, planned_end: date | None, end_date: date | None,
+                    hours_per_week: Decimal | float | int | None, benefit_group_id: int | None,
+                    readiness: str | None,
+                    rules: Sequence[PlacementRule] | None = None) -> list[RuleWarning]:
+    """The legal maxima a placement exceeds. Weeks are counted from the actual end when the
+    placement has ended, else from the planned end; a placement over a limit is still saved."""
+    if rules is None:
+        rules = load_rules()
+    end, basis = (end_date, "actual") if end_date is not None else (planned_end, "planned")
+    warnings = []
+    for rule in applicable_rules(rules, kind, start, benefit_group_id, readiness):
+        if rule.max_weeks is not None and end is not None and end >= start:
+            weeks = duration_weeks(start, end)
+            if weeks > Fraction(rule.max_weeks):
+                warnings.append(RuleWarning(
+                    rule.id, _rule_text(rule), "weeks", basis, Decimal(rule.max_weeks),
+                    _one_decimal(weeks), _one_decimal(weeks - Fraction(rule.max_weeks))))
+        if rule.max_hours_per_week is not None and hours_per_week is not None:
+            hours = Decimal(str(hours_per_week))
+            if hours > rule.max_hours_per_week:
+                warnings.append(RuleWarning(
+                    rule.id, _rule_text(rule), "hours", "hours", Decimal(rule.max_hours_per_week),
+                    _one_decimal(hours), _one_decimal(hours - rule.max_hours_per_week)))
+    return warnings
+
+
+def placement_warnings(placement: Placement, participant: Participant | None = None,
+                       rules: Sequence[PlacementRule] | None = None) -> list[RuleWarning]:
+    """`check_placement` for a stored placement of a (given or loaded) participant."""
+    person = participant or placement.participant
+    return check_placement(placement.kind, placement.start_date, placement.planned_end,
+                           placement.end_date, placement.hours_per_week,
+                           person.benefit_group_id, person.readiness, rules)
+
+
+# --- References -------------------------------------------------------------------------
+
+def next_ref(column: ColumnElement, prefix: str, width: int = 4) -> str:
+    """The next free reference of the form PREFIX-0042 after the highest one in use."""
+    pattern = re.compile(rf"{re.escape(prefix)}-(\d+)")
+    candidates = db.session.scalars(
+        select(column).where(column.like(f"{prefix}-%"))
+        .order_by(func.length(column).desc(), column.desc()).limit(50))
+    highest = max((int(m[1]) for ref in candidates if (m := pattern.fullmatch(ref))), default=0)
+    return f"{prefix}-{highest + 1:0{width}d}"
+
+
+def next_participant_ref() -> str:
+    return next_ref(Participant.ref, "D")
+
+
+def next_placement_ref() -> str:
+    return next_ref(Placement.ref, "F")
+
+
+# --- Pathways ---------------------------------------------------------------------------
+
+def effective_end(placement: Placement, as_of: date) -> date:
+    """DESIGN §4: the actual end; else the planned end when before `as_of`; else `as_of`."""
+    if placement.end_date is not None:
+        return placement.end_date
+    if placement.planned_end is not None and placement.planned_end < as_of:
+        return placement.planned_end
+    return as_of
+
+
+def is_running(placement: Placement, as_of: date) -> bool:
+    """Started on or before `as_of` and not yet ended by then."""
+    if placement.start_date > as_of:
+        return False
+    if placement.end_date is not None:
+        return placement.end_date >= as_of
+    return placement.planned_end is None or placement.planned_end >= as_of
+
+
+def running_placement_exists(as_of: date) -> ColumnElement[bool]:
+    """SQL: the participant has a placement running on `as_of` (see `is_running`)."""
+    day = literal(as_of, Date())
+    return exists().where(
+        Placement.participant_id == Participant.id,
+        Placement.start_date <= day,
+        or_(Placement.end_date >= day,
+            and_(Placement.end_date.is_(None),
+                 or_(Placement.planned_end.is_(None), Placement.planned_end >= day))),
+    )
+
+
+def placed_with(employer_id: int) -> ColumnElement[bool]:
+    """SQL: the participant has (had) a placement with this employer."""
+    return exists().where(Placement.participant_id == Participant.id,
+                          Placement.employer_id == employer_id)
+
+
+def next_start(previous: Placement) -> date | None:
+    """Where the next placement of a pathway begins: the day after the previous one ended."""
+    return previous.end_date + timedelta(days=1) if previous.end_date else None
+
+
+def link_next(previous: Placement, new: Placement) -> None:
+    """Make `new` the placement `previous` led to (the pathway chain); flushes for the id."""
+    if new.id is None:
+        db.session.flush()
+    previous.next_placement_id = new.id
+
+
+# --- Follow-ups -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DueFollowUp:
+    """A follow-up not yet registered: the placement, after how many months, and when due."""
+
+    placement: Placement
+    months: int
+    due: date
+
+    def days_overdue(self, today: date) -> int:
+        return max((today - self.due).days, 0)
+
+
+def follow_up_due(end: date, months: int) -> date:
+    """When the follow-up N months after a placement that ended on `end` is due."""
+    return add_months(end, months)
+
+
+def pending_follow_ups(placements: Iterable[Placement], registered: Iterable[FollowUp]
+                       ) -> list[DueFollowUp]:
+    """Follow-ups due for ended placements and not yet registered, earliest first."""
+    done = {(f.placement_id, f.months) for f in registered}
+    due = [DueFollowUp(p, months, follow_up_due(p.end_date, months))
+           for p in placements if p.end_date is not None
+           for months in FOLLOW_UP_MONTHS if (p.id, months) not in done]
+    return sorted(due, key=lambda d: (d.due, d.placement.id, d.months))
+
+
+def _months_table():
+    # Inline constants (not bound parameters), so PostgreSQL types them as integers.
+    return union_all(*(select(literal_column(str(int(m)), Integer()).label("months"))
+                       for m in FOLLOW_UP_MONTHS)).subquery("follow_up_months")
+
+
+def due_follow_ups_query(placements: Select) -> tuple[Select, ColumnElement, ColumnElement]:
+    """Follow-ups due and not registered for the ended placements of a (role-scoped) Select of
+    Placement rows: rows of (Placement, months, due). Returns the Select and its months and
+    due-date columns, for filtering and sorting in SQL."""
+    months_table = _months_table()
+    months = months_table.c.months
+    due = sql_add_months(Placement.end_date, months).label("due")
+    registered = exists().where(FollowUp.placement_id == Placement.id, FollowUp.months == months)
+    query = (placements.add_columns(months, due)
+             .join(months_table, true())
+             .where(Placement.end_date.is_not(None), ~registered))
+    return query, months, sql_add_months(Placement.end_date, months)
+
+
+def overdue_first(due: ColumnElement, today: date) -> list[ColumnElement]:
+    """Order: overdue follow-ups first, then by due date."""
+    return [case((due < literal(today, Date()), 0), else_=1), due]
+
+
+# --- Progress ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DimensionChange:
+    dimension: str
+    first: int | None
+    latest: int | None
+
+    @property
+    def change(self) -> int | None:
+        if self.first is None or self.latest is None:
+            return None
+        return self.latest - self.first
+
+
+def change_since_first(assessments: Sequence[ProgressAssessment]) -> list[DimensionChange]:
+    """Per dimension: the first and the latest score given (in date order) and the change."""
+    ordered = sorted(assessments, key=lambda a: (a.assessed_on, a.id or 0))
+    result = []
+    for dimension in DIMENSIONS:
+        scores = [getattr(a, dimension) for a in ordered if getattr(a, dimension) is not None]
+        result.append(DimensionChange(dimension, scores[0] if scores else None,
+                                      scores[-1] if scores else None))
+    return result
+
+
+# --- Audit trail of exports -------------------------------------------------------------
+
+def record_exports(session: Session, participant_ids: Iterable[int], purpose: str | None) -> int:
+    """Record one 'export' event per exported participant, so each resident's own history
+    shows who exported their data and why; one multi-row insert. Returns the count."""
+    user_id, actor = current_actor()
+    now = utcnow()
+    rows = [{"occurred_at": now, "user_id": user_id, "actor": actor, "action": "export",
+             "entity": "participants", "entity_id": pid,
+             "participant_id": pid, "changes": None, "purpose": purpose}
+            for pid in dict.fromkeys(participant_ids)]
+    if rows:
+        session.execute(insert(AuditEvent), rows)
+    return len(rows)

@@ -1,0 +1,405 @@
+"""Contractor reports as domain logic, free of HTTP: reporting periods, due and overdue
+reports, new versions, review, and the figures a reviewer compares a report with.
+
+Due reports are computed with a fixed number of queries (clauses, the contractors on their
+projects, the newest version of each reported period); the periods themselves are worked
+out in Python, so the number of statements does not grow with clauses or periods.
+
+Rules chosen here (DESIGN §3 leaves them open):
+
+* A clause's reporting periods are calendar months (``monthly``) or calendar quarters
+  (``quarterly``) cut to the clause period: ``clause.start_date or project.start_date`` to
+  ``clause.end_date or project.end_date``. A report belongs to the period that starts on its
+  ``period_start``.
+* A period is *outstanding* for a contractor once it has ended (period end before today)
+  and the contractor's newest version for it is missing or ``returned``. A submitted or
+  approved newest version settles it.
+* The *deadline* is ``DEADLINE_DAYS`` (30) days after the period end. An outstanding period
+  is ``due`` up to and including its deadline and ``overdue`` from the day after.
+* Who reports: the clause's responsible contractor; a clause without one is reported by
+  every contractor on the project. Clauses of draft agreements are not reported on yet.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import ColumnElement, Date, Select, and_, func, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from tracker.extensions import db
+from tracker.fulfilment import (
+    DAYS_PER_WEEK,
+    DAYS_PER_YEAR,
+    DISCREPANCY_SHARE,
+    FULL_TIME_HOURS,
+    clause_figures,
+)
+from tracker.models import (
+    Agreement,
+    Clause,
+    ContractorReport,
+    Organisation,
+    Project,
+    ProjectContractor,
+    ReportEvidence,
+    StoredFile,
+)
+from tracker.models.base import utcnow
+
+DEADLINE_DAYS = 30
+MONTHS_PER_PERIOD = {"monthly": 1, "quarterly": 3}
+# Units whose figures add up over periods, so a period's registered figure is the
+# difference of two cumulative figures.
+ADDITIVE_UNITS = ("weeks", "hours", "apprentice_years")
+REF_LENGTH = 50  # ContractorReport.ref is String(50)
+
+
+@dataclass(frozen=True)
+class Period:
+    """One reporting period of a clause, both ends inclusive."""
+
+    start: date
+    end: date
+    frequency: str
+
+    @property
+    def deadline(self) -> date:
+        return self.end + timedelta(days=DEADLINE_DAYS)
+
+
+@dataclass(frozen=True)
+class DueReport:
+    """A period a contractor has not (validly) reported on yet."""
+
+    clause: Clause
+    project: Project
+    contractor: Organisation
+    period: Period
+    status: str  # due | overdue
+    returned: bool  # the newest version was returned (needs a correction)
+    latest_id: int | None  # the newest version's id, when there is one
+    days_late: int  # days past the deadline; 0 while due
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A report's figure in its clause's unit next to the registered figure from placements."""
+
+    unit: str
+    reported: Decimal | None
+    registered: Decimal | None
+    cumulative: bool  # registered is the clause's total as of the period end, not the period's
+    discrepancy: bool
+
+
+def _add_months(day: date, months: int) -> date:
+    """The first of the month `months` after the first of `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def reporting_periods(frequency: str, start: date, end: date) -> list[Period]:
+    """The calendar months or quarters from `start` to `end`, the first and last cut to them."""
+    months = MONTHS_PER_PERIOD[frequency]
+    first_month = (start.month - 1) // months * months + 1
+    boundary = date(start.year, first_month, 1)
+    periods = []
+    while boundary <= end:
+        following = _add_months(boundary, months)
+        periods.append(Period(max(boundary, start), min(following - timedelta(days=1), end),
+                              frequency))
+        boundary = following
+    return periods
+
+
+def clause_periods(clause: Clause) -> list[Period]:
+    """Every reporting period of a clause over its whole period."""
+    return reporting_periods(clause.frequency, clause.period_start, clause.period_end)
+
+
+def open_periods(clause: Clause, today: date) -> list[Period]:
+    """The periods a contractor may report on today: those that have begun."""
+    return [p for p in clause_periods(clause) if p.start <= today]
+
+
+def period_for(clause: Clause, start: date) -> Period | None:
+    """The clause's period that starts on `start`, or None when there is none."""
+    return next((p for p in clause_periods(clause) if p.start == start), None)
+
+
+def status_on(period: Period, today: date) -> str:
+    """due until the deadline (inclusive), overdue after it."""
+    return "overdue" if today > period.deadline else "due"
+
+
+# --- due and overdue reports ---------------------------------------------------------------
+
+def due_reports(clauses: Select, today: date, contractor_id: int | None = None,
+                project_id: int | None = None) -> list[DueReport]:
+    """The outstanding periods of the given clauses (a Select of Clause rows, already scoped
+    to the user), overdue first, then by deadline. Three queries, however many rows."""
+    query = (
+        clauses.join(Agreement, Clause.agreement_id == Agreement.id)
+        .join(Project, Agreement.project_id == Project.id)
+        .where(Agreement.status != "draft",
+               func.coalesce(Clause.start_date, Project.start_date, type_=Date) < today)
+        .order_by(None)
+    )
+    if project_id is not None:
+        query = query.where(Agreement.project_id == project_id)
+    clause_list = db.session.scalars(query.options(
+        contains_eager(Clause.agreement).contains_eager(Agreement.project),
+        joinedload(Clause.responsible_contractor))).unique().all()
+    if not clause_list:
+        return []
+    ids = query.with_only_columns(Clause.id, maintain_column_froms=True)
+
+    project_contractors: dict[int, list[Organisation]] = defaultdict(list)
+    open_clause_projects = query.where(Clause.responsible_contractor_id.is_(None)) \
+        .with_only_columns(Agreement.project_id, maintain_column_froms=True)
+    for link in db.session.scalars(
+            select(ProjectContractor).where(ProjectContractor.project_id.in_(open_clause_projects))
+            .options(joinedload(ProjectContractor.contractor))):
+        project_contractors[link.project_id].append(link.contractor)
+
+    newest = newest_statuses(ids)
+    result = []
+    for clause in clause_list:
+        project = clause.agreement.project
+        contractors = ([clause.responsible_contractor] if clause.responsible_contractor
+                       else project_contractors[project.id])
+        for contractor in contractors:
+            if contractor_id is not None and contractor.id != contractor_id:
+                continue
+            for period in clause_periods(clause):
+                if period.end >= today:
+                    break
+                status, latest_id = newest.get((clause.id, contractor.id, period.start),
+                                               (None, None))
+                if status in ("submitted", "approved"):
+                    continue
+                state = status_on(period, today)
+                result.append(DueReport(
+                    clause=clause, project=project, contractor=contractor, period=period,
+                    status=state, returned=status == "returned", latest_id=latest_id,
+                    days_late=max((today - period.deadline).days, 0)))
+    result.sort(key=lambda d: (d.status != "overdue", d.period.deadline, d.project.case_number,
+                               d.clause.ref, d.contractor.name))
+    return result
+
+
+def newest_statuses(clause_ids: Select) -> dict[tuple[int, int, date], tuple[str, int]]:
+    """(clause, contractor, period start) → status and id of the newest version, one query."""
+    newest = newest_versions().where(ContractorReport.clause_id.in_(clause_ids)).subquery()
+    rows = db.session.execute(
+        select(ContractorReport.clause_id, ContractorReport.contractor_id,
+               ContractorReport.period_start, ContractorReport.status, ContractorReport.id)
+        .join(newest, and_(ContractorReport.clause_id == newest.c.clause_id,
+                           ContractorReport.contractor_id == newest.c.contractor_id,
+                           ContractorReport.period_start == newest.c.period_start,
+                           ContractorReport.report_version == newest.c.report_version)))
+    return {(c, o, s): (status, ident) for c, o, s, status, ident in rows}
+
+
+def newest_versions() -> Select:
+    """The highest version number of every (clause, contractor, period start)."""
+    return select(
+        ContractorReport.clause_id, ContractorReport.contractor_id, ContractorReport.period_start,
+        func.max(ContractorReport.report_version).label("report_version"),
+    ).group_by(ContractorReport.clause_id, ContractorReport.contractor_id,
+               ContractorReport.period_start)
+
+
+def is_newest() -> ColumnElement[bool]:
+    """A condition true for a ContractorReport row that is the newest version of its period."""
+    newer = ContractorReport.__table__.alias("newer")
+    return ~select(newer.c.id).where(
+        newer.c.clause_id == ContractorReport.clause_id,
+        newer.c.contractor_id == ContractorReport.contractor_id,
+        newer.c.period_start == ContractorReport.period_start,
+        newer.c.report_version > ContractorReport.report_version,
+    ).exists()
+
+
+def review_queue(reports: Select) -> Select:
+    """Submitted reports awaiting review, oldest first; a version superseded by a newer
+    one is not reviewed (the newer one is)."""
+    return (
+        reports.where(ContractorReport.status == "submitted", is_newest())
+        .options(joinedload(ContractorReport.clause).joinedload(Clause.agreement)
+                 .joinedload(Agreement.project),
+                 joinedload(ContractorReport.contractor))
+        .order_by(ContractorReport.submitted_at.asc(), ContractorReport.id.asc())
+    )
+
+
+def versions_of(report: ContractorReport) -> list[ContractorReport]:
+    """Every version of the report's clause, contractor and period, newest first."""
+    return db.session.scalars(
+        select(ContractorReport).where(
+            ContractorReport.clause_id == report.clause_id,
+            ContractorReport.contractor_id == report.contractor_id,
+            ContractorReport.period_start == report.period_start)
+        .order_by(ContractorReport.report_version.desc())).all()
+
+
+def latest_version(clause_id: int, contractor_id: int,
+                   period_start: date) -> ContractorReport | None:
+    """The newest version for one clause, contractor and period, or None."""
+    return db.session.scalars(
+        select(ContractorReport).where(
+            ContractorReport.clause_id == clause_id,
+            ContractorReport.contractor_id == contractor_id,
+            ContractorReport.period_start == period_start)
+        .order_by(ContractorReport.report_version.desc()).limit(1)).first()
+
+
+def period_versions(clause_id: int, contractor_id: int) -> dict[date, ContractorReport]:
+    """The newest version of each period a contractor reported on for a clause."""
+    newest = newest_versions().where(ContractorReport.clause_id == clause_id,
+                                     ContractorReport.contractor_id == contractor_id).subquery()
+    reports = db.session.scalars(
+        select(ContractorReport).join(newest, and_(
+            ContractorReport.clause_id == newest.c.clause_id,
+            ContractorReport.contractor_id == newest.c.contractor_id,
+            ContractorReport.period_start == newest.c.period_start,
+            ContractorReport.report_version == newest.c.report_version)))
+    return {r.period_start: r for r in reports}
+
+
+# --- writing reports -----------------------------------------------------------------------
+
+def new_ref(clause: Clause, contractor: Organisation, period: Period, version: int) -> str:
+    """A readable, unique reference such as R-K-014-35209115-20260401-2."""
+    ref = f"R-{clause.ref}-{contractor.cvr}-{period.start:%Y%m%d}-{version}"
+    if len(ref) > REF_LENGTH:  # long clause refs: fall back on ids, which are short
+        ref = f"R-{clause.id}-{contractor.id}-{period.start:%Y%m%d}-{version}"
+    taken = set(db.session.scalars(
+        select(ContractorReport.ref).where(ContractorReport.ref.like(f"{ref}%"))))
+    candidate, n = ref, 1
+    while candidate in taken:  # an imported report may hold the reference already
+        n += 1
+        candidate = f"{ref}-{n}"[:REF_LENGTH]
+    return candidate
+
+
+def submit_report(*, clause: Clause, contractor: Organisation, period: Period, user,
+                  persons: int | None, weeks: Decimal | None, hours: Decimal | None,
+                  site_hours: Decimal | None, comment: str, files: list[StoredFile],
+                  keep_evidence: list[ReportEvidence] = ()) -> ContractorReport:
+    """Add a new version for the period (version 1 when it is the first); never changes an
+    existing row. The caller commits; a concurrent submission for the same version number
+    fails the unique constraint at the commit."""
+    previous = latest_version(clause.id, contractor.id, period.start)
+    version = previous.report_version + 1 if previous else 1
+    report = ContractorReport(
+        ref=new_ref(clause, contractor, period, version), clause=clause, contractor=contractor,
+        period_start=period.start, period_end=period.end, report_version=version,
+        persons=persons, weeks=weeks, hours=hours, site_hours=site_hours,
+        comment=comment or "", status="submitted", submitted_by_id=user.id,
+        submitted_at=utcnow())
+    for kept in keep_evidence:  # evidence carried over from the version it corrects
+        report.evidence.append(ReportEvidence(file_id=kept.file_id))
+    for stored in files:
+        report.evidence.append(ReportEvidence(file=stored))
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def approve(report: ContractorReport, reviewer, note: str | None = None) -> None:
+    """Mark a submitted report approved; its figures now count (DESIGN §4)."""
+    report.status = "approved"
+    report.review_note = note or None
+    report.reviewed_by_id = reviewer.id
+    report.reviewed_at = utcnow()
+
+
+def return_report(report: ContractorReport, reviewer, reason: str) -> None:
+    """Send a submitted report back to the contractor with the reason (required)."""
+    if not reason or not reason.strip():
+        raise ValueError("a returned report needs a reason")
+    report.status = "returned"
+    report.review_note = reason.strip()
+    report.reviewed_by_id = reviewer.id
+    report.reviewed_at = utcnow()
+
+
+# --- comparison with the registered figures ------------------------------------------------
+
+def reported_in_unit(report: ContractorReport, unit: str) -> Decimal | None:
+    """One report's own figure in the clause's unit, by the formulas of DESIGN §4."""
+    if unit == "persons":
+        return None if report.persons is None else Decimal(report.persons)
+    if unit == "weeks":
+        return report.weeks
+    if unit == "hours":
+        return report.hours
+    if unit == "apprentice_years":
+        if report.hours is None:
+            return None
+        value = Fraction(report.hours) * DAYS_PER_WEEK / DAYS_PER_YEAR / FULL_TIME_HOURS
+        return _decimal(value)
+    if unit == "percent_hours":
+        if report.hours is None or not report.site_hours:
+            return None
+        return _decimal(Fraction(report.hours) / Fraction(report.site_hours) * 100)
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+def _decimal(value: Fraction) -> Decimal:
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def comparisons(reports: list[ContractorReport]) -> dict[int, Comparison]:
+    """For each report, its figure next to the registered one from placements (DESIGN §4).
+
+    For weeks, hours and apprentice years the registered figure is the period's own:
+    the clause's figure as of the period end less its figure as of the day before the
+    period. Persons and shares do not add up over periods, so for those the clause's
+    figure as of the period end is shown. One `clause_figures` query per distinct date
+    (period ends and the days before period starts), not per report.
+    """
+    wanted: dict[date, set[int]] = defaultdict(set)
+    for report in reports:
+        wanted[report.period_end].add(report.clause_id)
+        if report.clause.unit in ADDITIVE_UNITS:
+            wanted[report.period_start - timedelta(days=1)].add(report.clause_id)
+    figures = {as_of: clause_figures(sorted(ids), as_of) for as_of, ids in wanted.items()}
+    result = {}
+    for report in reports:
+        unit = report.clause.unit
+        at_end = figures[report.period_end].get(report.clause_id)
+        registered = at_end.registered if at_end else None
+        cumulative = unit not in ADDITIVE_UNITS
+        if not cumulative and registered is not None:
+            before = figures[report.period_start - timedelta(days=1)].get(report.clause_id)
+            registered -= (before.registered or 0) if before else 0
+        reported = reported_in_unit(report, unit)
+        # A period's figure against a running total is no discrepancy: flag like for like only.
+        result[report.id] = Comparison(unit, reported, registered, cumulative,
+                                       not cumulative and _differs(registered, reported))
+    return result
+
+
+def _differs(registered: Decimal | None, reported: Decimal | None) -> bool:
+    """The §4 discrepancy test: apart by more than 10 % of the larger figure."""
+    if registered is None or reported is None:
+        return False
+    a, b = Fraction(registered), Fraction(reported)
+    return abs(a - b) > DISCREPANCY_SHARE * max(abs(a), abs(b))
+
+
+def evidence_files(report_ids: list[int]) -> dict[int, list[ReportEvidence]]:
+    """Evidence of several reports with file names (not contents), in one query."""
+    if not report_ids:
+        return {}
+    rows = db.session.scalars(
+        select(ReportEvidence).where(ReportEvidence.report_id.in_(report_ids))
+        .options(joinedload(ReportEvidence.file)).order_by(ReportEvidence.id))
+    result: dict[int, list[ReportEvidence]] = defaultdict(list)
+    for row in rows:
+        result[row.report_id].append(row)
+    return result
