@@ -638,7 +638,10 @@ def fictitious_cvr(name: str) -> str:
 def _organisation(kind: str, name: str, cvr: str, code: str | None = None) -> Organisation:
     org = db.session.scalar(select(Organisation).where(Organisation.cvr == cvr))
     if org is None:
-        org = Organisation(kind=kind, name=name, cvr=cvr, municipality_code=code)
+        # Contractors get a (fictitious) address so `flask send-reminders` has someone to mail.
+        email = f"indberetning@{name.split()[0].lower().translate(ASCII)}.example" \
+            if kind == "contractor" else None
+        org = Organisation(kind=kind, name=name, cvr=cvr, municipality_code=code, email=email)
         db.session.add(org)
     return org
 

@@ -111,3 +111,22 @@ def test_query_count_does_not_grow_with_placements(db, client, login, world):
         factories.placement(person, firm, project=project, start_date=date(2026, 2, 1))
     db.session.commit()
     assert count() == before
+
+
+def test_work_lists_by_hand(client, login, world):
+    login(world["staff"])
+    body = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    work = body.split("<h2>Arbejdslister</h2>", 1)[1].split("</ul>", 1)[0]
+    # Quarterly clauses from 1.1.2026 (K-MET, K-RISK on BB-2207, K-OTHER on CIV-1187; K-LATER
+    # starts 1.9.): each owes Q1 (ended 31.3., deadline 30.4. → overdue on 30.6.); Q2 has
+    # not ended before 30.6. So 3 missing, all 3 past the deadline.
+    assert '<span class="figure">3</span> indberetninger mangler, 3 over fristen' in work
+    # The internship ended 31.3.: its 3-month follow-up fell due on 30.6.
+    assert '<span class="figure">1</span> opfølgninger forfaldne' in work
+    assert '<span class="figure">0</span> indberetninger afventer godkendelse' in work
+    assert '<span class="figure">0</span> åbne evalueringshandlinger' in work
+
+
+def test_builder_has_no_work_lists(client, login, world):
+    login(world["builder"])
+    assert "Arbejdslister" not in client.get("/?as_of=2026-06-30").get_data(as_text=True)

@@ -29,7 +29,9 @@ from tracker.agreements.service import (
 from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
-from tracker.models import Agreement, AgreementParty, Clause, Project, ProjectContractor
+from tracker.models import (
+    Agreement, AgreementParty, Clause, Evaluation, Project, ProjectContractor,
+)
 from tracker.projects.service import load_project
 from tracker.uploads import UploadError, file_response, store_upload
 
@@ -133,10 +135,13 @@ def detail(agreement_id: int):
     clauses, figures = clauses_with_figures(
         access.visible(Clause, current_user).where(Clause.agreement_id == agreement.id), as_of)
     calculations = {c.id: target_calculation(c, agreement.project) for c in clauses}
+    evaluations = (db.session.scalars(select(Evaluation).where(
+        Evaluation.agreement_id == agreement.id).order_by(Evaluation.year.desc())).all()
+        if _can_edit() else [])
     return render_template("agreements/detail.html", agreement=agreement,
                            project=agreement.project, clauses=clauses, figures=figures,
                            calculations=calculations, as_of=as_of, today=date.today(),
-                           can_edit=_can_edit())
+                           can_edit=_can_edit(), evaluations=evaluations)
 
 
 @bp.route("/agreements/<int:agreement_id>/edit", methods=["GET", "POST"])

@@ -78,5 +78,38 @@ def index():
 
 
 def _work_lists(user, as_of: date) -> list[dict]:
-    """Counts for the role's work lists (overdue reports, due follow-ups, open actions)."""
-    return []
+    """The role's work lists with their counts: reports to review or still missing, due
+    follow-ups, open evaluation actions. A fixed number of queries."""
+    from flask import url_for
+    from sqlalchemy import func, select
+
+    from tracker.models import ContractorReport, EvaluationAction
+    from tracker.participants.service import due_follow_ups_query
+    from tracker.reporting import service as reporting
+
+    items = []
+    if user.role in ("admin", "staff", "contractor"):
+        due = reporting.due_reports(access.visible(Clause, user), as_of,
+                                    contractor_id=user.organisation_id
+                                    if user.role == "contractor" else None)
+        overdue = sum(1 for d in due if d.status == "overdue")
+        items.append({"url": url_for("reporting.index"), "count": len(due),
+                      "text": _("contractor reports missing, %(n)s past the deadline", n=overdue)})
+    if user.role in ("admin", "staff"):
+        waiting = db.session.scalar(select(func.count()).select_from(
+            access.visible(ContractorReport, user)
+            .where(ContractorReport.status == "submitted").subquery()))
+        items.append({"url": url_for("reporting.index"), "count": waiting,
+                      "text": _("contractor reports awaiting review")})
+        query, _months, due_date = due_follow_ups_query(access.visible(Placement, user))
+        follow_ups = db.session.scalar(select(func.count()).select_from(
+            query.where(due_date <= as_of).subquery()))
+        items.append({"url": url_for("participants.follow_ups"), "count": follow_ups,
+                      "text": _("follow-ups due")})
+        open_actions = db.session.execute(select(
+            func.count(), func.count().filter(EvaluationAction.due_date < as_of))
+            .where(EvaluationAction.done_on.is_(None))).one()
+        items.append({"url": url_for("evaluations.actions"), "count": open_actions[0],
+                      "text": _("open evaluation actions, %(n)s past their due date",
+                                n=open_actions[1])})
+    return items
