@@ -54,7 +54,8 @@ def user(role="staff", org=None, email=None, **kw) -> User:
     if _PASSWORD_HASH is None:
         _PASSWORD_HASH = hash_password(PASSWORD)
     n = _n()
-    u = User(email=email or f"{role}{n}@example.dk", name=f"{role.title()} {n}", role=role,
+    u = User(email=email or f"{role}{n}@example.dk", name=kw.pop("name", f"{role.title()} {n}"),
+             role=role,
              organisation=org, password_hash=_PASSWORD_HASH, **kw)
     db.session.add(u)
     db.session.flush()

@@ -59,13 +59,23 @@ def live_server(app):
         db.engine.dispose()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if call.when == "call":
+        item.failed_call = outcome.get_result().failed
+
+
 @pytest.fixture()
-def page(browser, live_server):
+def page(request, browser, live_server):
     context = browser.new_context(base_url=live_server, locale="da-DK",
                                   viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
+    if getattr(request.node, "failed_call", False):  # what the browser showed when it failed
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"FAILED-{request.node.name}.png"), full_page=True)
     context.close()
 
 
