@@ -1,0 +1,30 @@
+"""Every interface string has its Danish text, and the catalogue holds what the code uses."""
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+METHODS = [("tracker/**.py", "python"), ("templates/**.html", "jinja2"),
+           ("templates/**.txt", "jinja2")]
+
+
+def _catalogue():
+    with (ROOT / "tracker/translations/da/LC_MESSAGES/messages.po").open("rb") as fh:
+        return read_po(fh, locale="da")
+
+
+def test_every_message_has_danish_text():
+    missing = [m.id for m in _catalogue() if m.id and not (
+        m.string if isinstance(m.string, str) else all(m.string))]
+    assert missing == []
+
+
+def test_every_string_in_the_code_is_in_the_catalogue():
+    known = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue() if m.id}
+    used = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), METHODS, keywords={k: v for k, v in KEYWORDS.items()}):
+        used.add(message if isinstance(message, str) else message[0])
+    assert sorted(used - known) == []
