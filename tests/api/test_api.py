@@ -124,3 +124,60 @@ def test_openapi_document_describes_every_route(app, client):
               .replace(">", "}") for rule in app.url_map.iter_rules()
               if rule.rule.startswith("/api/v1") and not rule.rule.endswith("openapi.json")}
     assert routes == documented
+
+
+@pytest.fixture()
+def post(client, api_world):
+    def _post(role, body, **kwargs):
+        return client.post("/api/v1/reports", json=body, headers={
+            "Authorization": f"Bearer {api_world.tokens[role]}"}, **kwargs)
+
+    return _post
+
+
+def test_contractor_posts_a_report_as_a_new_version(db, post, call, api_world):
+    body = {"clause_id": api_world.weeks.id, "period_start": "2026-01-01", "weeks": 13.5,
+            "hours": 499.5, "site_hours": 4000, "comment": "Rettet efter timesedler"}
+    response = post("contractor", body)
+    assert response.status_code == 201, response.json
+    report = response.json
+    # Q1 2026 already had an approved version 1 (12 weeks): this is version 2, awaiting review.
+    assert (report["version"], report["status"], report["weeks"], report["hours"]) == (
+        2, "submitted", 13.5, 499.5)
+    assert (report["period_start"], report["period_end"]) == ("2026-01-01", "2026-03-31")
+    assert response.headers["Location"].endswith(f"/api/v1/reports/{report['id']}")
+    # The approved version still counts until the correction is approved.
+    figures = call("staff", f"/projects/{api_world.project.id}/fulfilment?as_of=2026-04-30").json
+    assert {c["ref"]: c["reported"] for c in figures["clauses"]}["K-2"] == 12.0
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"period_start": "2027-01-01"}, "outside the clause"),
+    ({"period_start": "2026-02-01"}, "reporting periods"),
+    ({"period_start": "1.1.2026"}, "reporting periods"),
+    ({"hours": -5}, "negative"),
+    ({"hours": 500, "site_hours": 400}, "lower than the hours"),
+    ({"weeks": 1.234}, "two decimals"),          # never read as 1.234 thousand
+    ({"weeks": True}, "numbers"),
+    ({"weeks": None}, "required"),
+    ({"colour": "blue"}, "Unknown fields: colour"),
+])
+def test_bad_reports_are_400_and_nothing_is_stored(db, post, api_world, change, reason):
+    from tracker.models import ContractorReport
+
+    before = db.session.query(ContractorReport).count()
+    body = {"clause_id": api_world.weeks.id, "period_start": "2026-04-01", "weeks": 2,
+            "hours": 74, "site_hours": 1000} | change
+    response = post("contractor", body)
+    assert response.status_code == 400
+    assert reason in response.json["error"]["message"]
+    assert db.session.query(ContractorReport).count() == before
+
+
+def test_only_contractors_post_and_only_on_their_clauses(post, client, api_world):
+    body = {"clause_id": api_world.weeks.id, "period_start": "2026-04-01", "weeks": 2}
+    assert post("staff", body).status_code == 403
+    assert post("other_contractor", body).status_code == 404
+    not_json = client.post("/api/v1/reports", data="weeks=2", headers={
+        "Authorization": f"Bearer {api_world.tokens['contractor']}"})
+    assert not_json.status_code == 400

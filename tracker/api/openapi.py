@@ -75,6 +75,19 @@ SCHEMAS = {
         "outcome": {"type": ["string", "null"]}},
         required=["id", "ref", "participant_id", "kind", "employer_cvr", "start"]),
     "PlacementList": _list("placements", "Placement"),
+    "NewReport": {"type": "object", "additionalProperties": False, "required": [
+        "clause_id", "period_start"], "properties": {
+        "clause_id": ID, "period_start": {**DATE, "description": "First day of one of the "
+                                          "clause's monthly or quarterly reporting periods."},
+        "persons": {"type": "integer", "minimum": 0}, "weeks": {"type": "number", "minimum": 0},
+        "hours": {"type": "number", "minimum": 0}, "site_hours": {"type": "number", "minimum": 0},
+        "comment": {"type": "string", "maxLength": 4000}}},
+    "Report": _obj({
+        "id": ID, "ref": {"type": "string"}, "clause_id": ID, "contractor_cvr": {"type": "string"},
+        "period_start": DATE, "period_end": DATE, "version": {"type": "integer", "minimum": 1},
+        "status": {"type": "string", "enum": ["submitted", "approved", "returned"]},
+        "persons": {"type": ["integer", "null"]}, "weeks": NUMBER, "hours": NUMBER,
+        "site_hours": NUMBER, "comment": {"type": "string"}}),
 }
 
 PAGING = [
@@ -142,5 +155,24 @@ def openapi_document(base: str) -> dict:
                 _query("participant_id", ID), _query("project_id", ID), *PAGING]),
             "/placements/{placement_id}": _get("One placement", "Placement",
                                                [_path_id("placement_id")]),
+            "/reports": {"post": {
+                "summary": "Submit a contractor report (contractor users; the same checks as "
+                           "the portal; a second report on a period is a new version)",
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref("NewReport")}}},
+                "responses": {
+                    "201": {"description": "Stored as submitted, awaiting review.",
+                            "content": {"application/json": {"schema": _ref("Report")}}},
+                    **{str(code): {"description": text, "content": {
+                        "application/json": {"schema": _ref("Error")}}}
+                       for code, text in ((400, "Bad input; the message says why."),
+                                          (401, "No valid bearer token."),
+                                          (403, "Only contractor users submit reports."),
+                                          (404, "No such clause within your access."),
+                                          (409, "A report on the same period arrived at the "
+                                                "same moment."))}},
+            }},
+            "/reports/{report_id}": _get("One contractor report (one version)", "Report",
+                                         [_path_id("report_id")]),
         },
     }

@@ -1,5 +1,6 @@
 """JSON API v1: the same role scope as the pages (tracker.access), bearer tokens only."""
 from datetime import date
+from decimal import Decimal
 
 from flask import Blueprint, g, jsonify, request, url_for
 
@@ -288,3 +289,89 @@ def placement(placement_id: int):
     """One placement within scope."""
     return jsonify(_placement(_one(Placement, placement_id),
                               access.participant_detail(_user())))
+
+
+def _report(report) -> dict:
+    return {
+        "id": report.id, "ref": report.ref, "clause_id": report.clause_id,
+        "contractor_cvr": report.contractor.cvr, "period_start": _iso(report.period_start),
+        "period_end": _iso(report.period_end), "version": report.report_version,
+        "status": report.status, "persons": report.persons, "weeks": _number(report.weeks),
+        "hours": _number(report.hours), "site_hours": _number(report.site_hours),
+        "comment": report.comment,
+    }
+
+
+REPORT_FIELDS = {"clause_id", "period_start", "persons", "weeks", "hours", "site_hours",
+                 "comment"}
+
+
+def _form_value(value) -> str:
+    """A JSON value as the report form reads it; numbers with a decimal comma, which the
+    form never mistakes for a thousands separator."""
+    if isinstance(value, bool):
+        raise ApiError(400, "Figures must be numbers, not true/false.")
+    if isinstance(value, (int, float)):
+        return format(Decimal(str(value)), "f").replace(".", ",")
+    return str(value)
+
+
+@bp.post("/reports")
+def submit_report():
+    """A contractor's report on one clause and period, checked exactly as in the portal;
+    a second report on the same period is a new version (a correction)."""
+    from flask_babel import force_locale
+    from sqlalchemy.exc import IntegrityError
+    from werkzeug.datastructures import MultiDict
+
+    from tracker.reporting import service
+    from tracker.reporting.forms import ReportForm
+
+    user = _user()
+    if user.role != "contractor":
+        raise ApiError(403, "Only contractor users submit reports.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object.")
+    unknown = sorted(set(body) - REPORT_FIELDS)
+    if unknown:
+        raise ApiError(400, f"Unknown fields: {', '.join(unknown)}.")
+    clause_id = body.get("clause_id")
+    if isinstance(clause_id, float) and clause_id.is_integer():  # JSON: 7.0 is the integer 7
+        clause_id = int(clause_id)
+    if not isinstance(clause_id, int) or isinstance(clause_id, bool) or clause_id < 1:
+        raise ApiError(400, "'clause_id' must be a clause id (a whole number).")
+    clause = _one(Clause, clause_id)
+    data = MultiDict({"period": _form_value(body.get("period_start", ""))})
+    for name in ("persons", "weeks", "hours", "site_hours", "comment"):
+        if body.get(name) is not None:
+            data[name] = _form_value(body[name])
+    with force_locale("en"):
+        form = ReportForm(formdata=data, clause=clause, today=date.today(),
+                          meta={"csrf": False})
+        if not form.validate():
+            errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+            first = next(iter(errors.values()))[0]
+            raise ApiError(400, f"{first} ({', '.join(errors)})")
+    report = service.submit_report(
+        clause=clause, contractor=user.organisation, period=form.chosen_period, user=user,
+        persons=form.persons.data, weeks=form.weeks.data, hours=form.hours.data,
+        site_hours=form.site_hours.data, comment=form.comment.data or "", files=[])
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ApiError(409, "Another report on this period arrived at the same moment; "
+                            "send it again.") from None
+    response = jsonify(_report(report))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.report", report_id=report.id)
+    return response
+
+
+@bp.get("/reports/<int:report_id>")
+def report(report_id: int):
+    """One contractor report (one version) within scope."""
+    from tracker.models import ContractorReport
+
+    return jsonify(_report(_one(ContractorReport, report_id)))
