@@ -164,7 +164,7 @@ class Generator:
                 "start_date": start, "end_date": end, "contract_sum": contract_sum,
                 "craft_cost": (contract_sum * Decimal("0.6")).quantize(Decimal(1)),
                 "status": status}))
-            firms = self.rng.sample(self.contractors, self.rng.randint(2, 8))
+            firms = self.rng.sample(self.contractors, min(len(self.contractors), self.rng.randint(2, 8)))
             for j, firm in enumerate(firms):
                 self.add("project_contractors", self.stamped({
                     "project_id": project_id, "contractor_id": firm,

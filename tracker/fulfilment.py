@@ -13,7 +13,9 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import CTE, Date, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    CTE, Date, Select, and_, case, exists, func, literal, or_, select, union_all,
+)
 
 from tracker.extensions import db
 from tracker.models import (
@@ -335,3 +337,64 @@ def _figures(row: Any, as_of: date) -> ClauseFigures:
         period_start=row["period_start"],
         period_end=row["period_end"],
     )
+
+
+# --- figures within a window (a reporting period) ---------------------------------------
+
+@dataclass(frozen=True)
+class Window:
+    """A stretch of one clause's period, e.g. a contractor report's period, under a key."""
+
+    key: int
+    clause_id: int
+    start: date
+    end: date
+
+
+def window_registered(windows: list[Window], site_hours: dict[int, Decimal | None] | None = None
+                      ) -> dict[int, Decimal | None]:
+    """The registered value of each window's clause counted inside the window only, by key:
+    weeks, hours and apprentice years of the overlap with the window (the clause's figure at
+    the window's end less its figure the day before it starts), persons with a counting
+    placement in the window, and for percent_hours the window's hours over `site_hours[key]`
+    × 100 (None without site hours). The window's end serves as the as-of date. One
+    statement, however many windows."""
+    if not windows:
+        return {}
+    site_hours = site_hours or {}
+    listed = union_all(*(
+        select(literal(w.key).label("key"), literal(w.clause_id).label("source_clause_id"),
+               literal(w.start, Date()).label("window_start"),
+               literal(w.end, Date()).label("window_end"))
+        for w in windows)).cte("windows")
+    periods = (
+        select(
+            listed.c.key.label("clause_id"),  # grouped by window, under the name the totals use
+            Clause.kind, Clause.unit, Clause.responsible_contractor_id, Agreement.project_id,
+            greatest(listed.c.window_start, func.coalesce(
+                Clause.start_date, Project.start_date, type_=Date)).label("period_start"),
+            least(listed.c.window_end, func.coalesce(
+                Clause.end_date, Project.end_date, type_=Date)).label("period_end"),
+            listed.c.window_end.label("as_of"),
+        )
+        .join(Clause, Clause.id == listed.c.source_clause_id)
+        .join(Agreement, Clause.agreement_id == Agreement.id)
+        .join(Project, Agreement.project_id == Project.id)
+        .cte("window_periods")
+    )
+    totals = {row["clause_id"]: row for row in db.session.execute(
+        select(_placement_totals(periods, {}, periods.c.as_of))).mappings()}
+    units = dict(db.session.execute(
+        select(Clause.id, Clause.unit).where(Clause.id.in_({w.clause_id for w in windows}))).all())
+    result = {}
+    for w in windows:
+        row = {**NO_PLACEMENTS, **totals.get(w.key, {})}
+        unit = units[w.clause_id]
+        if unit == "percent_hours":
+            base = site_hours.get(w.key)
+            hours = _fraction(row["overlap_hour_days"], HOURS_PER_WEEK_PLACES) or Fraction(0)
+            result[w.key] = (_decimal(hours / DAYS_PER_WEEK / Fraction(base) * 100)
+                             if base else None)
+        else:
+            result[w.key] = _decimal(_registered({**row, "unit": unit}))
+    return result

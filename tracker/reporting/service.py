@@ -34,7 +34,8 @@ from tracker.fulfilment import (
     DAYS_PER_YEAR,
     DISCREPANCY_SHARE,
     FULL_TIME_HOURS,
-    clause_figures,
+    Window,
+    window_registered,
 )
 from tracker.models import (
     Agreement,
@@ -50,9 +51,6 @@ from tracker.models.base import utcnow
 
 DEADLINE_DAYS = 30
 MONTHS_PER_PERIOD = {"monthly": 1, "quarterly": 3}
-# Units whose figures add up over periods, so a period's registered figure is the
-# difference of two cumulative figures.
-ADDITIVE_UNITS = ("weeks", "hours", "apprentice_years")
 REF_LENGTH = 50  # ContractorReport.ref is String(50)
 
 
@@ -90,7 +88,6 @@ class Comparison:
     unit: str
     reported: Decimal | None
     registered: Decimal | None
-    cumulative: bool  # registered is the clause's total as of the period end, not the period's
     discrepancy: bool
 
 
@@ -354,33 +351,18 @@ def _decimal(value: Fraction) -> Decimal:
 
 
 def comparisons(reports: list[ContractorReport]) -> dict[int, Comparison]:
-    """For each report, its figure next to the registered one from placements (DESIGN §4).
-
-    For weeks, hours and apprentice years the registered figure is the period's own:
-    the clause's figure as of the period end less its figure as of the day before the
-    period. Persons and shares do not add up over periods, so for those the clause's
-    figure as of the period end is shown. One `clause_figures` query per distinct date
-    (period ends and the days before period starts), not per report.
-    """
-    wanted: dict[date, set[int]] = defaultdict(set)
-    for report in reports:
-        wanted[report.period_end].add(report.clause_id)
-        if report.clause.unit in ADDITIVE_UNITS:
-            wanted[report.period_start - timedelta(days=1)].add(report.clause_id)
-    figures = {as_of: clause_figures(sorted(ids), as_of) for as_of, ids in wanted.items()}
+    """For each report, its figure next to the one registered from placements in the same
+    period (DESIGN §4 counted inside the report's period: weeks, hours and apprentice years
+    of the overlap, persons placed in the period, the period's hours over the report's site
+    hours). Like for like, so a difference over 10 % is flagged. One statement in all."""
+    windows = [Window(r.id, r.clause_id, r.period_start, r.period_end) for r in reports]
+    registered = window_registered(windows, {r.id: r.site_hours for r in reports})
     result = {}
     for report in reports:
         unit = report.clause.unit
-        at_end = figures[report.period_end].get(report.clause_id)
-        registered = at_end.registered if at_end else None
-        cumulative = unit not in ADDITIVE_UNITS
-        if not cumulative and registered is not None:
-            before = figures[report.period_start - timedelta(days=1)].get(report.clause_id)
-            registered -= (before.registered or 0) if before else 0
         reported = reported_in_unit(report, unit)
-        # A period's figure against a running total is no discrepancy: flag like for like only.
-        result[report.id] = Comparison(unit, reported, registered, cumulative,
-                                       not cumulative and _differs(registered, reported))
+        figure = registered.get(report.id)
+        result[report.id] = Comparison(unit, reported, figure, _differs(figure, reported))
     return result
 
 
