@@ -41,3 +41,9 @@ def test_secret_key_generated_once_into_instance(monkeypatch, tmp_path):
 def test_postgres_urls_use_psycopg3():
     assert normalise_database_url("postgres://x/y") == "postgresql+psycopg://x/y"
     assert normalise_database_url("sqlite:///a.db") == "sqlite:///a.db"
+
+
+def test_rate_limit_storage_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TRACKER_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    app = create_app()
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379"

@@ -101,7 +101,8 @@ def seed_demo(if_empty):
 
 
 def register(app) -> None:
+    from tracker.documents.commands import document
     from tracker.reporting.commands import send_reminders
 
-    for command in (create_user, create_token, seed_demo, send_reminders):
+    for command in (create_user, create_token, seed_demo, send_reminders, document):
         app.cli.add_command(command)

@@ -26,7 +26,9 @@ class DefaultConfig:
     # Failed sign-ins tolerated per account (in the database) and per address
     # (Flask-Limiter; use a shared storage such as redis:// with several processes).
     TRACKER_LOGIN_FAILURES_PER_MINUTE = 10
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Shared storage for Flask-Limiter (sign-in per address, /verify) with several processes,
+    # e.g. TRACKER_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379.
+    TRACKER_RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     TRACKER_FORCE_HTTPS = False
@@ -48,6 +50,7 @@ def load_config(app, test_config=None):
         app.config.update(test_config)
     if app.debug or app.testing:
         app.config["SESSION_COOKIE_SECURE"] = False
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["TRACKER_RATELIMIT_STORAGE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(

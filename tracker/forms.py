@@ -1,15 +1,129 @@
 """Form pieces every feature uses: code-value choices, CPR refusal, optimistic locking."""
+import re
+from decimal import Decimal, InvalidOperation
+
 from flask import flash
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField
+from wtforms import HiddenField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from tracker.extensions import db
 from tracker.validation import contains_cpr
+
+
+# --- Danish numbers ---------------------------------------------------------------------
+
+_DIGITS = re.compile(r"[0-9]+")
+_GROUPED = {".": re.compile(r"[1-9][0-9]{0,2}(\.[0-9]{3})+"),
+            ",": re.compile(r"[1-9][0-9]{0,2}(,[0-9]{3})+")}
+_CURRENCY = re.compile(r"^(dkk|kr\.?)|(dkk|kr\.?|,-|\.-)$", re.IGNORECASE)
+
+
+def parse_number(text: str) -> Decimal:
+    """A number as Danes type it: "12.500.000", "12500000,50", "kr. 1.234,-", "0,025".
+
+    A dot followed by groups of three digits is a thousands separator; a comma is the
+    decimal mark. English input ("12,500,000.50", "0.1") is understood too where it is
+    not ambiguous. Raises ValueError when the text is not a number.
+    """
+    s = re.sub(r"\s", "", text or "")
+    s = _CURRENCY.sub("", s)
+    s = _CURRENCY.sub("", s)  # "kr. 1.234,-" has both a prefix and a suffix
+    negative = s.startswith("-")
+    s = s.removeprefix("-").removeprefix("+")
+    if "," in s and "." in s:
+        decimal_mark = "," if s.rfind(",") > s.rfind(".") else "."
+        thousands = "." if decimal_mark == "," else ","
+        whole, fraction = s.rsplit(decimal_mark, 1)
+        if thousands in whole and not _GROUPED[thousands].fullmatch(whole):
+            raise ValueError(text)
+        whole = whole.replace(thousands, "")
+    elif _GROUPED["."].fullmatch(s):
+        whole, fraction = s.replace(".", ""), ""
+    elif s.count(",") > 1 and _GROUPED[","].fullmatch(s):
+        whole, fraction = s.replace(",", ""), ""
+    elif s.count(",") == 1 or s.count(".") == 1:
+        whole, fraction = re.split(r"[,.]", s)
+    else:
+        whole, fraction = s, ""
+    whole = whole or ("0" if fraction else "")
+    if not _DIGITS.fullmatch(whole) or (fraction and not _DIGITS.fullmatch(fraction)):
+        raise ValueError(text)
+    try:
+        value = Decimal(f"{whole}.{fraction or 0}")
+    except InvalidOperation as error:  # pragma: no cover - the patterns above exclude it
+        raise ValueError(text) from error
+    return -value if negative else value
+
+
+def input_number(value: Decimal | None, places: int = 2, pad: bool = False) -> str:
+    """A number written back into an input the Danish way: 12.500.000 or 12.500.000,50."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    whole = int(abs(value))
+    fraction = abs(value) - whole
+    text = f"{whole:,}".replace(",", ".")
+    if fraction:
+        digits = f"{fraction:.{places}f}"[2:].rstrip("0")
+        if pad:
+            digits = digits.ljust(places, "0")  # kroner and øre: 12.500.000,50
+        text += "," + digits
+    return ("-" if value < 0 else "") + text
+
+
+class NumberField(StringField):
+    """A text input for an amount or figure in Danish notation; data is a Decimal or None.
+
+    `required` makes an empty input an error; `places` is the most decimals accepted.
+    """
+
+    def __init__(self, label=None, validators=None, places: int = 2, required: bool = False,
+                 minimum: Decimal | None = Decimal(0), maximum: Decimal | None = None,
+                 message=None, pad: bool = False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.places, self.required, self.pad = places, required, pad
+        if required:
+            self.flags.required = True  # rendered as the input's required attribute
+        self.minimum, self.maximum = minimum, maximum
+        self.message = message or _l("Write a number, e.g. 12.500.000 or 12500000,50.")
+
+    def process_formdata(self, valuelist):
+        self.raw_data = valuelist
+        text = valuelist[0] if valuelist else ""
+        if not text.strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_number(text)
+        except ValueError as error:
+            self.data = None
+            raise ValueError(str(self.message)) from error
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return input_number(self.data, self.places, self.pad)
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors:
+            raise StopValidation()  # the message from process_formdata is enough
+        if self.data is None:
+            if self.required:
+                raise StopValidation(_l("This field is required."))
+            return
+        if -self.data.as_tuple().exponent > self.places:
+            raise StopValidation(_l("Use at most %(n)s decimals.", n=self.places))
+        if self.minimum is not None and self.data < self.minimum:
+            raise StopValidation(_l("The number cannot be negative.") if self.minimum == 0
+                                 else _l("The number must be at least %(n)s.",
+                                         n=input_number(self.minimum, self.places)))
+        if self.maximum is not None and self.data > self.maximum:
+            raise StopValidation(_l("The number is too large."))
 
 
 class Form(FlaskForm):

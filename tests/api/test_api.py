@@ -157,7 +157,7 @@ def test_contractor_posts_a_report_as_a_new_version(db, post, call, api_world):
     ({"period_start": "1.1.2026"}, "reporting periods"),
     ({"hours": -5}, "negative"),
     ({"hours": 500, "site_hours": 400}, "lower than the hours"),
-    ({"weeks": 1.234}, "two decimals"),          # never read as 1.234 thousand
+    ({"weeks": 1.234}, "at most 2 decimals"),    # never read as 1.234 thousand
     ({"weeks": True}, "numbers"),
     ({"weeks": None}, "required"),
     ({"colour": "blue"}, "Unknown fields: colour"),

@@ -152,7 +152,7 @@ def test_ending_asks_for_date_and_outcome(db, client, world, staff, person):
 def test_next_placement_is_one_click_from_the_end(db, client, world, staff, person):
     first = factories.placement(person, world.kaerhoej, project=world.project, ref="F-0001",
                                 start_date=date(2026, 1, 5), planned_end=date(2026, 2, 1), trade="murer",
-                                hours_per_week=30)
+                                hours_per_week=37.5)
     db.session.commit()
     # Ending with "next placement" goes straight to the prefilled form.
     response = client.post(f"/placements/{first.id}/end",
@@ -164,7 +164,7 @@ def test_next_placement_is_one_click_from_the_end(db, client, world, staff, pers
     assert f'<option selected value="{world.kaerhoej.id}">' in form
     assert f'<option selected value="{world.project.id}">' in form
     assert 'value="murer"' in form and 'value="F-0002"' in form
-    assert 'name="hours_per_week" required type="text" value="30,0"' in form     # Danish decimal comma
+    assert 'name="hours_per_week" required type="text" value="37,5"' in form     # Danish decimal comma
     saved = client.post(response.headers["Location"], data=_form(
         world, ref="F-0002", kind="wage_subsidy", start_date="2026-01-31", planned_end="2026-06-30"))
     assert saved.status_code == 302

@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from tests import factories
 from tests.projects.conftest import project_form
 from tracker.models import AuditEvent, Clause, Document, Participant, Project, ProjectContractor
-from tracker.projects.forms import input_number, parse_number
+from tracker.forms import input_number, parse_number
 
 
 # --- Danish numbers ------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from tracker.formatting import money, short_date
 from tracker.forms import Form, VersionField, choices, no_cpr
 from tracker.models import Agreement, AgreementParty, Clause, Organisation, Project, ProjectContractor
 from tracker.models.codes import AGREEMENT_STATUSES, CLAUSE_KINDS, FREQUENCIES, TARGET_BASES, UNITS
-from tracker.projects.forms import NumberField, optional_int, strip
+from tracker.forms import NumberField
+from tracker.projects.forms import optional_int, strip
 
 # Numeric(12, 2) and Numeric(12, 4): the largest target and rate the database holds.
 MAX_TARGET = Decimal("9999999999.99")

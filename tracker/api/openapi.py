@@ -7,6 +7,8 @@ ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 KINDS = ["internship", "wage_subsidy", "apprenticeship", "ordinary_job"]
 UNITS = ["persons", "weeks", "hours", "apprentice_years", "percent_hours"]
 STATUSES = ["met", "on_track", "at_risk", "no_data", "not_started"]
+# Text without NUL characters: every request carrying one is refused with 400.
+TEXT = {"type": "string", "pattern": "^[^\\x00]*$"}
 
 
 def _obj(properties: dict, required=None) -> dict:
@@ -133,7 +135,7 @@ def openapi_document(base: str) -> dict:
         },
         "paths": {
             "/projects": _get("Projects within scope", "ProjectList", [
-                _query("case_number", {"type": "string"}, description="Exact case number."),
+                _query("case_number", TEXT, description="Exact case number."),
                 *PAGING], errors=(400, 401)),
             "/projects/{project_id}": _get("One project", "Project", [_path_id("project_id")]),
             "/projects/{project_id}/fulfilment": _get(
@@ -141,7 +143,7 @@ def openapi_document(base: str) -> dict:
                 [_path_id("project_id"), as_of]),
             "/municipalities/{cvr}/summary": _get(
                 "Figures for a municipality's residents in a period", "MunicipalitySummary", [
-                    {"name": "cvr", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "cvr", "in": "path", "required": True, "schema": TEXT},
                     _query("from", DATE, required=True), _query("to", DATE, required=True)]),
             "/clauses": _get("Clauses within scope", "ClauseList", [
                 _query("project_id", ID), *PAGING]),

@@ -1,4 +1,263 @@
 """Documents: list, issue, download within scope; the public verification page."""
-from flask import Blueprint
+import hashlib
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from tracker import access
+from tracker.audit import record_access
+from tracker.documents.forms import IssueForm, VerifyForm
+from tracker.documents.service import (
+    XLSX_TYPE,
+    DocumentRequest,
+    IssueError,
+    file_name,
+    find_issued,
+    issuable_kinds,
+    issue as issue_document,
+)
+from tracker.extensions import db, limiter
+from tracker.lists import Column, Filter, ListSpec, export_response
+from tracker.models import Document, HousingArea, Organisation, Participant, Project
+from tracker.models.codes import DOCUMENT_KINDS, label
 
 bp = Blueprint("documents", __name__)
+
+MB = 1024 * 1024
+# The documents the system issues are a few hundred kB; nothing larger can be one of them.
+VERIFY_MAX_BYTES = 10 * MB
+
+
+NEEDS_WORDS = {
+    "clause-status": _l("a building project"),
+    "compliance": _l("a contractor and a building project it works on"),
+    "municipality": _l("a municipality and a period"),
+    "pathway": _l("a participant whose consent is recorded"),
+    "annual": _l("a year"),
+    "training": _l("a building project and a year"),
+}
+
+
+def _issuer(document: Document) -> str:
+    return document.issued_by.name if document.issued_by else _("the system")
+
+
+def _project_options() -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        access.visible(Project, current_user).with_only_columns(
+            Project.id, Project.case_number, Project.name).order_by(Project.case_number)).all()
+    return [(str(i), f"{case} {name}") for i, case, name in rows]
+
+
+def _municipality_options() -> list[tuple[str, str]]:
+    """Municipalities the user's documents can be about: their own, or their projects'."""
+    projects = access.visible_project_ids(current_user)
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name).where(
+            Organisation.kind == "municipality",
+            or_(Organisation.id.in_(access.visible_municipalities(current_user)
+                                    .with_only_columns(Organisation.id)),
+                Organisation.id.in_(select(HousingArea.municipality_id)
+                                    .join(Project, Project.housing_area_id == HousingArea.id)
+                                    .where(Project.id.in_(projects)))))
+        .order_by(Organisation.name)).all()
+    return [(str(i), name) for i, name in rows]
+
+
+def _about_municipality(value: str):
+    """Documents about a municipality: its reports, its projects' and its residents'."""
+    if not value.isdigit():
+        return Document.id.is_(None)
+    municipality_id = int(value)
+    return or_(
+        (Document.kind == "municipality") & (Document.organisation_id == municipality_id),
+        Document.project_id.in_(select(Project.id).join(
+            HousingArea, Project.housing_area_id == HousingArea.id)
+            .where(HousingArea.municipality_id == municipality_id)),
+        Document.participant_id.in_(select(Participant.id).where(
+            Participant.municipality_id == municipality_id)),
+    )
+
+
+DOCUMENTS = ListSpec(
+    columns=[
+        Column("number", _l("Document number"), lambda d: d.number, Document.number,
+               link=lambda d: url_for("documents.detail", document_id=d.id)),
+        Column("kind", _l("Document"), lambda d: label(DOCUMENT_KINDS, d.kind), Document.kind),
+        Column("scope", _l("Scope"), lambda d: d.scope, Document.scope),
+        Column("as_of", _l("As of"), lambda d: d.as_of, Document.as_of),
+        Column("issued_at", _l("Issued"), lambda d: d.issued_at, Document.issued_at),
+        Column("issued_by", _l("Issued by"), _issuer),
+    ],
+    search=[Document.number, Document.scope],
+    filters=[
+        Filter("kind", _l("Document"), lambda v: Document.kind == v, DOCUMENT_KINDS),
+        Filter("project", _l("Building project"),
+               lambda v: Document.project_id == int(v) if v.isdigit() else Document.id.is_(None),
+               _project_options),
+        Filter("municipality", _l("Municipality"), _about_municipality, _municipality_options),
+    ],
+    default_sort="-issued_at",
+    search_label=_l("Search number or scope"),
+)
+
+
+@bp.route("/documents/")
+@login_required
+def index():
+    """Issued documents the user may see (access.visible), with filters; every role."""
+    state = DOCUMENTS.state()
+    query = DOCUMENTS.apply(
+        access.visible(Document, current_user).options(joinedload(Document.issued_by)), state)
+    if request.args.get("export") in ("csv", "xlsx"):
+        return export_response(DOCUMENTS, query, request.args["export"], "dokumenter")
+    return render_template("documents/index.html", spec=DOCUMENTS, page=DOCUMENTS.page(query),
+                           state=state, can_issue=bool(issuable_kinds(current_user)))
+
+
+def _request_from(form: IssueForm) -> DocumentRequest:
+    """The document the form asks for, its objects loaded through the user's scope."""
+    def one(model, ident):
+        if ident is None:
+            return None
+        return access.get_visible_or_404(model, ident, current_user)
+
+    municipality = None
+    if form.municipality_id.data is not None:
+        municipality = db.session.scalar(
+            access.visible_municipalities(current_user)
+            .where(Organisation.id == form.municipality_id.data))
+    contractor = None
+    if form.contractor_id.data is not None:
+        contractor = db.session.get(Organisation, form.contractor_id.data)
+    participant = None
+    ref = (form.participant.data or "").strip()
+    if ref:
+        participant = db.session.scalar(
+            access.visible(Participant, current_user).where(Participant.ref == ref))
+        if participant is None:
+            raise IssueError(_("No participant with reference %(ref)s within your access.",
+                               ref=ref))
+    year = form.year.data
+    if year is None and form.kind.data in ("annual", "training"):
+        year = date.today().year  # a button on a project page means this year's report
+    return DocumentRequest(
+        kind=form.kind.data, as_of=form.as_of.data, project=one(Project, form.project_id.data),
+        contractor=contractor, municipality=municipality, participant=participant,
+        year=year, date_from=form.date_from.data, date_to=form.date_to.data)
+
+
+@bp.route("/documents/new", methods=["GET", "POST"])
+@login_required
+def issue():
+    """Issue a document: the form, or a POST of kind and parameters (e.g. kind and project_id
+    from a project page). Who may issue which kind, and for what, is checked in the service."""
+    if not issuable_kinds(current_user):
+        abort(404)
+    # A GET may preselect the kind and project (links from other pages).
+    form = IssueForm(current_user, formdata=request.form if request.method == "POST"
+                     else (request.args or None))
+    if request.method == "GET" and not request.args:
+        form.year.data = date.today().year
+        form.date_from.data = date(date.today().year, 1, 1)
+        form.date_to.data = date.today()
+    if request.method == "POST" and form.validate():
+        try:
+            document = issue_document(_request_from(form), current_user)
+        except IssueError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Document %(number)s (%(kind)s) was issued and archived.",
+                    number=document.number, kind=label(DOCUMENT_KINDS, document.kind)), "success")
+            return redirect(url_for("documents.detail", document_id=document.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("documents/issue.html", form=form, needs_words=NEEDS_WORDS), status
+
+
+def _visible_document(document_id: int) -> Document:
+    return db.session.scalars(
+        access.visible(Document, current_user).where(Document.id == document_id)
+        .options(joinedload(Document.issued_by))).first() or abort(404)
+
+
+@bp.route("/documents/<int:document_id>")
+@login_required
+def detail(document_id: int):
+    """One issued document: what it is, its checksum, downloads; within scope, else 404."""
+    document = _visible_document(document_id)
+    has_attachment = db.session.scalar(
+        select(Document.attachment.is_not(None)).where(Document.id == document.id))
+    return render_template("documents/detail.html", document=document,
+                           has_attachment=has_attachment, issuer=_issuer(document),
+                           size_kb=-(-document.size // 1024))
+
+
+def _file(document: Document, body: bytes, mimetype: str, attachment: bool) -> Response:
+    if document.participant_id is not None:  # a named participant's data left the system
+        record_access(db.session, "export", document, purpose="reporting")
+        db.session.commit()
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="{file_name(document, attachment)}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/documents/<int:document_id>/pdf")
+@login_required
+def download(document_id: int):
+    """The archived PDF, byte for byte; within scope, else 404."""
+    document = _visible_document(document_id)
+    return _file(document, document.content, "application/pdf", attachment=False)
+
+
+@bp.route("/documents/<int:document_id>/attachment")
+@login_required
+def attachment(document_id: int):
+    """The XLSX issued with the document (person-level rows, pseudonymised); within scope."""
+    document = _visible_document(document_id)
+    if document.attachment is None:
+        abort(404)
+    return _file(document, document.attachment, XLSX_TYPE, attachment=True)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit("30 per minute")
+def verify():
+    """Public: was this file (or this number and SHA-256) issued by the system? Says when,
+    what kind and for what scope, and nothing more."""
+    if request.method == "POST" and (request.content_length or 0) > VERIFY_MAX_BYTES + MB:
+        form = VerifyForm(formdata=None)
+        flash(_("The file is larger than %(n)s MB; a document from the system is much smaller.",
+                n=VERIFY_MAX_BYTES // MB), "error")
+        return render_template("documents/verify.html", form=form, checked=False), 413
+    request.max_content_length = VERIFY_MAX_BYTES + MB  # also caps uploads of unknown length
+    form = VerifyForm()
+    result, checked, digest = None, False, None
+    if request.method == "POST" and form.validate():
+        upload = form.file.data
+        number = (form.number.data or "").strip().upper() or None
+        if upload and upload.filename:
+            content = upload.read(VERIFY_MAX_BYTES + 1)
+            if len(content) > VERIFY_MAX_BYTES:
+                form.file.errors.append(_("The file is larger than %(n)s MB; a document from the "
+                                          "system is much smaller.", n=VERIFY_MAX_BYTES // MB))
+            else:
+                digest = hashlib.sha256(content).hexdigest()
+                result, checked = find_issued(digest, number), True
+        elif number and form.sha256.data:
+            digest = form.sha256.data.strip().lower()
+            result, checked = find_issued(digest, number), True
+        else:
+            flash(_("Choose the PDF file, or type both the document number and its SHA-256."),
+                  "error")
+    return render_template("documents/verify.html", form=form, result=result, checked=checked,
+                           digest=digest)

@@ -1,19 +1,18 @@
 """Forms for participants, placements, follow-ups and progress assessments."""
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from sqlalchemy import or_, select
-from wtforms import DateField, DecimalField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.widgets import TextInput
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.extensions import db
 from tracker.formatting import short_date
-from tracker.forms import Form, VersionField, choices, no_cpr, record_choices
+from tracker.forms import Form, NumberField, VersionField, choices, no_cpr, record_choices
 from tracker.models import BenefitGroup, FollowUp, HousingArea, Organisation, Participant, Placement, Project, ProjectContractor
 from tracker.models.codes import DIMENSIONS, EDUCATION_LEVELS, FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, GENDERS, OUTCOMES, PLACEMENT_KINDS, READINESS
 
@@ -171,33 +170,6 @@ class ParticipantForm(Form):
         return True
 
 
-class DanishDecimalField(DecimalField):
-    """A decimal field that reads and shows the Danish decimal comma (37,5); a text input,
-    because a number input refuses the comma in browsers set to English."""
-
-    widget = TextInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [valuelist[0].strip().replace(" ", "").replace(",", ".")]
-        try:
-            super().process_formdata(valuelist)
-        except (ValueError, InvalidOperation):
-            self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))
-
-    def _value(self):
-        text = super()._value()
-        if self.raw_data or not text:
-            return text
-        locale = get_locale()
-        return text.replace(".", ",") if locale is None or locale.language == "da" else text
-
-
 def hours_in_range(form, field) -> None:
     """0 < hours ≤ 60, the range the database also enforces, with the value in the message."""
     if field.data is not None and not Decimal(0) < field.data <= MAX_HOURS_PER_WEEK:
@@ -218,8 +190,9 @@ class PlacementForm(Form):
                         render_kw={"list": "trades", "autocomplete": "off"})
     start_date = DateField(_l("Start"), validators=[InputRequired()])
     planned_end = DateField(_l("Planned end"), validators=[Optional()])
-    hours_per_week = DanishDecimalField(_l("Hours per week"), places=1,
-                                        validators=[InputRequired(), hours_in_range])
+    hours_per_week = NumberField(_l("Hours per week"), places=1, required=True, minimum=None,
+                                 validators=[hours_in_range],
+                                 message=_l("Not a valid decimal value."))
     version = VersionField()
 
     def __init__(self, *args, current: Placement | None = None, participant: Participant | None = None,

@@ -5,12 +5,12 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from tracker.extensions import db
 from tracker.formatting import short_date
-from tracker.forms import Form, VersionField, choices, no_cpr
+from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
 from tracker.models import BenefitGroup, PlacementRule
 from tracker.models.codes import PLACEMENT_KINDS, READINESS
 
@@ -98,40 +98,19 @@ class EndForm(Form):
                                      date=short_date(self.row.valid_from)))
 
 
-class CommaDecimalField(DecimalField):
-    """A decimal with one place that takes and shows a Danish decimal comma (4,5)."""
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [valuelist[0].replace(" ", "").replace(",", ".")]
-        super().process_formdata(valuelist)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        text = f"{Decimal(self.data).quantize(Decimal('0.1')):f}".removesuffix(".0")
-        return text.replace(".", ",") if _danish() else text
-
-
-def _danish() -> bool:
-    from flask_babel import get_locale
-
-    locale = get_locale()
-    return locale is None or locale.language == "da"
-
-
 class PlacementRuleForm(Form):
     """A legal maximum for a placement kind, for one benefit group and readiness or for all."""
 
     placement_kind = SelectField(_l("Placement kind"), validators=[DataRequired()])
     benefit_group_id = SelectField(_l("Benefit group"))
     readiness = SelectField(_l("Readiness"))
-    max_weeks = CommaDecimalField(_l("Max weeks"), validators=[Optional()],
+    max_weeks = NumberField(_l("Max weeks"), places=1, minimum=None, validators=[Optional()],
+                            message=_l("Not a valid decimal value."),
                                   description=_l("E.g. 4 or 13 weeks; 26 weeks is about "
                                                  "6 months."))
-    max_hours_per_week = CommaDecimalField(_l("Max hours per week"), validators=[Optional()])
+    max_hours_per_week = NumberField(_l("Max hours per week"), places=1, minimum=None,
+                                     validators=[Optional()],
+                                     message=_l("Not a valid decimal value."))
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
     valid_to = DateField(_l("Valid to"), validators=[Optional(), _valid_to_after_from],
                          description=_l("Leave empty while the rule holds."))

@@ -1,11 +1,9 @@
 """Forms for contractor reports: the report (and its corrections) and the review."""
-import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    Field,
     HiddenField,
     IntegerField,
     MultipleFileField,
@@ -14,16 +12,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, NumberInput, TextInput
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from tracker.formatting import long_date, number
-from tracker.forms import Form, VersionField, no_cpr
+from tracker.forms import Form, NumberField, VersionField, no_cpr
 from tracker.models import Clause
 from tracker.reporting.service import Period, clause_periods
 
 MAX_FILES = 20
-# 1.234 or 12.400.000: dots grouping thousands, as Danes write them.
-THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
 MAX_PERSONS = 100_000
 MAX_WEEKS = Decimal("99999")  # weeks is NUMERIC(10, 2)
 MAX_HOURS = Decimal("99999999")  # hours and site hours are NUMERIC(12, 2)
@@ -38,49 +34,6 @@ REQUIRED_BY_UNIT = {
     "apprentice_years": ("hours",),
     "percent_hours": ("hours", "site_hours"),
 }
-
-
-class LocalDecimalField(Field):
-    """A decimal number typed the Danish way (12,5 or 1.234,5) or with a decimal point."""
-
-    widget = TextInput()
-
-    def __init__(self, *args, places: int = 2, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
-        super().__init__(*args, **kwargs)
-        self.places = places
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = valuelist[0].strip().replace(" ", "").replace("\u00a0", "")
-        if not text:
-            self.data = None
-            return
-        if "," in text or THOUSANDS.fullmatch(text):
-            # Danish: dots group thousands (12.400), the comma is the decimal sign (37,5).
-            text = text.replace(".", "").replace(",", ".")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
-            self.data = None
-            raise ValueError(_l("Write a number, e.g. 12,5."))
-        if value != value.quantize(Decimal(1).scaleb(-self.places)):
-            self.data = None
-            raise ValueError(_l("Give at most two decimals."))
-        self.data = value
-
-    def process_data(self, value):
-        self.data = value
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return plain_number(self.data)
 
 
 def plain_number(value: Decimal) -> str:
@@ -105,15 +58,12 @@ class ReportForm(Form):
     persons = IntegerField(_l("Persons (local hires)"), widget=NumberInput(min=0), validators=[
         Optional(), NumberRange(min=0, message=NEGATIVE),
         NumberRange(max=MAX_PERSONS, message=TOO_LARGE)])
-    weeks = LocalDecimalField(_l("Weeks (local hires)"), validators=[
-        Optional(), NumberRange(min=0, message=NEGATIVE),
-        NumberRange(max=MAX_WEEKS, message=TOO_LARGE)])
-    hours = LocalDecimalField(_l("Hours (local hires)"), validators=[
-        Optional(), NumberRange(min=0, message=NEGATIVE),
-        NumberRange(max=MAX_HOURS, message=TOO_LARGE)])
-    site_hours = LocalDecimalField(_l("Total site hours"), validators=[
-        Optional(), NumberRange(min=0, message=NEGATIVE),
-        NumberRange(max=MAX_HOURS, message=TOO_LARGE)])
+    weeks = NumberField(_l("Weeks (local hires)"), maximum=MAX_WEEKS,
+                        message=_l("Write a number, e.g. 12,5."))
+    hours = NumberField(_l("Hours (local hires)"), maximum=MAX_HOURS,
+                        message=_l("Write a number, e.g. 12,5."))
+    site_hours = NumberField(_l("Total site hours"), maximum=MAX_HOURS,
+                             message=_l("Write a number, e.g. 12,5."))
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=4000), no_cpr])
     evidence = MultipleFileField(_l("Evidence"))
     keep_evidence = MultiCheckboxField(_l("Keep evidence from the version you correct"),
