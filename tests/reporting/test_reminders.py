@@ -38,7 +38,7 @@ def smtp(cli_app):
     controller.start()
     cli_app.config.update(TRACKER_SMTP_HOST="127.0.0.1", TRACKER_SMTP_PORT=port,
                           TRACKER_MAIL_FROM="sekretariat@example.dk",
-                          TRACKER_BASE_URL="https://tracker.example.dk/")
+                          TRACKER_PUBLIC_URL="https://tracker.example.dk/")
     try:
         yield collector
     finally:

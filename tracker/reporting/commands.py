@@ -19,7 +19,7 @@ def send_reminders(dry_run: bool, as_of) -> None:
 
     SMTP settings: TRACKER_SMTP_HOST, TRACKER_SMTP_PORT, TRACKER_SMTP_USER,
     TRACKER_SMTP_PASSWORD, TRACKER_SMTP_STARTTLS, TRACKER_MAIL_FROM; the link in the
-    e-mail starts with TRACKER_BASE_URL.
+    e-mail starts with TRACKER_PUBLIC_URL.
     """
     today = as_of.date() if as_of else date.today()
     reminders = mail.pending_reminders(today)

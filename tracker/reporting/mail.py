@@ -57,7 +57,7 @@ def pending_reminders(today: date) -> list[Reminder]:
 def compose(reminder: Reminder, today: date) -> EmailMessage:
     """The Danish e-mail for one reminder, with a link to the contractors' portal."""
     config = current_app.config
-    base_url = str(config.get("TRACKER_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    base_url = str(config.get("TRACKER_PUBLIC_URL") or DEFAULT_BASE_URL).rstrip("/")
     by_project: dict[str, list[DueReport]] = defaultdict(list)
     for item in reminder.items:
         by_project[f"{item.project.case_number} {item.project.name}"].append(item)
