@@ -102,7 +102,9 @@ def seed_demo(if_empty):
 
 def register(app) -> None:
     from tracker.documents.commands import document
+    from tracker.imports.commands import export_workbook, import_workbook
     from tracker.reporting.commands import send_reminders
 
-    for command in (create_user, create_token, seed_demo, send_reminders, document):
+    for command in (create_user, create_token, seed_demo, send_reminders, document,
+                    import_workbook, export_workbook):
         app.cli.add_command(command)

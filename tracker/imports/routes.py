@@ -1,4 +1,226 @@
-"""Workbook import (staff) and export (admin) pages."""
-from flask import Blueprint
+"""Workbook import (staff) and export (admin) pages.
+
+Upload → dry run with a preview of what will change → confirm → import. Small files are
+checked and imported within the request; large ones in a background process whose
+progress the job page shows, refreshing itself every two seconds (no JavaScript).
+"""
+import csv
+import io
+import tempfile
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect
+from flask import render_template, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.utils import secure_filename
+from wtforms import HiddenField
+
+from tracker.auth import admin_required, secretariat_required
+from tracker.extensions import db
+from tracker.formatting import number, timestamp
+from tracker.forms import Form
+from tracker.imports import jobs
+from tracker.imports.export import XLSX_TYPE, export_filename, record_export, write_workbook
+from tracker.imports.reader import SourceError, open_bytes
+from tracker.imports.report import Report, where
+from tracker.imports.sheets import SHEETS
+from tracker.models import StoredFile
 
 bp = Blueprint("imports", __name__)
+
+MB = 1024 * 1024
+CONTENT_TYPES = {"xlsx": XLSX_TYPE, "zip": "application/zip", "csv": "text/csv"}
+SHOWN_PROBLEMS = 1_000
+
+
+class UploadForm(Form):
+    workbook = FileField(_l("Workbook or CSV files"),
+                         validators=[FileRequired(_l("Choose the file to check."))])
+
+
+class ConfirmForm(Form):
+    sha256 = HiddenField()
+
+
+def _max_bytes() -> int:
+    return int(current_app.config.get("TRACKER_IMPORT_MAX_MB", 40)) * MB
+
+
+def _inline(size: int) -> bool:
+    """Small files are checked and imported within the request."""
+    return size <= int(current_app.config.get("TRACKER_IMPORT_INLINE_BYTES", 2 * MB))
+
+
+def size_text(size: int) -> str:
+    """1,2 MB or 340 kB, for the page."""
+    return f"{number(size / MB, 1)} MB" if size >= MB / 10 else f"{number(size / 1024)} kB"
+
+
+def state_label(job: dict) -> str:
+    """Where an upload stands, in words."""
+    if jobs.is_stale(job) or job["state"] == "failed":
+        return _("Stopped")
+    if job["state"] == "checking":
+        return _("Being checked")
+    if job["state"] == "importing":
+        return _("Being imported")
+    if job["state"] == "imported":
+        return _("Imported")
+    preview = job.get("preview") or {}
+    return _("Has problems") if preview.get("problem_count") else _("Checked, not imported")
+
+
+def time_of(job: dict) -> str:
+    return timestamp(datetime.fromisoformat(job["created_at"]))
+
+
+def _job_or_404(file_id: int) -> dict:
+    job = jobs.read(file_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.route("/import/", methods=["GET", "POST"])
+@secretariat_required
+def index():
+    """Upload a workbook to check it (nothing is written yet); secretariat only."""
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.workbook.data
+        content = upload.stream.read(_max_bytes() + 1)
+        filename = secure_filename(upload.filename or "") or "arbejdsbog.xlsx"
+        error = None
+        if len(content) > _max_bytes():
+            error = _("The file is larger than %(n)s MB. Split the workbook into several files, "
+                      "or ask an administrator to import it with the command "
+                      "flask import-workbook.", n=_max_bytes() // MB)
+        else:
+            try:
+                with open_bytes(content, filename) as workbook:
+                    kind = workbook.kind
+            except SourceError as refused:
+                error = str(refused)
+        if error:
+            form.workbook.errors = [error]
+        else:
+            jobs.clean_up()
+            job = jobs.create(content, filename, CONTENT_TYPES[kind], current_user,
+                              str(get_locale() or "da"))
+            db.session.commit()
+            if _inline(len(content)):
+                jobs.run(job["file_id"], "check")
+            else:
+                jobs.start(job["file_id"], "check")
+            return redirect(url_for("imports.job", file_id=job["file_id"]))
+    return render_template("imports/index.html", form=form, sheets=SHEETS,
+                           recent=jobs.recent(), max_mb=_max_bytes() // MB,
+                           state_label=state_label, time_of=time_of)
+
+
+@bp.route("/import/jobs/<int:file_id>")
+@secretariat_required
+def job(file_id: int):
+    """An upload's check, preview, progress or result; secretariat only."""
+    job = _job_or_404(file_id)
+    stale = jobs.is_stale(job)
+    running = job["state"] in jobs.RUNNING and not stale
+    preview = Report.from_dict(job["preview"]) if job.get("preview") else None
+    result = Report.from_dict(job["result"]) if job.get("result") else None
+    response = make_response(render_template(
+        "imports/job.html", job=job, running=running, stale=stale, preview=preview,
+        result=result, form=ConfirmForm(sha256=job["sha256"]), where=where,
+        shown_problems=SHOWN_PROBLEMS, size_text=size_text))
+    if running:
+        response.headers["Refresh"] = "2"  # the page polls while the job runs
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/import/jobs/<int:file_id>/confirm", methods=["POST"])
+@secretariat_required
+def confirm(file_id: int):
+    """Import the very file that was previewed (its SHA-256 must match); secretariat only."""
+    job = _job_or_404(file_id)
+    form = ConfirmForm()
+    stored = db.session.get(StoredFile, file_id)
+    preview = Report.from_dict(job["preview"]) if job.get("preview") else None
+    if not form.validate_on_submit() or form.sha256.data != job["sha256"] or stored is None \
+            or stored.sha256 != job["sha256"]:
+        flash(_("The file you confirmed is not the one that was checked. Upload it again."),
+              "error")
+        return redirect(url_for("imports.index"))
+    if job["state"] != "checked" or preview is None or not preview.ok:
+        flash(_("Only a checked workbook without problems can be imported."), "error")
+        return redirect(url_for("imports.job", file_id=file_id))
+    if _inline(job["size"]):
+        jobs.run(file_id, "import")  # the job page tells the outcome
+    else:
+        jobs.start(file_id, "import")
+    return redirect(url_for("imports.job", file_id=file_id))
+
+
+@bp.route("/import/jobs/<int:file_id>/discard", methods=["POST"])
+@secretariat_required
+def discard(file_id: int):
+    """Throw away an upload that will not be imported; secretariat only."""
+    job = _job_or_404(file_id)
+    if job["state"] in jobs.RUNNING and not jobs.is_stale(job):
+        flash(_("The file is being processed; wait until it is done."), "error")
+        return redirect(url_for("imports.job", file_id=file_id))
+    jobs.discard(file_id)
+    db.session.commit()
+    flash(_("The uploaded file was discarded."), "success")
+    return redirect(url_for("imports.index"))
+
+
+@bp.route("/import/jobs/<int:file_id>/problems.csv")
+@secretariat_required
+def problems(file_id: int):
+    """Every problem of a check as CSV for Excel (semicolons, UTF-8 with BOM)."""
+    job = _job_or_404(file_id)
+    report = Report.from_dict(job["preview"]) if job.get("preview") else None
+    if report is None:
+        abort(404)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Sheet"), _("Row"), _("Column"), _("Value"), _("Problem")])
+    for p in report.problems:
+        # A value starting with = + - @ would run as a formula in a spreadsheet.
+        value = "'" + p.value if p.value[:1] in ("=", "+", "-", "@") else p.value
+        writer.writerow([p.sheet, p.row or "", p.column or "", value, p.reason])
+    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="fejl-{file_id}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/import/template.xlsx")
+@secretariat_required
+def template():
+    """An empty workbook with every sheet and its column names; secretariat only."""
+    buffer = io.BytesIO()
+    write_workbook(buffer, db.session, empty=True)
+    buffer.seek(0)
+    return send_file(buffer, mimetype=XLSX_TYPE, as_attachment=True,
+                     download_name="skabelon-indlaesning.xlsx")
+
+
+@bp.route("/import/export.xlsx")
+@admin_required
+def export():
+    """The whole database as a workbook in the import format; admin only. Every
+    participant's history records the export."""
+    spool = tempfile.SpooledTemporaryFile(max_size=20 * MB)
+    write_workbook(spool, db.session)
+    record_export(db.session)
+    db.session.commit()
+    spool.seek(0)
+    response = send_file(spool, mimetype=XLSX_TYPE, as_attachment=True,
+                         download_name=export_filename())
+    response.headers["Cache-Control"] = "no-store"
+    return response
