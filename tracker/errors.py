@@ -25,8 +25,7 @@ def render_error(error: HTTPException):
     message = _messages().get(code, error.description)
     if request.path.startswith("/api/"):
         return jsonify({"error": {"status": code, "message": message}}), code
-    template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/error.html"
-    return render_template(template, code=code, message=message), code
+    return render_template("errors/error.html", code=code, message=message), code
 
 
 def refuse_nul_bytes() -> None:
