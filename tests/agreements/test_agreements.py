@@ -275,3 +275,17 @@ def test_external_roles_read_but_cannot_change(db, client, login, site, signed, 
                         ("POST", f"/clauses/{clause.id}/edit")]:
         assert client.open(url, method=method).status_code == 404, (method, url)
     assert db.session.scalar(select(AgreementParty)) is not None
+
+
+def test_page_title_is_the_agreements_title_only(db, client, login):
+    """A template edit once put the evaluations section into the <title>."""
+    from tests import factories
+
+    staff = factories.user("staff")
+    agreement = factories.agreement(factories.project(), title="Social aftale, Gellerup")
+    db.session.commit()
+    login(staff)
+    body = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
+    title = body.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.strip() == "Social aftale, Gellerup · Sociale partnerskaber"
+    assert body.count('id="evaluations"') == 1
