@@ -134,7 +134,7 @@ def _largest_scopes(today: date) -> dict:
     from tracker.documents.service import DocumentRequest
     from tracker.extensions import db
     from tracker.models import (
-        Agreement, Clause, Organisation, Participant, Placement, Project, ProjectContractor)
+        Organisation, Participant, Placement, Project, ProjectContractor)
 
     def most(query):
         return db.session.execute(query.limit(1)).first()

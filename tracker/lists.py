@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable
 
-from flask import Response, request
+from flask import Response, render_template, request
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import Select, or_
@@ -92,6 +92,14 @@ class ListSpec:
 
     def page(self, query: Select):
         return db.paginate(query, per_page=PER_PAGE, error_out=False, max_per_page=PER_PAGE)
+
+    def respond(self, query: Select, state: dict, filename: str, template: str, **context):
+        """The list page, or its CSV/XLSX export when the query string asks for one."""
+        fmt = request.args.get("export")
+        if fmt in EXPORT_FORMATS:
+            return export_response(self, query, fmt, filename)
+        return render_template(template, spec=self, page=self.page(query), state=state,
+                               **context)
 
     def rows(self, query: Select):
         """Every row of the filtered list, streamed in batches (for exports)."""

@@ -22,7 +22,7 @@ from tracker.documents.service import (
     issue as issue_document,
 )
 from tracker.extensions import db, limiter
-from tracker.lists import Column, Filter, ListSpec, export_response
+from tracker.lists import Column, Filter, ListSpec
 from tracker.models import Document, HousingArea, Organisation, Participant, Project
 from tracker.models.codes import DOCUMENT_KINDS, label
 
@@ -114,10 +114,8 @@ def index():
     state = DOCUMENTS.state()
     query = DOCUMENTS.apply(
         access.visible(Document, current_user).options(joinedload(Document.issued_by)), state)
-    if request.args.get("export") in ("csv", "xlsx"):
-        return export_response(DOCUMENTS, query, request.args["export"], "dokumenter")
-    return render_template("documents/index.html", spec=DOCUMENTS, page=DOCUMENTS.page(query),
-                           state=state, can_issue=bool(issuable_kinds(current_user)))
+    return DOCUMENTS.respond(query, state, "dokumenter", "documents/index.html",
+                             can_issue=bool(issuable_kinds(current_user)))
 
 
 def _request_from(form: IssueForm) -> DocumentRequest:

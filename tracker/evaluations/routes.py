@@ -28,7 +28,7 @@ from tracker.evaluations.forms import ActionForm, EvaluationForm
 from tracker.evaluations.service import summary
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
-from tracker.lists import Column, Filter, ListSpec, export_response
+from tracker.lists import Column, Filter, ListSpec
 from tracker.models import Agreement, Evaluation, EvaluationAction, Project
 
 bp = Blueprint("evaluations", __name__)
@@ -140,10 +140,7 @@ def index():
     """Every evaluation, newest year first, with search, year filter and export; secretariat."""
     state = EVALUATIONS.state()
     query = EVALUATIONS.apply(_evaluations_query(), state).order_by(Evaluation.id)
-    if request.args.get("export") in ("csv", "xlsx"):
-        return export_response(EVALUATIONS, query, request.args["export"], "evalueringer")
-    return render_template("evaluations/index.html", spec=EVALUATIONS,
-                           page=EVALUATIONS.page(query), state=state)
+    return EVALUATIONS.respond(query, state, "evalueringer", "evaluations/index.html")
 
 
 @bp.route("/evaluations/actions/")
@@ -160,10 +157,8 @@ def actions():
                       .contains_eager(Evaluation.agreement).contains_eager(Agreement.project))
              .order_by(overdue_first))
     query = OPEN_ACTIONS.apply(query, state).order_by(EvaluationAction.id)
-    if request.args.get("export") in ("csv", "xlsx"):
-        return export_response(OPEN_ACTIONS, query, request.args["export"], "handlinger")
-    return render_template("evaluations/actions.html", spec=OPEN_ACTIONS,
-                           page=OPEN_ACTIONS.page(query), state=state, today=date.today())
+    return OPEN_ACTIONS.respond(query, state, "handlinger", "evaluations/actions.html",
+                                today=date.today())
 
 
 def _create(form: EvaluationForm, agreement: Agreement | None):

@@ -1,5 +1,5 @@
 """Organisations and housing areas: list, create, edit, deactivate (secretariat only)."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -9,7 +9,7 @@ from tracker import access
 from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
-from tracker.lists import Column, Filter, ListSpec, export_response
+from tracker.lists import Column, Filter, ListSpec
 from tracker.models import HousingArea, Organisation
 from tracker.models.codes import ORG_KINDS, label
 from tracker.organisations.forms import HousingAreaForm, OrganisationForm
@@ -73,10 +73,7 @@ def index():
     """All organisations with search, filters and export; secretariat only."""
     state = ORGANISATIONS.state()
     query = ORGANISATIONS.apply(access.visible(Organisation, current_user), state)
-    if request.args.get("export") in ("csv", "xlsx"):
-        return export_response(ORGANISATIONS, query, request.args["export"], "organisationer")
-    return render_template("organisations/index.html", spec=ORGANISATIONS,
-                           page=ORGANISATIONS.page(query), state=state)
+    return ORGANISATIONS.respond(query, state, "organisationer", "organisations/index.html")
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
@@ -124,10 +121,7 @@ def areas():
     """All housing areas; secretariat only."""
     state = HOUSING_AREAS.state()
     query = HOUSING_AREAS.apply(select(HousingArea).join(HousingArea.municipality), state)
-    if request.args.get("export") in ("csv", "xlsx"):
-        return export_response(HOUSING_AREAS, query, request.args["export"], "boligomraader")
-    return render_template("organisations/areas.html", spec=HOUSING_AREAS,
-                           page=HOUSING_AREAS.page(query), state=state)
+    return HOUSING_AREAS.respond(query, state, "boligomraader", "organisations/areas.html")
 
 
 @bp.route("/housing-areas/new", methods=["GET", "POST"])

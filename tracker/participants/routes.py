@@ -22,7 +22,7 @@ from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import apply_form, commit_edit, is_stale
-from tracker.lists import PER_PAGE, Column, Filter, ListSpec, export_response
+from tracker.lists import PER_PAGE, Column, Filter, ListSpec
 from tracker.models import (
     BenefitGroup,
     FollowUp,
@@ -213,10 +213,8 @@ def index():
         db.session.commit()
     query = query.options(joinedload(Participant.housing_area), joinedload(Participant.municipality),
                           joinedload(Participant.benefit_group))
-    if fmt in ("csv", "xlsx"):
-        return export_response(spec, query, fmt, "deltagere")
-    return render_template("participants/index.html", spec=spec, page=spec.page(query),
-                           state=state, can_edit=user.role in SECRETARIAT)
+    return spec.respond(query, state, "deltagere", "participants/index.html",
+                        can_edit=user.role in SECRETARIAT)
 
 
 # --- enrolment and correction ---------------------------------------------------------------
@@ -592,10 +590,8 @@ def follow_ups():
         service.record_exports(db.session, ids, _purpose("follow_up"))
         db.session.commit()
     query = query.options(contains_eager(Placement.participant), joinedload(Placement.employer))
-    if fmt in ("csv", "xlsx"):
-        return export_response(spec, query, fmt, "opfoelgninger")
-    return render_template("participants/follow_ups.html", spec=spec, page=spec.page(query),
-                           state=state, today=today)
+    return spec.respond(query, state, "opfoelgninger", "participants/follow_ups.html",
+                        today=today)
 
 
 @bp.route("/placements/<int:placement_id>/follow-ups/new", methods=["GET", "POST"])

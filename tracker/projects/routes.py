@@ -18,7 +18,7 @@ from tracker import access
 from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
-from tracker.lists import Column, Filter, ListSpec, export_response
+from tracker.lists import Column, Filter, ListSpec
 from tracker.models import HousingArea, Organisation, Project, ProjectContractor
 from tracker.models.codes import CONTRACTOR_ROLES, PROJECT_STATUSES, label
 from tracker.projects.forms import AddContractorForm, ContractorRoleForm, ProjectForm
@@ -147,10 +147,8 @@ def index():
     state = PROJECTS.state()
     # Ties (same builder, area, …) keep a stable order by case number, page after page.
     query = PROJECTS.apply(_list_query(current_user), state).order_by(Project.case_number)
-    if request.args.get("export") in ("csv", "xlsx"):
-        return export_response(PROJECTS, query, request.args["export"], "byggesager")
-    return render_template("projects/index.html", spec=PROJECTS, page=PROJECTS.page(query),
-                           state=state, can_edit=_can_edit())
+    return PROJECTS.respond(query, state, "byggesager", "projects/index.html",
+                            can_edit=_can_edit())
 
 
 def _as_of() -> date:

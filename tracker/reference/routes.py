@@ -19,7 +19,7 @@ from tracker.auth import admin_required
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import CONFLICT_MESSAGE, VersionField, apply_form, commit_edit, is_stale
-from tracker.lists import Column, Filter, ListSpec, export_response
+from tracker.lists import Column, Filter, ListSpec
 from tracker.models import BenefitGroup, Participant, PlacementRule
 from tracker.models.codes import PLACEMENT_KINDS, READINESS, label
 from tracker.reference.forms import BenefitGroupForm, EndForm, PlacementRuleForm
@@ -124,10 +124,7 @@ def index():
     """Benefit groups (ydelser), ended ones included; administrators only."""
     state = BENEFIT_GROUPS.state()
     query = BENEFIT_GROUPS.apply(select(BenefitGroup), state).order_by(BenefitGroup.id)
-    if request.args.get("export") in ("csv", "xlsx"):
-        return export_response(BENEFIT_GROUPS, query, request.args["export"], "ydelser")
-    return render_template("reference/groups.html", spec=BENEFIT_GROUPS,
-                           page=BENEFIT_GROUPS.page(query), state=state)
+    return BENEFIT_GROUPS.respond(query, state, "ydelser", "reference/groups.html")
 
 
 @bp.route("/rules/")
@@ -139,10 +136,7 @@ def rules():
              .options(contains_eager(PlacementRule.benefit_group)))
     query = PLACEMENT_RULES.apply(query, state).order_by(PlacementRule.valid_from,
                                                          PlacementRule.id)
-    if request.args.get("export") in ("csv", "xlsx"):
-        return export_response(PLACEMENT_RULES, query, request.args["export"], "forloebsregler")
-    return render_template("reference/rules.html", spec=PLACEMENT_RULES,
-                           page=PLACEMENT_RULES.page(query), state=state)
+    return PLACEMENT_RULES.respond(query, state, "forloebsregler", "reference/rules.html")
 
 
 # --- Benefit groups ---------------------------------------------------------------------

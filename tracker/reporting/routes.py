@@ -309,10 +309,7 @@ def history():
     spec = _history_spec(current_user)
     state = spec.state()
     query = spec.apply(_history_query(current_user), state)
-    if request.args.get("export") in ("csv", "xlsx"):
-        return export_response(spec, query, request.args["export"], "indberetninger")
-    return render_template("reporting/history.html", spec=spec, page=spec.page(query),
-                           state=state)
+    return spec.respond(query, state, "indberetninger", "reporting/history.html")
 
 
 def _period_choices(clause: Clause, reported: dict[date, ContractorReport]

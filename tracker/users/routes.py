@@ -6,7 +6,7 @@ SECURITY: sign out everywhere, a password change ends other sessions).
 """
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
@@ -19,7 +19,7 @@ from tracker.auth.passwords import hash_password, verify_password
 from tracker.auth.service import register_failure, throttled
 from tracker.extensions import db
 from tracker.forms import commit_edit
-from tracker.lists import Column, Filter, ListSpec, export_response
+from tracker.lists import Column, Filter, ListSpec
 from tracker.models import ApiToken, Organisation, User
 from tracker.models.codes import ROLES, label
 from tracker.models.base import utcnow
@@ -75,9 +75,7 @@ def index():
     query = (select(User).outerjoin(User.organisation)
              .options(joinedload(User.organisation)))
     query = USERS.apply(query, state).order_by(User.id)
-    if request.args.get("export") in ("csv", "xlsx"):
-        return export_response(USERS, query, request.args["export"], "brugere")
-    return render_template("users/index.html", spec=USERS, page=USERS.page(query), state=state)
+    return USERS.respond(query, state, "brugere", "users/index.html")
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
