@@ -28,6 +28,7 @@ def register_extensions(app: Flask) -> None:
     from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
 
     db.init_app(app)
+    _configure_sqlite(app, db)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -50,6 +51,22 @@ def register_extensions(app: Flask) -> None:
         referrer_policy="same-origin",
     )
     audit.install()
+
+
+def _configure_sqlite(app: Flask, db) -> None:
+    """SQLite in write-ahead-log mode: pages keep reading while an import or another worker
+    writes (in the default rollback-journal mode a writer locks out every reader)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    def on_connect(connection, _record):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    with app.app_context():
+        event.listen(db.engine, "connect", on_connect)
 
 
 def register_blueprints(app: Flask) -> None:

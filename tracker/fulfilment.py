@@ -4,7 +4,7 @@ Pure domain logic, free of HTTP: pages, the JSON API, PDFs and tests call
 `clause_figures` and get the same numbers. Every clause given is computed with
 two SQL statements, whatever the number of clauses, placements and reports;
 aggregation happens in SQL and the arithmetic on the few aggregates per clause
-is done with exact fractions, so SQLite and PostgreSQL give identical figures.
+is done with exact integer ratios, so SQLite and PostgreSQL give identical figures.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -248,84 +248,109 @@ def _placement_totals(periods: CTE, windows: dict[int, date], as_of: Any):
     )
 
 
-def _fraction(scaled: Any, places: int = 0) -> Fraction | None:
-    """An exact fraction from a scaled integer aggregate (int on SQLite, Decimal on PostgreSQL)."""
-    if scaled is None:
-        return None
-    return Fraction(int(scaled), 10**places)
+# The arithmetic below works on exact ratios of integers, (numerator, denominator) with a
+# positive denominator and never reduced: a few integer multiplications per clause instead
+# of Fraction objects (which normalise with a gcd after every step), so that thousands of
+# clauses cost milliseconds. Decimal division of the two integers rounds correctly, so the
+# figures are the same as from the reduced fraction.
+Ratio = tuple[int, int]
 
 
-def _decimal(value: Fraction | None) -> Decimal | None:
+def _scaled(value: Any) -> int:
+    """A scaled integer aggregate as int (SQLite gives int, PostgreSQL Decimal); NULL is 0."""
+    return int(value) if value is not None else 0
+
+
+def _decimal(value: Ratio | None) -> Decimal | None:
     if value is None:
         return None
-    return _DECIMAL.divide(Decimal(value.numerator), Decimal(value.denominator))
+    return _DECIMAL.divide(Decimal(value[0]), Decimal(value[1]))
 
 
-def _registered(row: Any) -> Fraction | None:
+def _over(value: Ratio, divisor: Ratio) -> Ratio:
+    """value / divisor for a divisor other than zero, keeping the denominator positive."""
+    numerator, denominator = value[0] * divisor[1], value[1] * divisor[0]
+    return (-numerator, -denominator) if denominator < 0 else (numerator, denominator)
+
+
+def _registered(row: Any) -> Ratio | None:
     """The registered value from the placement totals, in the clause's unit."""
     unit = row["unit"]
-    days = _fraction(row["overlap_days"]) or Fraction(0)
-    hour_days = _fraction(row["overlap_hour_days"], HOURS_PER_WEEK_PLACES) or Fraction(0)
+    days = _scaled(row["overlap_days"])
+    hour_days = _scaled(row["overlap_hour_days"])  # in tenths of an hour (HOURS_PER_WEEK_PLACES)
+    tenths = 10**HOURS_PER_WEEK_PLACES
     if unit == "persons":
-        return Fraction(row["persons"] or 0)
+        return (row["persons"] or 0, 1)
     if unit == "weeks":
-        return days / DAYS_PER_WEEK
+        return (days, DAYS_PER_WEEK)
     if unit == "hours":
-        return hour_days / DAYS_PER_WEEK
+        return (hour_days, tenths * DAYS_PER_WEEK)
     if unit == "apprentice_years":
-        return hour_days / DAYS_PER_YEAR / FULL_TIME_HOURS
+        return (hour_days, tenths * DAYS_PER_YEAR * FULL_TIME_HOURS)
     if unit == "percent_hours":
-        site_hours = _fraction(row["reported_site_hours"], REPORT_PLACES)
+        site_hours = _scaled(row["reported_site_hours"])  # in hundredths (REPORT_PLACES)
         if not row["report_count"] or not site_hours:
             return None  # no approved report, or no site hours to take a share of
-        return hour_days / DAYS_PER_WEEK / site_hours * 100
+        return _over((hour_days * 100, tenths * DAYS_PER_WEEK), (site_hours, 10**REPORT_PLACES))
     raise ValueError(f"unknown unit {unit!r}")
 
 
-def _reported(row: Any) -> Fraction | None:
+def _reported(row: Any) -> Ratio | None:
     """The reported value from the totals of the reports used, in the clause's unit."""
     if not row["report_count"]:
         return None
     unit = row["unit"]
-    hours = _fraction(row["reported_hours"], REPORT_PLACES)
+    hundredths = 10**REPORT_PLACES
+    hours = row["reported_hours"]
     if unit == "persons":
-        return _fraction(row["reported_persons"])
+        persons = row["reported_persons"]
+        return None if persons is None else (int(persons), 1)
     if unit == "weeks":
-        return _fraction(row["reported_weeks"], REPORT_PLACES)
+        weeks = row["reported_weeks"]
+        return None if weeks is None else (int(weeks), hundredths)
     if unit == "hours":
-        return hours
+        return None if hours is None else (int(hours), hundredths)
     if unit == "apprentice_years":
-        return None if hours is None else hours * DAYS_PER_WEEK / DAYS_PER_YEAR / FULL_TIME_HOURS
+        return None if hours is None else (
+            int(hours) * DAYS_PER_WEEK, hundredths * DAYS_PER_YEAR * FULL_TIME_HOURS)
     if unit == "percent_hours":
-        site_hours = _fraction(row["reported_site_hours"], REPORT_PLACES)
+        site_hours = _scaled(row["reported_site_hours"])
         if hours is None or not site_hours:
             return None
-        return hours / site_hours * 100
+        return _over((int(hours) * 100, 1), (site_hours, 1))
     raise ValueError(f"unknown unit {unit!r}")
 
 
-def _status(percent: Fraction | None, start: date, end: date, as_of: date) -> str:
+def _status(percent: Ratio | None, start: date, end: date, as_of: date) -> str:
     if as_of < start:
         return "not_started"
     if percent is None:
         return "no_data"
-    if percent >= 100:
+    numerator, denominator = percent
+    if numerator >= 100 * denominator:
         return "met"
-    elapsed = min(Fraction((as_of - start).days + 1, (end - start).days + 1), Fraction(1))
-    return "on_track" if percent >= elapsed * 100 else "at_risk"
+    # On track when the percent is at least the share of the period elapsed (at most 1).
+    elapsed, length = (as_of - start).days + 1, (end - start).days + 1
+    if elapsed >= length:
+        return "at_risk"
+    return "on_track" if numerator * length >= 100 * elapsed * denominator else "at_risk"
 
 
-def _discrepancy(registered: Fraction | None, reported: Fraction | None) -> bool:
+def _discrepancy(registered: Ratio | None, reported: Ratio | None) -> bool:
+    """|registered − reported| > DISCREPANCY_SHARE × max(|registered|, |reported|)."""
     if registered is None or reported is None:
         return False
-    return abs(registered - reported) > DISCREPANCY_SHARE * max(abs(registered), abs(reported))
+    (rn, rd), (pn, pd) = registered, reported
+    share = DISCREPANCY_SHARE
+    return (abs(rn * pd - pn * rd) * share.denominator
+            > share.numerator * max(abs(rn) * pd, abs(pn) * rd))
 
 
 def _figures(row: Any, as_of: date) -> ClauseFigures:
-    target = Fraction(row["target"])
     registered = _registered(row)
     reported = _reported(row)
-    percent = None if registered is None else registered / target * 100
+    percent = (None if registered is None
+               else _over((registered[0] * 100, registered[1]), row["target"].as_integer_ratio()))
     return ClauseFigures(
         clause_id=row["clause_id"],
         target=row["target"],
@@ -392,9 +417,9 @@ def window_registered(windows: list[Window], site_hours: dict[int, Decimal | Non
         unit = units[w.clause_id]
         if unit == "percent_hours":
             base = site_hours.get(w.key)
-            hours = _fraction(row["overlap_hour_days"], HOURS_PER_WEEK_PLACES) or Fraction(0)
-            result[w.key] = (_decimal(hours / DAYS_PER_WEEK / Fraction(base) * 100)
-                             if base else None)
+            hours = (_scaled(row["overlap_hour_days"]) * 100,
+                     10**HOURS_PER_WEEK_PLACES * DAYS_PER_WEEK)
+            result[w.key] = _decimal(_over(hours, Decimal(base).as_integer_ratio())) if base else None
         else:
             result[w.key] = _decimal(_registered({**row, "unit": unit}))
     return result

@@ -29,7 +29,7 @@ ARGUMENTS = {
     "token_id": "any",
     "evidence_id": "any",
     "evidence": "any",
-    "file_id": "any",
+    "job_id": "any",
     "cvr": "municipality.cvr",
 }
 

@@ -90,6 +90,32 @@ def test_placements_by_month_by_hand(app, world):
     assert data["series"]["ordinary_job"] == [0] * 6
 
 
+def test_placements_by_month_edges_by_hand(db):
+    """Each edge of the effective-end rule, months Jan–Apr 2026 as of 15.4.2026."""
+    firm = factories.organisation("contractor")
+    person = factories.participant()
+    for start, end, planned in (
+            (date(2026, 1, 31), date(2026, 2, 1), None),     # ends on 1.2.: Jan and Feb
+            (date(2026, 1, 10), date(2026, 1, 31), None),    # ends 31.1.: Jan only
+            (date(2025, 6, 1), None, date(2026, 2, 28)),     # planned end passed: Jan, Feb
+            (date(2025, 6, 1), None, date(2026, 12, 31)),    # planned later: all four
+            (date(2026, 3, 1), None, None),                  # no end at all: Mar, Apr
+            (date(2026, 4, 15), None, date(2026, 4, 15)),    # starts on the as-of date: Apr
+            (date(2026, 4, 16), None, None),                 # after the as-of date: none
+            (date(2025, 1, 1), date(2025, 12, 31), None)):   # ended before: none
+        factories.placement(person, firm, kind="wage_subsidy", start_date=start,
+                            end_date=end, planned_end=planned)
+    factories.placement(person, firm, kind="apprenticeship", start_date=date(2026, 2, 15),
+                        planned_end=date(2026, 3, 1))           # Feb and Mar
+    db.session.commit()
+    data = running_placements_by_month(select(Placement), date(2026, 4, 15), months=4)
+    assert data["months"] == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1),
+                              date(2026, 4, 1)]
+    assert data["series"]["wage_subsidy"] == [4, 3, 2, 3]
+    assert data["series"]["apprenticeship"] == [0, 1, 1, 0]
+    assert data["series"]["internship"] == [0, 0, 0, 0]
+
+
 def test_query_count_does_not_grow_with_placements(db, client, login, world):
     login(world["staff"])
 

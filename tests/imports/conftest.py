@@ -103,12 +103,11 @@ MODELS = {"organisations": Organisation, "housing_areas": HousingArea, "projects
 
 
 @pytest.fixture(autouse=True)
-def import_setup(app, tmp_path):
-    """The commands (the lead registers them in tracker/cli.py) and a job folder per test."""
+def import_setup(app):
+    """The commands (the lead registers them in tracker/cli.py)."""
     for command in (import_workbook, export_workbook):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
-    app.config["TRACKER_IMPORT_JOBS_DIR"] = str(tmp_path / "jobs")
     return app
 
 

@@ -2,7 +2,6 @@
 import io
 import json
 import time
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -11,7 +10,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.imports.conftest import HAPPY, HAPPY_COUNTS, counts, happy_with, xlsx_bytes
 from tracker.imports import jobs
-from tracker.models import AuditEvent, Participant, StoredFile
+from tracker.models import AuditEvent, ImportJob, Participant, StoredFile
 
 EMPTY = {name: 0 for name in HAPPY_COUNTS}
 
@@ -97,11 +96,11 @@ def test_a_broken_upload_lists_its_problems_and_cannot_be_imported(db, client, s
 
 def test_discard_forgets_the_upload(db, client, staff, app):
     job_url = _upload(client, xlsx_bytes(HAPPY)).headers["Location"]
-    file_id = int(job_url.rsplit("/", 1)[1])
+    job_id = int(job_url.rsplit("/", 1)[1])
     response = client.post(f"{job_url}/discard")
     assert response.status_code == 302
     assert _stored(db) == 0
-    assert not (Path(app.config["TRACKER_IMPORT_JOBS_DIR"]) / f"{file_id}.json").exists()
+    assert db.session.get(ImportJob, job_id) is None
     assert client.get(job_url).status_code == 404
 
 
@@ -120,11 +119,11 @@ def test_the_same_workbook_again_has_nothing_to_import(db, client, staff, runner
 
 
 def test_a_running_job_shows_its_progress_and_refreshes(app, db, client, staff):
-    job = jobs.create(b"PK", "stor.xlsx", "application/zip", staff, "da")
+    job_id = jobs.create(b"PK", "stor.xlsx", "application/zip", staff, "da").id
     db.session.commit()
-    jobs.update(job["file_id"], state="importing", phase="writing", done=40_000,
-                total=120_000)
-    response = client.get(f"/import/jobs/{job['file_id']}")
+    jobs.update(job_id, state="importing", phase="writing", rows_done=40_000,
+                rows_total=120_000)
+    response = client.get(f"/import/jobs/{job_id}")
     page = response.get_data(as_text=True)
     assert response.headers["Refresh"] == "2"
     assert "Række 40.000 af 120.000 (33 %)" in page
@@ -132,30 +131,35 @@ def test_a_running_job_shows_its_progress_and_refreshes(app, db, client, staff):
     assert "Skriver til databasen" in page
 
 
-def _wait_for(file_id: int, states: tuple[str, ...], seconds: float = 90) -> dict:
+def _wait_for(job_id: int, states: tuple[str, ...], seconds: float = 90) -> ImportJob:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        job = jobs.read(file_id)
-        if job and job["state"] in states:
+        job = jobs.read(job_id)
+        if job and job.state in states:
             return job
         time.sleep(0.2)
-    raise AssertionError(f"job {file_id} did not reach {states}: {jobs.read(file_id)}")
+    job = jobs.read(job_id)
+    raise AssertionError(f"job {job_id} did not reach {states}: {job and job.state}")
 
 
 def test_a_large_file_is_checked_and_imported_in_a_background_process(app, db, client,
                                                                         staff):
     app.config["TRACKER_IMPORT_INLINE_BYTES"] = 0  # every file counts as large
     job_url = _upload(client, xlsx_bytes(HAPPY)).headers["Location"]
-    file_id = int(job_url.rsplit("/", 1)[1])
-    job = _wait_for(file_id, ("checked", "failed"))
-    assert job["state"] == "checked", job
-    assert job["preview"]["problem_count"] == 0
+    job_id = int(job_url.rsplit("/", 1)[1])
+    job = _wait_for(job_id, ("checked", "failed"))
+    assert job.state == "checked", job.error
+    assert (job.problem_count, job.preview["problem_count"]) == (0, 0)
+    assert job.pid is not None
     page = client.get(job_url).get_data(as_text=True)
     assert "Importér nu" in page
 
-    client.post(f"{job_url}/confirm", data={"sha256": job["sha256"]})
-    job = _wait_for(file_id, ("imported", "failed"))
-    assert job["state"] == "imported", job
+    client.post(f"{job_url}/confirm", data={"sha256": job.sha256})
+    job = _wait_for(job_id, ("imported", "failed"))
+    assert job.state == "imported", job.error
+    assert job.stored_file_id is None
+    new = {sheet["name"]: sheet["new"] for sheet in job.result["sheets"]}
+    assert new["participants"] == 2 and new["placements"] == 3  # as counted in HAPPY
     db.session.remove()
     assert _without_audit(counts(db)) == HAPPY_COUNTS
     assert db.session.scalar(select(Participant.name).where(Participant.ref == "D-1")) \
@@ -191,14 +195,13 @@ def test_external_roles_get_404(db, client, login, role):
     org = factories.organisation(role)
     user = factories.user(role, org=org)
     staff_user = factories.user("staff")
-    job = jobs.create(b"PK", "a.xlsx", "application/zip", staff_user, "da")
+    job_id = jobs.create(b"PK", "a.xlsx", "application/zip", staff_user, "da").id
     db.session.commit()
     login(user)
-    file_id = job["file_id"]
     for url in ("/import/", "/import/template.xlsx", "/import/export.xlsx",
-                f"/import/jobs/{file_id}", f"/import/jobs/{file_id}/problems.csv"):
+                f"/import/jobs/{job_id}", f"/import/jobs/{job_id}/problems.csv"):
         assert client.get(url).status_code == 404, url
-    for url in (f"/import/jobs/{file_id}/confirm", f"/import/jobs/{file_id}/discard"):
+    for url in (f"/import/jobs/{job_id}/confirm", f"/import/jobs/{job_id}/discard"):
         assert client.post(url).status_code == 404, url
     assert client.post("/import/", data={}).status_code == 404
 
@@ -207,11 +210,12 @@ def test_staff_may_not_export_the_database(client, staff):
     assert client.get("/import/export.xlsx").status_code == 404
 
 
-def test_job_file_holds_no_cpr_number(app, db, client, staff):
+def test_the_job_row_holds_no_cpr_number(app, db, client, staff):
     sheets = happy_with()
     sheets["participants"][1][1] = "Amina 010190-1234"
     job_url = _upload(client, xlsx_bytes(sheets)).headers["Location"]
-    file_id = int(job_url.rsplit("/", 1)[1])
-    text = (Path(app.config["TRACKER_IMPORT_JOBS_DIR"]) / f"{file_id}.json").read_text()
+    job_id = int(job_url.rsplit("/", 1)[1])
+    row = db.session.execute(select(ImportJob.__table__).where(ImportJob.id == job_id)).one()
+    text = json.dumps([str(value) for value in row])
     assert "010190" not in text
-    assert json.loads(text)["preview"]["problem_count"] == 1
+    assert row.problem_count == 1

@@ -3,7 +3,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Select, case, func, literal, select, union_all
+from sqlalchemy import Date, Select, case, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from tracker.charts import month_starts
@@ -43,32 +43,39 @@ def _next_month(first: date) -> date:
 
 
 def running_placements_by_month(placements: Select, as_of: date, months: int = 12) -> dict:
-    """Placements running in each of the last `months` months up to as_of, by kind: one query.
+    """Placements running in each of the last `months` months up to as_of, by kind."""
+    year, month = divmod(as_of.year * 12 + as_of.month - 1 - (months - 1), 12)
+    return running_by_month(placements, month_starts(date(year, month + 1, 1), as_of), as_of)
+
+
+def running_by_month(placements: Select, starts: list[date], last: date) -> dict:
+    """Placements of a (role-scoped) Select running in each month beginning on `starts`, the
+    last month cut at `last`, by kind: one grouped query, whatever the number of months.
 
     A placement runs in a month when it started by the month's end and its effective end
-    (DESIGN §4, as of that month's end or as_of) is on or after the month's first day.
+    (DESIGN §4, as of that month's end) is on or after the month's first day. As of a month's
+    end the effective end is the actual end, else the planned end when that is earlier, else
+    the month's end itself; so the placement runs unless `coalesce(end, planned end)` falls
+    before the month's first day. Each placement is therefore put in two buckets, the first
+    month it runs by (start) and the first month it no longer runs in (end), counted by
+    kind, and the months are summed up from those counts.
     """
-    year, month = divmod(as_of.year * 12 + as_of.month - 1 - (months - 1), 12)
-    starts = month_starts(date(year, month + 1, 1), as_of)
-    ends = [min(next_start - timedelta(days=1), as_of)
+    if not starts:
+        return {"months": [], "series": {}}
+    ends = [min(next_start - timedelta(days=1), last)
             for next_start in [*starts[1:], _next_month(starts[-1])]]
-    calendar = union_all(*(
-        select(literal(s, Date()).label("month_start"), literal(e, Date()).label("month_end"))
-        for s, e in zip(starts, ends))).cte("calendar")
     scoped = placements.with_only_columns(
         Placement.kind, Placement.start_date, Placement.end_date, Placement.planned_end
     ).subquery("scoped")
-    effective_end = func.coalesce(
-        scoped.c.end_date,
-        case((scoped.c.planned_end < calendar.c.month_end, scoped.c.planned_end),
-             else_=calendar.c.month_end), type_=Date)
+    stop = func.coalesce(scoped.c.end_date, scoped.c.planned_end, type_=Date)
+    first_in = case(*((scoped.c.start_date <= literal(e, Date()), i) for i, e in enumerate(ends)))
+    first_out = case(*((stop < literal(s, Date()), i) for i, s in enumerate(starts)))
     counts = db.session.execute(
-        select(calendar.c.month_start, scoped.c.kind, func.count())
-        .join(scoped, scoped.c.start_date <= calendar.c.month_end)
-        .where(effective_end >= calendar.c.month_start)
-        .group_by(calendar.c.month_start, scoped.c.kind)).all()
-    table = {(month, kind): n for month, kind, n in counts}
-    return {
-        "months": starts,
-        "series": {kind: [table.get((m, kind), 0) for m in starts] for kind in PLACEMENT_KINDS},
-    }
+        select(scoped.c.kind, first_in, first_out, func.count())
+        .where(scoped.c.start_date <= literal(ends[-1], Date()))
+        .group_by(scoped.c.kind, first_in, first_out)).all()
+    series = {kind: [0] * len(starts) for kind in PLACEMENT_KINDS}
+    for kind, start_month, stop_month, n in counts:
+        for month in range(start_month, len(starts) if stop_month is None else stop_month):
+            series[kind][month] += n
+    return {"months": starts, "series": series}

@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker import access, charts
+from tracker.dashboard.service import running_by_month
 from tracker.documents.render import RenderError, render_pdf
 from tracker.extensions import db
 from tracker.formatting import number, percent, short_date
@@ -357,26 +358,9 @@ def _months(first: date, last: date) -> list[date]:
 
 
 def _running_by_month(condition: Any, first: date, last: date) -> dict:
-    """Placements running in each month from `first` to `last` (≤ 24 months), by kind: one
-    query. A placement runs in a month when it started by the month's end and its effective
-    end, as of the month's end (or `last`), is on or after the month's first day."""
-    starts = _months(first, last)
-    if not starts:
-        return {"months": [], "series": {}}
-    ends = [min(date(s.year + s.month // 12, s.month % 12 + 1, 1).toordinal() - 1,
-                last.toordinal()) for s in starts]
-    calendar = union_all(*(
-        select(_d(s).label("month_start"), _d(date.fromordinal(e)).label("month_end"))
-        for s, e in zip(starts, ends))).subquery("calendar")
-    counts = db.session.execute(
-        select(calendar.c.month_start, Placement.kind, func.count())
-        .select_from(calendar)
-        .join(Placement, Placement.start_date <= calendar.c.month_end)
-        .where(condition, _effective_end(calendar.c.month_end) >= calendar.c.month_start)
-        .group_by(calendar.c.month_start, Placement.kind)).all()
-    table = {(_as_date(month), kind): n for month, kind, n in counts}
-    return {"months": starts,
-            "series": {kind: [table.get((m, kind), 0) for m in starts] for kind in PLACEMENT_KINDS}}
+    """Placements matching `condition` running in each month from `first` to `last` (the
+    last MAX_CHART_MONTHS months), by kind: one query."""
+    return running_by_month(select(Placement).where(condition), _months(first, last), last)
 
 
 def _as_date(value) -> date:
@@ -419,12 +403,15 @@ def _placement_sheet(condition: Any, as_of: date, title: str) -> Sheet:
     sheet = Sheet(title, [_("Placement"), _("Participant (pseudonym)"), _("Kind"),
                           _("Employer"), _("Case number"), _("Trade"), _("Start"),
                           _("Planned end"), _("End"), _("Hours per week"), _("Outcome")])
+    # The words once per sheet, not once per row (thousands of rows at national scale).
+    kinds = {code: str(word) for code, word in PLACEMENT_KINDS.items()}
+    outcomes = {code: str(word) for code, word in OUTCOMES.items()}
     for ref, pid, kind, firm, case_number, trade, start, planned, end, hours, outcome in rows:
         # An end after the as-of date was not known then: the sheet shows the data as of it.
         ended = end if end is not None and end <= as_of else None
-        sheet.rows.append([ref, pseudonym(pid), label(PLACEMENT_KINDS, kind), firm,
+        sheet.rows.append([ref, pseudonym(pid), kinds.get(kind, kind), firm,
                            case_number or "", trade or "", start, planned, ended,
-                           Decimal(hours), label(OUTCOMES, outcome) if ended else ""])
+                           Decimal(hours), outcomes.get(outcome, outcome or "") if ended else ""])
     return sheet
 
 

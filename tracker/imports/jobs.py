@@ -1,17 +1,20 @@
 """Import jobs: an uploaded workbook between its preview and its import, and the progress of
 a check or import running in a background process.
 
-The uploaded bytes are a `StoredFile` row (in the database, so the confirming request
-need not hit the same process); the job's state is a small JSON file per upload,
-`<jobs folder>/<file id>.json` (default `instance/imports/`), written atomically. A job
-runs in the request for small files and in a child process (`python -m
-tracker.imports.worker`) for large ones, so no web request works for a minute.
+The uploaded bytes are a `StoredFile` row and the job an `ImportJob` row, both in the
+database, so any app process on any machine can show a job's progress and take its
+confirmation, whichever one received the upload. A job runs in the request for small
+files and in a child process (`python -m tracker.imports.worker`) for large ones, so no
+web request works for a minute.
 
-Limitation: with several machines the JSON file lives on the machine that received the
-upload; a table of import jobs would lift that (see the issue's notes).
+Job rows are written with SQL statements, never through the session's unit of work, so
+they are not copied into the audit trail (the upload, its deletion and the import are).
+Progress and outcomes are written in their own short transaction on another connection
+(`update`), visible at once to the page that polls, while the import's own transaction
+stays open and is rolled back as a whole on failure; a successful import's outcome is
+committed in the import's transaction itself, so the rows and "imported" come together.
 """
 import hashlib
-import json
 import logging
 import os
 import subprocess
@@ -24,202 +27,240 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, joinedload, undefer
 
+from tracker.access import SECRETARIAT
 from tracker.extensions import db
 from tracker.imports.reader import SourceError, open_bytes
 from tracker.imports.report import Problem, Report
 from tracker.imports.service import concurrent_change_message, import_workbook
 from tracker.models import StoredFile, User
+from tracker.models.base import utcnow
+from tracker.models.imports import IMPORT_JOB_RUNNING, ImportJob
 
 log = logging.getLogger(__name__)
 
-RUNNING = ("checking", "importing")
-# A running job whose file has not changed for this long has died (killed, out of memory).
+RUNNING = IMPORT_JOB_RUNNING
+# A running job whose row has not changed for this long has died (killed, out of memory).
 STALE_AFTER = timedelta(minutes=10)
 KEEP_FOR = timedelta(days=1)
 PROGRESS_EVERY = 1.0  # seconds between progress writes
 
-
-def folder() -> Path:
-    path = Path(current_app.config.get("TRACKER_IMPORT_JOBS_DIR")
-                or Path(current_app.instance_path) / "imports")
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+TABLE = ImportJob.__table__
 
 
-def _path(file_id: int) -> Path:
-    return folder() / f"{int(file_id)}.json"
+def _our_error() -> str:
+    return _("The import stopped because of an error on our side; nothing was imported. "
+             "The error has been logged.")
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def visible(user) -> Select:
+    """The jobs a user may see: every job for the secretariat, none for anyone else."""
+    query = select(ImportJob)
+    return query if user.role in SECRETARIAT else query.where(false())
 
 
-def read(file_id: int) -> dict | None:
-    """The job of an upload, or None."""
-    try:
-        return json.loads(_path(file_id).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+def read(job_id: int, user=None) -> ImportJob | None:
+    """A job as the database holds it now, never an older copy from the session (with its
+    preview and result), within the user's scope when a user is given; None if there is
+    no such job."""
+    query = select(ImportJob) if user is None else visible(user)
+    return db.session.scalars(
+        query.where(ImportJob.id == job_id)
+        .options(undefer(ImportJob.preview), undefer(ImportJob.result),
+                 joinedload(ImportJob.started_by))
+        .execution_options(populate_existing=True)).first()
 
 
-def write(file_id: int, job: dict) -> dict:
-    """Replace the job file atomically (readers never see half a file)."""
-    job["updated_at"] = _now()
-    path = _path(file_id)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(job, fh, ensure_ascii=False, default=str)
-    os.replace(tmp, path)
-    return job
+def update(job_id: int, **changes) -> None:
+    """Change a job in its own short transaction on its own connection: committed at once,
+    seen by every process, and untouched by the rollback of an import that fails.
+
+    Never while this process's session holds uncommitted changes to the job (or, on
+    SQLite, any uncommitted write): the write would wait for ourselves. It then fails
+    after 5 s (SQLite's busy timeout, PostgreSQL's lock_timeout below) instead of hanging."""
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
+        connection.execute(TABLE.update().where(TABLE.c.id == job_id).values(**changes))
 
 
-def update(file_id: int, **changes) -> dict:
-    job = read(file_id) or {}
-    job.update(changes)
-    return write(file_id, job)
+def claim_import(job_id: int) -> bool:
+    """Move a checked job without problems to "importing"; False when it is not (any
+    more) in that state, e.g. when the import was confirmed twice at the same time."""
+    with db.engine.begin() as connection:
+        moved = connection.execute(
+            TABLE.update()
+            .where(TABLE.c.id == job_id, TABLE.c.state == "checked",
+                   TABLE.c.problem_count == 0, TABLE.c.stored_file_id.is_not(None))
+            .values(state="importing", phase="reading", rows_done=0, rows_total=None,
+                    error=None))
+    return moved.rowcount == 1
 
 
-def is_stale(job: dict) -> bool:
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
+
+
+def is_stale(job: ImportJob) -> bool:
     """A job that says it runs but has not moved for STALE_AFTER."""
-    if job.get("state") not in RUNNING:
+    if job.state not in RUNNING:
         return False
-    updated = datetime.fromisoformat(job["updated_at"])
-    return datetime.now(timezone.utc) - updated > STALE_AFTER
+    return utcnow() - _aware(job.updated_at) > STALE_AFTER
 
 
-def recent(limit: int = 10) -> list[dict]:
-    """The newest jobs first."""
-    jobs = []
-    for path in folder().glob("*.json"):
-        try:
-            jobs.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
-    jobs.sort(key=lambda j: j.get("created_at", ""), reverse=True)
-    return jobs[:limit]
+def recent(user, limit: int = 10) -> list[ImportJob]:
+    """The newest jobs the user may see, newest first (without previews and results)."""
+    return list(db.session.scalars(
+        visible(user).options(joinedload(ImportJob.started_by))
+        .order_by(ImportJob.created_at.desc(), ImportJob.id.desc()).limit(limit)))
 
 
-def create(content: bytes, filename: str, content_type: str, user, locale: str) -> dict:
+def create(content: bytes, filename: str, content_type: str, user, locale: str) -> ImportJob:
     """Keep the uploaded bytes as a StoredFile and open a job for them (the caller commits)."""
+    sha256 = hashlib.sha256(content).hexdigest()
     stored = StoredFile(filename=filename, content_type=content_type, size=len(content),
-                        sha256=hashlib.sha256(content).hexdigest(), content=content,
-                        uploaded_by_id=user.id)
+                        sha256=sha256, content=content, uploaded_by_id=user.id)
     db.session.add(stored)
     db.session.flush()
-    job = {"file_id": stored.id, "sha256": stored.sha256, "filename": filename,
-           "size": len(content), "user_id": user.id, "user_name": user.name,
-           "locale": locale, "created_at": _now(), "state": "checking", "phase": "reading",
-           "done": 0, "total": None, "preview": None, "result": None, "error": None}
-    return write(stored.id, job)
+    job_id = db.session.scalar(TABLE.insert().values(
+        stored_file_id=stored.id, sha256=sha256, filename=filename, size=len(content),
+        started_by_id=user.id, locale=locale, state="checking", phase="reading",
+    ).returning(TABLE.c.id))
+    return db.session.get(ImportJob, job_id)
 
 
-def discard(file_id: int) -> None:
-    """Forget an upload: its bytes and its job file."""
-    stored = db.session.get(StoredFile, file_id)
-    if stored is not None:
-        db.session.delete(stored)
-    _path(file_id).unlink(missing_ok=True)
+def discard(job_id: int) -> bool:
+    """Forget a job and its upload's bytes; False (and nothing forgotten) while it runs.
+    The caller commits."""
+    gone = db.session.execute(
+        TABLE.delete()
+        .where(TABLE.c.id == job_id,
+               or_(TABLE.c.state.not_in(RUNNING), TABLE.c.updated_at < utcnow() - STALE_AFTER))
+        .returning(TABLE.c.stored_file_id)).first()
+    if gone is None:
+        return False
+    if gone.stored_file_id is not None:
+        stored = db.session.get(StoredFile, gone.stored_file_id)
+        if stored is not None:
+            db.session.delete(stored)
+    return True
 
 
 def clean_up() -> None:
-    """Drop jobs (and their uploads, if never imported) older than KEEP_FOR; the caller commits."""
-    cutoff = datetime.now(timezone.utc) - KEEP_FOR
-    for path in folder().glob("*.json"):
-        try:
-            job = json.loads(path.read_text(encoding="utf-8"))
-            created = datetime.fromisoformat(job["created_at"])
-        except (OSError, ValueError, KeyError):
-            continue
-        if created < cutoff and (job.get("state") not in RUNNING or is_stale(job)):
-            discard(job["file_id"])
+    """Drop jobs (and their uploads, if never imported) older than KEEP_FOR, unless they
+    still run; the caller commits."""
+    old = db.session.scalars(select(ImportJob.id).where(
+        ImportJob.created_at < utcnow() - KEEP_FOR)).all()
+    for job_id in old:
+        discard(job_id)
 
 
 # --- Running a job ----------------------------------------------------------------------
 
-class _Progress:
-    """Writes the job's progress at most once a second."""
+def _holds_write_lock(session: Session) -> bool:
+    """Whether the import's own connection holds SQLite's only write lock (it has written):
+    a progress write on another connection would then wait for it, that is for ourselves."""
+    connection = session.connection()
+    return connection.dialect.name == "sqlite" and \
+        connection.connection.dbapi_connection.in_transaction
 
-    def __init__(self, file_id: int):
-        self.file_id, self.last = file_id, 0.0
+
+class _Progress:
+    """Writes the job's progress at most once a second. On SQLite nothing is written while
+    the import writes its rows (a few seconds; see _holds_write_lock). A write that fails
+    is skipped: progress is worth less than the import."""
+
+    def __init__(self, job_id: int, session: Session):
+        self.job_id, self.session, self.last = job_id, session, 0.0
 
     def __call__(self, phase: str, done: int, total: int | None) -> None:
         now = time.monotonic()
-        if now - self.last >= PROGRESS_EVERY:
-            self.last = now
-            update(self.file_id, phase=phase, done=done, total=total)
+        if now - self.last < PROGRESS_EVERY or _holds_write_lock(self.session):
+            return
+        self.last = now
+        try:
+            update(self.job_id, phase=phase, rows_done=done, rows_total=total)
+        except OperationalError:
+            log.warning("Progress of import job %s not written", self.job_id, exc_info=True)
 
 
-def _failure(job: dict, message: str) -> Report:
-    report = Report(source=job["filename"], dry_run=True)
+def _failure(filename: str, message: str) -> Report:
+    report = Report(source=filename, dry_run=True)
     report.problems.append(Problem("", None, None, "", message))
     report.problem_count = 1
     return report
 
 
-def run(file_id: int, mode: str) -> dict:
+def run(job_id: int, mode: str) -> ImportJob | None:
     """Check (mode "check") or import (mode "import") an upload, recording the outcome in
-    its job file; commits an import and deletes its upload. Used in the request for small
-    files and by the background worker for large ones."""
-    job = read(file_id)
+    its job; commits an import and deletes its upload. Used in the request for small files
+    and by the background worker for large ones. None if the job was discarded meanwhile."""
+    job = read(job_id)
     if job is None:
-        raise LookupError(file_id)
+        raise LookupError(job_id)
+    file_id, sha256, filename = job.stored_file_id, job.sha256, job.filename
+    user_id, locale = job.started_by_id, job.locale
     dry_run = mode == "check"
-    job = update(file_id, state="checking" if dry_run else "importing", phase="reading",
-                 done=0, error=None)
-    stored = db.session.get(StoredFile, file_id)
-    user = db.session.get(User, job["user_id"])
+    update(job_id, state="checking" if dry_run else "importing", phase="reading",
+           rows_done=0, rows_total=None, error=None)
+    stored = db.session.get(StoredFile, file_id) if file_id is not None else None
+    user = db.session.get(User, user_id) if user_id is not None else None
     actor = (user.id, user.email) if user else (None, "import")
-    with force_locale(job.get("locale") or "da"):
-        if stored is None or stored.sha256 != job["sha256"]:
-            return update(file_id, state="failed", error=_(
-                "The uploaded file is no longer there. Upload it again."))
+    with force_locale(locale or "da"):
+        if stored is None or stored.sha256 != sha256:
+            update(job_id, state="failed",
+                   error=_("The uploaded file is no longer there. Upload it again."))
+            return read(job_id)
         try:
-            with open_bytes(stored.content, job["filename"]) as workbook:
+            with open_bytes(stored.content, filename) as workbook:
                 report = import_workbook(db.session, workbook, actor, dry_run=dry_run,
-                                         sha256=job["sha256"], progress=_Progress(file_id))
+                                         sha256=sha256,
+                                         progress=_Progress(job_id, db.session))
             if report.written:
+                # The outcome goes into the import's own transaction: the rows and the
+                # job's "imported" are committed together, or neither is.
+                db.session.execute(TABLE.update().where(TABLE.c.id == job_id).values(
+                    state="imported", result=report.to_dict(), stored_file_id=None))
                 db.session.delete(stored)
                 db.session.commit()
-            else:
-                db.session.rollback()
+                return read(job_id)
+            db.session.rollback()
         except SourceError as error:
             db.session.rollback()
-            report = _failure(job, str(error))
+            report = _failure(filename, str(error))
         except IntegrityError:
             db.session.rollback()
-            report = _failure(job, concurrent_change_message())
+            report = _failure(filename, concurrent_change_message())
             report.dry_run = dry_run
         except Exception:
             db.session.rollback()
-            log.exception("Import job %s failed", file_id)
-            return update(file_id, state="failed", error=_(
-                "The import stopped because of an error on our side; nothing was imported. "
-                "The error has been logged."))
-    if dry_run:
-        return update(file_id, state="checked", preview=report.to_dict())
-    return update(file_id, state="imported" if report.written else "checked",
-                  result=report.to_dict() if report.written else None,
-                  preview=report.to_dict() if not report.written else job.get("preview"))
+            log.exception("Import job %s failed", job_id)
+            update(job_id, state="failed", error=_our_error())
+            return read(job_id)
+    # A check, or an import that found problems after all (the database changed since the
+    # check): the job is checked again, with this report as its preview.
+    update(job_id, state="checked", preview=report.to_dict(),
+           problem_count=report.problem_count)
+    return read(job_id)
 
 
-def start(file_id: int, mode: str) -> dict:
-    """Run the job in a child process; the page polls the job file for its progress."""
-    job = update(file_id, state="checking" if mode == "check" else "importing",
-                 phase="reading", done=0, total=None, error=None)
+def start(job_id: int, mode: str) -> None:
+    """Run the job in a child process on this machine; any machine's page polls the job's
+    row for its progress. The child's output goes to this process's standard error."""
     env = dict(os.environ)
     env["DATABASE_URL"] = db.engine.url.render_as_string(hide_password=False)
     root = Path(current_app.root_path).parent
-    log_path = folder() / f"{int(file_id)}.log"
-    with open(log_path, "ab") as log_file:
+    try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tracker.imports.worker", str(int(file_id)), mode,
-             "--jobs-dir", str(folder())],
-            cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
-            start_new_session=True)
+            [sys.executable, "-m", "tracker.imports.worker", str(int(job_id)), mode],
+            cwd=root, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        log.exception("Import job %s could not start", job_id)
+        update(job_id, state="failed", error=_our_error())
+        return
     # Reap the child when it ends, so it does not linger as a zombie of the web worker.
     threading.Thread(target=process.wait, daemon=True).start()
-    job["pid"] = process.pid
-    return job
+    update(job_id, pid=process.pid)

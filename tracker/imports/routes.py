@@ -2,12 +2,12 @@
 
 Upload → dry run with a preview of what will change → confirm → import. Small files are
 checked and imported within the request; large ones in a background process whose
-progress the job page shows, refreshing itself every two seconds (no JavaScript).
+progress the job page shows (from the job's row in the database, so any machine can
+answer), refreshing itself every two seconds (no JavaScript).
 """
 import csv
 import io
 import tempfile
-from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect
 from flask import render_template, send_file, url_for
@@ -21,14 +21,14 @@ from wtforms import HiddenField
 
 from tracker.auth import admin_required, secretariat_required
 from tracker.extensions import db
-from tracker.formatting import number, timestamp
+from tracker.formatting import number
 from tracker.forms import Form
 from tracker.imports import jobs
 from tracker.imports.export import XLSX_TYPE, export_filename, record_export, write_workbook
 from tracker.imports.reader import SourceError, open_bytes
 from tracker.imports.report import Report, where
 from tracker.imports.sheets import SHEETS
-from tracker.models import StoredFile
+from tracker.models import ImportJob, StoredFile
 
 bp = Blueprint("imports", __name__)
 
@@ -60,26 +60,21 @@ def size_text(size: int) -> str:
     return f"{number(size / MB, 1)} MB" if size >= MB / 10 else f"{number(size / 1024)} kB"
 
 
-def state_label(job: dict) -> str:
+def state_label(job: ImportJob) -> str:
     """Where an upload stands, in words."""
-    if jobs.is_stale(job) or job["state"] == "failed":
+    if jobs.is_stale(job) or job.state == "failed":
         return _("Stopped")
-    if job["state"] == "checking":
+    if job.state == "checking":
         return _("Being checked")
-    if job["state"] == "importing":
+    if job.state == "importing":
         return _("Being imported")
-    if job["state"] == "imported":
+    if job.state == "imported":
         return _("Imported")
-    preview = job.get("preview") or {}
-    return _("Has problems") if preview.get("problem_count") else _("Checked, not imported")
+    return _("Has problems") if job.problem_count else _("Checked, not imported")
 
 
-def time_of(job: dict) -> str:
-    return timestamp(datetime.fromisoformat(job["created_at"]))
-
-
-def _job_or_404(file_id: int) -> dict:
-    job = jobs.read(file_id)
+def _job_or_404(job_id: int) -> ImportJob:
+    job = jobs.read(job_id, current_user)
     if job is None:
         abort(404)
     return job
@@ -109,31 +104,32 @@ def index():
             form.workbook.errors = [error]
         else:
             jobs.clean_up()
-            job = jobs.create(content, filename, CONTENT_TYPES[kind], current_user,
-                              str(get_locale() or "da"))
+            job_id = jobs.create(content, filename, CONTENT_TYPES[kind], current_user,
+                                 str(get_locale() or "da")).id
             db.session.commit()
             if _inline(len(content)):
-                jobs.run(job["file_id"], "check")
+                jobs.run(job_id, "check")
             else:
-                jobs.start(job["file_id"], "check")
-            return redirect(url_for("imports.job", file_id=job["file_id"]))
+                jobs.start(job_id, "check")
+            return redirect(url_for("imports.job", job_id=job_id))
     return render_template("imports/index.html", form=form, sheets=SHEETS,
-                           recent=jobs.recent(), max_mb=_max_bytes() // MB,
-                           state_label=state_label, time_of=time_of)
+                           recent=jobs.recent(current_user), max_mb=_max_bytes() // MB,
+                           state_label=state_label)
 
 
-@bp.route("/import/jobs/<int:file_id>")
+@bp.route("/import/jobs/<int:job_id>")
 @secretariat_required
-def job(file_id: int):
-    """An upload's check, preview, progress or result; secretariat only."""
-    job = _job_or_404(file_id)
+def job(job_id: int):
+    """An upload's check, preview, progress or result, from whichever process runs it;
+    secretariat only."""
+    job = _job_or_404(job_id)
     stale = jobs.is_stale(job)
-    running = job["state"] in jobs.RUNNING and not stale
-    preview = Report.from_dict(job["preview"]) if job.get("preview") else None
-    result = Report.from_dict(job["result"]) if job.get("result") else None
+    running = job.state in jobs.RUNNING and not stale
+    preview = Report.from_dict(job.preview) if job.preview else None
+    result = Report.from_dict(job.result) if job.result else None
     response = make_response(render_template(
         "imports/job.html", job=job, running=running, stale=stale, preview=preview,
-        result=result, form=ConfirmForm(sha256=job["sha256"]), where=where,
+        result=result, form=ConfirmForm(sha256=job.sha256), where=where,
         shown_problems=SHOWN_PROBLEMS, size_text=size_text))
     if running:
         response.headers["Refresh"] = "2"  # the page polls while the job runs
@@ -141,49 +137,49 @@ def job(file_id: int):
     return response
 
 
-@bp.route("/import/jobs/<int:file_id>/confirm", methods=["POST"])
+@bp.route("/import/jobs/<int:job_id>/confirm", methods=["POST"])
 @secretariat_required
-def confirm(file_id: int):
+def confirm(job_id: int):
     """Import the very file that was previewed (its SHA-256 must match); secretariat only."""
-    job = _job_or_404(file_id)
+    job = _job_or_404(job_id)
     form = ConfirmForm()
-    stored = db.session.get(StoredFile, file_id)
-    preview = Report.from_dict(job["preview"]) if job.get("preview") else None
-    if not form.validate_on_submit() or form.sha256.data != job["sha256"] or stored is None \
-            or stored.sha256 != job["sha256"]:
+    stored = db.session.get(StoredFile, job.stored_file_id) \
+        if job.stored_file_id is not None else None
+    if not form.validate_on_submit() or form.sha256.data != job.sha256 or stored is None \
+            or stored.sha256 != job.sha256:
         flash(_("The file you confirmed is not the one that was checked. Upload it again."),
               "error")
         return redirect(url_for("imports.index"))
-    if job["state"] != "checked" or preview is None or not preview.ok:
+    # One confirmation wins, also when two arrive at two machines at once.
+    if not jobs.claim_import(job.id):
         flash(_("Only a checked workbook without problems can be imported."), "error")
-        return redirect(url_for("imports.job", file_id=file_id))
-    if _inline(job["size"]):
-        jobs.run(file_id, "import")  # the job page tells the outcome
+        return redirect(url_for("imports.job", job_id=job.id))
+    if _inline(job.size):
+        jobs.run(job.id, "import")  # the job page tells the outcome
     else:
-        jobs.start(file_id, "import")
-    return redirect(url_for("imports.job", file_id=file_id))
+        jobs.start(job.id, "import")
+    return redirect(url_for("imports.job", job_id=job.id))
 
 
-@bp.route("/import/jobs/<int:file_id>/discard", methods=["POST"])
+@bp.route("/import/jobs/<int:job_id>/discard", methods=["POST"])
 @secretariat_required
-def discard(file_id: int):
+def discard(job_id: int):
     """Throw away an upload that will not be imported; secretariat only."""
-    job = _job_or_404(file_id)
-    if job["state"] in jobs.RUNNING and not jobs.is_stale(job):
+    job = _job_or_404(job_id)
+    if not jobs.discard(job.id):
         flash(_("The file is being processed; wait until it is done."), "error")
-        return redirect(url_for("imports.job", file_id=file_id))
-    jobs.discard(file_id)
+        return redirect(url_for("imports.job", job_id=job.id))
     db.session.commit()
     flash(_("The uploaded file was discarded."), "success")
     return redirect(url_for("imports.index"))
 
 
-@bp.route("/import/jobs/<int:file_id>/problems.csv")
+@bp.route("/import/jobs/<int:job_id>/problems.csv")
 @secretariat_required
-def problems(file_id: int):
+def problems(job_id: int):
     """Every problem of a check as CSV for Excel (semicolons, UTF-8 with BOM)."""
-    job = _job_or_404(file_id)
-    report = Report.from_dict(job["preview"]) if job.get("preview") else None
+    job = _job_or_404(job_id)
+    report = Report.from_dict(job.preview) if job.preview else None
     if report is None:
         abort(404)
     buffer = io.StringIO()
@@ -194,7 +190,7 @@ def problems(file_id: int):
         value = "'" + p.value if p.value[:1] in ("=", "+", "-", "@") else p.value
         writer.writerow([p.sheet, p.row or "", p.column or "", value, p.reason])
     response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="fejl-{file_id}.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="fejl-{job.id}.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,6 +1,7 @@
-"""The background process of a large import: `python -m tracker.imports.worker FILE_ID
-check|import --jobs-dir DIR`. Started by the upload page; reports progress and its outcome
-in the job file (see tracker.imports.jobs). Peak memory is printed to its log."""
+"""The background process of a large import: `python -m tracker.imports.worker JOB_ID
+check|import`. Started by the upload page; reports progress and its outcome in the job's
+row (see tracker.imports.jobs). Its peak memory is printed to standard error, which it
+shares with the web process that started it."""
 import argparse
 import resource
 import sys
@@ -8,22 +9,21 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tracker.imports.worker")
-    parser.add_argument("file_id", type=int)
+    parser.add_argument("job_id", type=int)
     parser.add_argument("mode", choices=("check", "import"))
-    parser.add_argument("--jobs-dir", required=True)
     args = parser.parse_args(argv)
 
     from tracker import create_app
     from tracker.imports import jobs
 
     app = create_app()
-    app.config["TRACKER_IMPORT_JOBS_DIR"] = args.jobs_dir
     with app.app_context():
-        job = jobs.run(args.file_id, args.mode)
+        job = jobs.run(args.job_id, args.mode)
+        state = job.state if job is not None else "discarded"
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    print(f"import job {args.file_id} {args.mode}: {job.get('state')}, peak memory {peak} MB",
-          flush=True)
-    return 0 if job.get("state") != "failed" else 1
+    print(f"import job {args.job_id} {args.mode}: {state}, peak memory {peak} MB",
+          file=sys.stderr, flush=True)
+    return 0 if state in ("checked", "imported") else 1
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from tracker.models.base import Base
 from tracker.models.documents import Document
 from tracker.models.evaluations import Evaluation, EvaluationAction
 from tracker.models.files import StoredFile
+from tracker.models.imports import ImportJob
 from tracker.models.organisations import HousingArea, Organisation
 from tracker.models.participants import FollowUp, Participant, Placement, ProgressAssessment
 from tracker.models.projects import Project, ProjectContractor
@@ -15,6 +16,7 @@ from tracker.models.users import ApiToken, User
 __all__ = [
     "Agreement", "AgreementParty", "ApiToken", "AuditEvent", "Base", "BenefitGroup", "Clause",
     "ContractorReport", "Document", "Evaluation", "EvaluationAction", "FollowUp", "HousingArea",
+    "ImportJob",
     "Organisation", "Participant", "Placement", "PlacementRule", "ProgressAssessment", "Project",
     "ProjectContractor", "ReportEvidence", "SentReminder", "StoredFile", "User",
 ]
