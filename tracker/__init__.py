@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from tracker import audit, auth
+    from tracker import audit, auth, figures
     from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
 
     db.init_app(app)
@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
         referrer_policy="same-origin",
     )
     audit.install()
+    figures.install()
 
 
 def _configure_sqlite(app: Flask, db) -> None:

@@ -52,12 +52,12 @@ def index():
     """Clause status, discrepancies, work lists and charts for the user's role and scope."""
     user = current_user
     as_of = as_of_from_request()
-    rows = service.clause_rows(access.visible(Clause, user), as_of)
+    clauses = service.overview(access.visible(Clause, user), as_of)
+    # Every clause's bar when they are few; else the bars of the at-risk clauses listed.
+    bars = clauses.rows if clauses.rows is not None else clauses.attention
     context = {
-        "as_of": as_of, "rows": rows, "counts": service.status_counts(rows),
-        "discrepancies": [r for r in rows if r.figures.discrepancy],
-        "attention": [r for r in rows if r.figures.status == "at_risk"],
-        "bars": _bars(rows) if rows else None,
+        "as_of": as_of, "clauses": clauses, "limit": service.LIST_LIMIT,
+        "bars": _bars(bars) if bars else None,
         "placements_chart": _placements_chart(access.visible(Placement, user), as_of),
         "work": _work_lists(user, as_of),
     }

@@ -1,5 +1,6 @@
 """Figures for the dashboards: clause statuses, placements over time. No HTTP here."""
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -8,7 +9,8 @@ from sqlalchemy.orm import joinedload
 
 from tracker.charts import month_starts
 from tracker.extensions import db
-from tracker.fulfilment import ClauseFigures, clause_figures
+from tracker import figures
+from tracker.fulfilment import ClauseFigures
 from tracker.models import Agreement, Clause, Placement, Project
 from tracker.models.codes import PLACEMENT_KINDS
 
@@ -22,20 +24,72 @@ class ClauseRow:
     figures: ClauseFigures
 
 
-def clause_rows(clauses: Select, as_of: date) -> list[ClauseRow]:
-    """The clauses of a (role-scoped) Select with project and figures: two queries."""
+# A dashboard lists at most this many clauses in each list; a national deployment has
+# thousands (their project pages list them all).
+LIST_LIMIT = 25
+
+
+def clause_rows(clauses: Select, as_of: date, ids: Iterable[int] | None = None,
+                known: dict[int, ClauseFigures] | None = None) -> list[ClauseRow]:
+    """The clauses of a (role-scoped) Select (only `ids` of them when given) with project
+    and figures, by project and clause: two queries (one when `known` has the figures)."""
     query = (clauses.join(Agreement, Clause.agreement_id == Agreement.id)
              .join(Project, Agreement.project_id == Project.id)
              .add_columns(Project)
              .options(joinedload(Clause.responsible_contractor))
              .order_by(Project.case_number, Clause.ref))
+    if ids is not None:
+        query = query.where(Clause.id.in_(list(ids)))
     rows = db.session.execute(query).all()
-    figures = clause_figures([clause.id for clause, _project in rows], as_of)
-    return [ClauseRow(clause, project, figures[clause.id]) for clause, project in rows]
+    known = known if known is not None else figures.figures(
+        [clause.id for clause, _project in rows], as_of)
+    return [ClauseRow(clause, project, known[clause.id]) for clause, project in rows]
 
 
-def status_counts(rows: list[ClauseRow]) -> Counter:
-    return Counter(row.figures.status for row in rows)
+@dataclass
+class Overview:
+    """The clause section of a dashboard: counts of every visible clause, short lists."""
+
+    total: int
+    counts: Counter
+    attention: list[ClauseRow]  # at risk, the lowest fulfilment first
+    attention_total: int
+    discrepancies: list[ClauseRow]  # the largest gap between registered and reported first
+    discrepancies_total: int
+    rows: list[ClauseRow] | None  # every clause, when there are at most LIST_LIMIT
+
+
+def _number(value) -> float:
+    return float(value) if value is not None else 0.0
+
+
+def _lowest_first(f):
+    return (f.percent is None, _number(f.percent), f.clause_id)
+
+
+def _largest_gap_first(f):
+    registered, reported = _number(f.registered), _number(f.reported)
+    return (-abs(registered - reported) / max(abs(registered), abs(reported), 1), f.clause_id)
+
+
+def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> Overview:
+    """Status counts over all the clauses of a (role-scoped) Select and the short lists:
+    two queries when the figures are stored (tracker.figures), whatever the number."""
+    known = figures.lookup(clauses, as_of)
+    values = known.values()
+    at_risk = sorted((f for f in values if f.status == "at_risk"), key=_lowest_first)
+    gaps = sorted((f for f in values if f.discrepancy), key=_largest_gap_first)
+    everything = len(known) <= limit
+    shown = set(known) if everything else {f.clause_id for f in at_risk[:limit] + gaps[:limit]}
+    rows = {row.clause.id: row for row in clause_rows(
+        clauses, as_of, shown, {i: figures.full(known[i]) for i in shown})} if shown else {}
+    return Overview(
+        total=len(known), counts=Counter(f.status for f in values),
+        attention=[rows[f.clause_id] for f in at_risk[:limit] if f.clause_id in rows],
+        attention_total=len(at_risk),
+        discrepancies=[rows[f.clause_id] for f in gaps[:limit] if f.clause_id in rows],
+        discrepancies_total=len(gaps),
+        rows=list(rows.values()) if everything else None)
 
 
 def _next_month(first: date) -> date:

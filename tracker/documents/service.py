@@ -41,6 +41,7 @@ from tracker import access, charts
 from tracker.dashboard.service import running_by_month
 from tracker.documents.render import RenderError, render_pdf
 from tracker.extensions import db
+from tracker.figures import figures as stored_figures
 from tracker.formatting import number, percent, short_date
 from tracker.fulfilment import FULL_TIME_HOURS, ClauseFigures, clause_figures
 from tracker.models import (
@@ -843,7 +844,7 @@ def annual(year: int, as_of: date) -> Built:
     clause_projects = dict(db.session.execute(
         select(Clause.id, Agreement.project_id).join(Agreement, Clause.agreement_id == Agreement.id)
         .where(Agreement.project_id.in_(project_ids or [0]))).all())
-    figures = clause_figures(list(clause_projects), as_of)
+    figures = stored_figures(list(clause_projects), as_of)  # all clauses: read back when stored
     statuses = defaultdict(lambda: defaultdict(int))
     for clause_id, f in figures.items():
         statuses[clause_projects[clause_id]][f.status] += 1

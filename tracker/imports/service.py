@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from tracker import figures
 from tracker.audit import UNAUDITED_COLUMNS, _plain
 from tracker.imports.mapping import EMPTY_TEXT, MODELS, TARGETS, key_ids
 from tracker.imports.reader import SourceError, Workbook, damaged_message
@@ -133,6 +134,8 @@ class Writer:
                 self._link_placements(plan)
         for batch in _batches(self.audit):
             self.session.execute(insert(AuditEvent), batch)
+        if self.total:  # rows written past the session's hooks: no stored figure counts now
+            figures.data_changed(self.session)
 
     # --- Inserts ------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from tracker.models.audit import AuditEvent
 from tracker.models.base import Base
 from tracker.models.documents import Document
 from tracker.models.evaluations import Evaluation, EvaluationAction
+from tracker.models.figures import StoredFigures
 from tracker.models.files import StoredFile
 from tracker.models.imports import ImportJob
 from tracker.models.organisations import HousingArea, Organisation
@@ -18,5 +19,5 @@ __all__ = [
     "ContractorReport", "Document", "Evaluation", "EvaluationAction", "FollowUp", "HousingArea",
     "ImportJob",
     "Organisation", "Participant", "Placement", "PlacementRule", "ProgressAssessment", "Project",
-    "ProjectContractor", "ReportEvidence", "SentReminder", "StoredFile", "User",
+    "ProjectContractor", "ReportEvidence", "SentReminder", "StoredFigures", "StoredFile", "User",
 ]

@@ -31,6 +31,8 @@ class Project(Timestamped, Base):
     contract_sum: Mapped[Decimal | None] = mapped_column(Money)
     craft_cost: Mapped[Decimal | None] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    # Raised by every change to the data the project's clause figures count (tracker.figures).
+    figures_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     housing_area: Mapped[HousingArea] = relationship()
     builder: Mapped[Organisation] = relationship()
