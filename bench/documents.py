@@ -210,6 +210,49 @@ def _measure(req, repeat: int, app) -> dict:
     return result
 
 
+def measure_existing(url: str, repeat: int, today: date | None = None) -> list[dict]:
+    """Each document for its largest scope in this database as it is (not migrated), for
+    bench/run.py: medians in seconds, `render_mb` the largest render child's peak memory,
+    `ok` against ≤ 5 s and ≤ 400 MB. Run it in a process of its own: the peak memory is
+    taken over all of the process's children."""
+    from tracker import create_app
+    from tracker.documents import service
+
+    from bench.generate import absolute_sqlite
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": absolute_sqlite(url), "SECRET_KEY": "bench"})
+    rows = []
+    with app.app_context():
+        cases = _largest_scopes(today or date.today())
+        start = time.perf_counter()
+        service.render_pdf("<html><body>x</body></html>", app.static_folder)
+        cold = time.perf_counter() - start
+        for kind, req in cases.items():
+            if today is not None:
+                req.as_of = today
+            r = _measure(req, repeat, app)
+            rows.append({"document": kind, "scope": _scope_name(req), "cold": cold, **r,
+                         "ok": r["total"] <= TARGET_NATIONAL
+                         and r["render_mb"] <= TARGET_NATIONAL_MB})
+    return rows
+
+
+def _scope_name(req) -> str:
+    """A short description of a document request's scope (project, municipality, …)."""
+    parts = []
+    if req.project is not None:
+        parts.append(req.project.case_number)
+    if req.contractor is not None:
+        parts.append(f"contractor {req.contractor.name}")
+    if req.municipality is not None:
+        parts.append(f"{req.municipality.name} {req.date_from}–{req.date_to}")
+    if req.participant is not None:
+        parts.append(f"participant {req.participant.ref}")
+    if req.year is not None:
+        parts.append(str(req.year))
+    return ", ".join(parts)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default="sqlite:////tmp/bench-documents.db")

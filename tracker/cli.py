@@ -114,7 +114,7 @@ def store_figures(as_of):
 
     day = as_of.date() if as_of else date.today()
     started = time.perf_counter()
-    count = len(figures.figures(select(Clause.id), day))
+    count = len(figures.clause_figures(select(Clause.id), day))
     click.echo(f"Figures of {count} clauses as of {day.isoformat()} stored "
                f"in {time.perf_counter() - started:.1f} s.")
 

@@ -23,7 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from tracker.extensions import db
-from tracker.fulfilment import ClauseFigures, clause_figures
+from tracker.fulfilment import ClauseFigures
+from tracker.fulfilment import clause_figures as compute
 from tracker.models import (
     Agreement, Clause, ContractorReport, Placement, Project, ProjectContractor, StoredFigures,
 )
@@ -38,7 +39,7 @@ KEEP_FOR = timedelta(days=2)
 CHANGED = "figures_changed"  # session.info key: this transaction changed counted data
 
 
-def figures(clauses: Select | Iterable[int], as_of: date) -> dict[int, ClauseFigures]:
+def clause_figures(clauses: Select | Iterable[int], as_of: date) -> dict[int, ClauseFigures]:
     """The figures of the given clauses (a Select of Clause rows or ids, or a list of ids)
     as of `as_of`, by clause id: the same as `tracker.fulfilment.clause_figures`, read from
     the stored rows where they are current and computed (and stored) for the rest."""
@@ -51,7 +52,7 @@ def full(value) -> ClauseFigures:
 
 
 def lookup(clauses: Select | Iterable[int], as_of: date) -> dict:
-    """As `figures`, but a stored row is given as it is read (its `status` and `discrepancy`
+    """As `clause_figures`, but a stored row is given as it is read (its `status` and `discrepancy`
     as they are, the numbers as text): a dashboard counting thousands of clauses turns only
     the few it shows into ClauseFigures (with `full`)."""
     if isinstance(clauses, Select):
@@ -81,7 +82,7 @@ def lookup(clauses: Select | Iterable[int], as_of: date) -> dict:
         else:
             result[row.clause_id] = row
     if missing:
-        computed = clause_figures(list(missing), as_of)
+        computed = compute(list(missing), as_of)
         result.update(computed)
         _store(computed, missing, as_of)
     return result

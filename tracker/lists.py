@@ -13,7 +13,7 @@ from typing import Any, Callable
 from flask import Response, render_template, request
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, inspect, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.extensions import db
@@ -90,11 +90,24 @@ class ListSpec:
             query = query.order_by(order)
         return query
 
+    @staticmethod
+    def stable(query: Select, state: dict) -> Select:
+        """The query ordered last by its rows' primary key: rows with the same values (two
+        residents of the same name) keep one order, so none shows on two pages or on none.
+        In the sort's direction, so an index on the sorted column serves both."""
+        entity = query.column_descriptions[0].get("entity")
+        if entity is None:
+            return query
+        descending = state.get("sort", "").startswith("-")
+        return query.order_by(*(key.desc() if descending else key.asc()
+                                for key in inspect(entity).primary_key))
+
     def page(self, query: Select):
         return db.paginate(query, per_page=PER_PAGE, error_out=False, max_per_page=PER_PAGE)
 
     def respond(self, query: Select, state: dict, filename: str, template: str, **context):
         """The list page, or its CSV/XLSX export when the query string asks for one."""
+        query = self.stable(query, state)
         fmt = request.args.get("export")
         if fmt in EXPORT_FORMATS:
             return export_response(self, query, fmt, filename)

@@ -2,7 +2,7 @@
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Date, Select, and_, literal, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, literal, or_, select
 
 from tracker.extensions import db
 from tracker.models import Participant, Placement
@@ -31,17 +31,19 @@ def moved_into_work_or_education(
         participant_ids = list(participant_ids_or_select)
         if not participant_ids:
             return set()
-    start, end = literal(date_from, Date()), literal(date_to, Date())
     return set(db.session.scalars(
         select(Placement.participant_id).distinct().where(
-            Placement.participant_id.in_(participant_ids),
-            or_(
-                and_(Placement.outcome.in_(MOVING_OUTCOMES),
-                     Placement.end_date.between(start, end)),
-                and_(Placement.kind.in_(MOVING_KINDS), Placement.start_date.between(start, end)),
-            ),
-        )
-    ))
+            Placement.participant_id.in_(participant_ids), moving(date_from, date_to))))
+
+
+def moving(date_from: date, date_to: date) -> ColumnElement[bool]:
+    """True for a placement that moved its participant into work or education in the period:
+    it ended with a moving outcome, or a placement of a moving kind started, in the period."""
+    start, end = literal(date_from, Date()), literal(date_to, Date())
+    return or_(
+        and_(Placement.outcome.in_(MOVING_OUTCOMES), Placement.end_date.between(start, end)),
+        and_(Placement.kind.in_(MOVING_KINDS), Placement.start_date.between(start, end)),
+    )
 
 
 def municipality_summary(municipality_id: int, date_from: date, date_to: date) -> dict:
@@ -49,7 +51,7 @@ def municipality_summary(municipality_id: int, date_from: date, date_to: date) -
     enrolled (intake in the period), placements by kind (overlapping the period),
     moved into work or education (§4, dated in the period), follow-ups by status (dated in
     the period). A fixed number of queries."""
-    from sqlalchemy import case, func
+    from sqlalchemy import case, distinct, func
 
     from tracker.models import FollowUp
     from tracker.models.codes import FOLLOW_UP_STATUSES, PLACEMENT_KINDS
@@ -64,11 +66,15 @@ def municipality_summary(municipality_id: int, date_from: date, date_to: date) -
     effective_end = func.coalesce(
         Placement.end_date,
         case((Placement.planned_end < end, Placement.planned_end), else_=end), type_=Date)
-    by_kind = dict(db.session.execute(
-        select(Placement.kind, func.count()).where(
-            Placement.participant_id.in_(residents),
-            Placement.start_date <= end, effective_end >= start)
-        .group_by(Placement.kind)).all())
+    overlapping = and_(Placement.start_date <= end, effective_end >= start)
+    # One pass over the residents' placements: overlapping ones by kind, and the residents
+    # who moved into work or education.
+    *by_kind, moved = db.session.execute(
+        select(*(func.count(case((and_(overlapping, Placement.kind == kind), 1)))
+                 for kind in PLACEMENT_KINDS),
+               func.count(distinct(case((moving(date_from, date_to),
+                                         Placement.participant_id)))))
+        .where(Placement.participant_id.in_(residents))).one()
     by_status = dict(db.session.execute(
         select(FollowUp.status, func.count())
         .join(Placement, FollowUp.placement_id == Placement.id)
@@ -77,8 +83,7 @@ def municipality_summary(municipality_id: int, date_from: date, date_to: date) -
         .group_by(FollowUp.status)).all())
     return {
         "enrolled": enrolled,
-        "placements": {kind: by_kind.get(kind, 0) for kind in PLACEMENT_KINDS},
-        "moved_into_work_or_education": len(
-            moved_into_work_or_education(residents, date_from, date_to)),
+        "placements": dict(zip(PLACEMENT_KINDS, by_kind)),
+        "moved_into_work_or_education": moved,
         "follow_ups": {status: by_status.get(status, 0) for status in FOLLOW_UP_STATUSES},
     }

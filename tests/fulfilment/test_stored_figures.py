@@ -48,94 +48,94 @@ def stored_count(db) -> int:
 
 def test_figures_are_stored_and_read_back_in_one_statement(db, world):
     clause = world["clause"]
-    first = figures.figures([clause.id], AS_OF)[clause.id]
+    first = figures.clause_figures([clause.id], AS_OF)[clause.id]
     assert first.registered == Decimal(61) / 7
     assert first.percent == Decimal(6100) / 70
     assert stored_count(db) == 1
 
-    again, seen = statements(db, lambda: figures.figures([clause.id], AS_OF)[clause.id])
+    again, seen = statements(db, lambda: figures.clause_figures([clause.id], AS_OF)[clause.id])
     assert len(seen) == 1  # the stored row, nothing computed
     assert again == first
 
 
 def test_a_changed_placement_makes_the_figures_count_again(db, world):
     clause = world["clause"]
-    figures.figures([clause.id], AS_OF)
+    figures.clause_figures([clause.id], AS_OF)
     world["placement"].end_date = date(2026, 3, 14)  # now 14 days
     db.session.commit()
-    assert figures.figures([clause.id], AS_OF)[clause.id].registered == Decimal(2)
+    assert figures.clause_figures([clause.id], AS_OF)[clause.id].registered == Decimal(2)
 
 
 def test_a_new_placement_and_a_placement_moved_away_count(db, world):
     clause, second = world["clause"], world["second_clause"]
-    figures.figures([clause.id, second.id], AS_OF)
+    figures.clause_figures([clause.id, second.id], AS_OF)
     # A second person's placement on the second project: 1 person of 4 there.
     f.placement(f.participant(), world["main"], project=world["second"],
                 start_date=date(2026, 5, 1), end_date=date(2026, 5, 31))
     db.session.commit()
-    result = figures.figures([clause.id, second.id], AS_OF)
+    result = figures.clause_figures([clause.id, second.id], AS_OF)
     assert result[second.id].registered == Decimal(1)
     # The first placement moves to the second project: both projects' figures change.
     world["placement"].project = world["second"]
     db.session.commit()
-    result = figures.figures([clause.id, second.id], AS_OF)
+    result = figures.clause_figures([clause.id, second.id], AS_OF)
     assert result[clause.id].registered == Decimal(0)
     assert result[second.id].registered == Decimal(2)
 
 
 def test_an_approved_report_changes_the_reported_figure(db, world):
     clause = world["clause"]
-    assert figures.figures([clause.id], AS_OF)[clause.id].reported is None
+    assert figures.clause_figures([clause.id], AS_OF)[clause.id].reported is None
     report = f.report(clause, world["main"], weeks=Decimal("8.5"), status="submitted")
     db.session.commit()
-    assert figures.figures([clause.id], AS_OF)[clause.id].reported is None  # not approved
+    assert figures.clause_figures([clause.id], AS_OF)[clause.id].reported is None  # not approved
     report.status = "approved"
     db.session.commit()
-    assert figures.figures([clause.id], AS_OF)[clause.id].reported == Decimal("8.5")
+    assert figures.clause_figures([clause.id], AS_OF)[clause.id].reported == Decimal("8.5")
 
 
 def test_a_changed_clause_target_and_project_contractors_count(db, world):
     clause, second = world["clause"], world["second_clause"]
-    figures.figures([clause.id, second.id], AS_OF)
+    figures.clause_figures([clause.id, second.id], AS_OF)
     clause.target = Decimal("20")
     db.session.commit()
-    assert figures.figures([clause.id], AS_OF)[clause.id].percent == Decimal(6100) / 140
+    assert figures.clause_figures([clause.id], AS_OF)[clause.id].percent == Decimal(6100) / 140
     # The second clause has no responsible contractor: a placement at `other` counts only
     # once `other` is on the project.
     f.placement(f.participant(), world["other"], project=world["second"],
                 start_date=date(2026, 2, 1))
     db.session.commit()
-    assert figures.figures([second.id], AS_OF)[second.id].registered == Decimal(0)
+    assert figures.clause_figures([second.id], AS_OF)[second.id].registered == Decimal(0)
     version = db.session.get(Project, world["second"].id).figures_version
     from tracker.models import ProjectContractor
     db.session.add(ProjectContractor(project=world["second"], contractor=world["other"],
                                      role="sub"))
     db.session.commit()
     assert db.session.get(Project, world["second"].id).figures_version > version
-    assert figures.figures([second.id], AS_OF)[second.id].registered == Decimal(1)
+    assert figures.clause_figures([second.id], AS_OF)[second.id].registered == Decimal(1)
 
 
 def test_figures_of_uncommitted_changes_are_not_stored(db, world):
     clause = world["clause"]
     world["placement"].end_date = date(2026, 3, 14)
     db.session.flush()
-    assert figures.figures([clause.id], AS_OF)[clause.id].registered == Decimal(2)
+    assert figures.clause_figures([clause.id], AS_OF)[clause.id].registered == Decimal(2)
     db.session.rollback()
     assert stored_count(db) == 0
-    assert figures.figures([clause.id], AS_OF)[clause.id].registered == Decimal(61) / 7
+    assert figures.clause_figures([clause.id], AS_OF)[clause.id].registered == Decimal(61) / 7
 
 
 def test_each_as_of_date_has_its_own_figures(db, world):
     clause = world["clause"]
     # As of 14 March: 1..14 March = 14 days = 2 weeks.
-    assert figures.figures([clause.id], date(2026, 3, 14))[clause.id].registered == Decimal(2)
-    assert figures.figures([clause.id], AS_OF)[clause.id].registered == Decimal(61) / 7
+    assert figures.clause_figures([clause.id], date(2026, 3, 14))[clause.id].registered == Decimal(2)
+    assert figures.clause_figures([clause.id], AS_OF)[clause.id].registered == Decimal(61) / 7
     assert stored_count(db) == 2
 
 
 def test_a_deleted_clause_takes_its_stored_figures_along(db, world):
     clause = world["clause"]
-    figures.figures([clause.id], AS_OF)
+    figures.clause_figures([clause.id], AS_OF)
     db.session.delete(db.session.get(Clause, clause.id))
     db.session.commit()
     assert stored_count(db) == 0
@@ -151,11 +151,11 @@ def test_data_changed_without_projects_raises_every_project(db, world):
 
 def test_a_stored_row_of_an_older_version_is_not_read(db, world):
     clause = world["clause"]
-    figures.figures([clause.id], AS_OF)
+    figures.clause_figures([clause.id], AS_OF)
     # A process that read version 0, then stored after someone else's change had raised it:
     figures.data_changed(db.session, [world["project"].id])
     db.session.commit()
-    _result, seen = statements(db, lambda: figures.figures([clause.id], AS_OF))
+    _result, seen = statements(db, lambda: figures.clause_figures([clause.id], AS_OF))
     assert len(seen) > 1  # computed again, not read
 
 

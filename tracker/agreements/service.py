@@ -8,8 +8,9 @@ from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
+from tracker.figures import clause_figures
 from tracker.formatting import money, number
-from tracker.fulfilment import ClauseFigures, clause_figures
+from tracker.fulfilment import ClauseFigures
 from tracker.models import Clause, Project
 from tracker.models.codes import UNITS, label
 

@@ -10,7 +10,8 @@ from tracker import access
 from tracker.api.auth import user_from_token
 from tracker.api.openapi import openapi_document
 from tracker.extensions import csrf, db
-from tracker.fulfilment import clause_figures, rounded
+from tracker.figures import clause_figures
+from tracker.fulfilment import rounded
 from tracker.models import (
     Agreement, Clause, HousingArea, Organisation, Participant, Placement, Project,
 )

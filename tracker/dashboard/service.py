@@ -41,7 +41,7 @@ def clause_rows(clauses: Select, as_of: date, ids: Iterable[int] | None = None,
     if ids is not None:
         query = query.where(Clause.id.in_(list(ids)))
     rows = db.session.execute(query).all()
-    known = known if known is not None else figures.figures(
+    known = known if known is not None else figures.clause_figures(
         [clause.id for clause, _project in rows], as_of)
     return [ClauseRow(clause, project, known[clause.id]) for clause, project in rows]
 

@@ -27,7 +27,6 @@ from sqlalchemy import (
     case,
     String,
     distinct,
-    false,
     func,
     literal,
     or_,
@@ -41,9 +40,9 @@ from tracker import access, charts
 from tracker.dashboard.service import running_by_month
 from tracker.documents.render import RenderError, render_pdf
 from tracker.extensions import db
-from tracker.figures import figures as stored_figures
+from tracker.figures import clause_figures
 from tracker.formatting import number, percent, short_date
-from tracker.fulfilment import FULL_TIME_HOURS, ClauseFigures, clause_figures
+from tracker.fulfilment import FULL_TIME_HOURS, ClauseFigures
 from tracker.models import (
     Agreement,
     AgreementParty,
@@ -75,7 +74,7 @@ from tracker.models.codes import (
     PLACEMENT_KINDS,
     label,
 )
-from tracker.pathways import municipality_summary, moved_into_work_or_education
+from tracker.pathways import moved_into_work_or_education, moving, municipality_summary
 from tracker.sqlfunctions import days_between, greatest, least, scaled_int
 
 KINDS = tuple(DOCUMENT_KINDS)
@@ -590,7 +589,7 @@ def _age_band(reference_year: int) -> Any:
         else_="50+")
 
 
-def _breakdowns(municipality_id: int, start: date, end: date, moved: set[int]) -> list[dict]:
+def _breakdowns(municipality_id: int, start: date, end: date) -> list[dict]:
     """Residents enrolled, in a placement and moved into work or education in the period,
     by housing area, benefit group, age band and gender: one query per breakdown."""
     s, e = _d(start), _d(end)
@@ -598,7 +597,8 @@ def _breakdowns(municipality_id: int, start: date, end: date, moved: set[int]) -
         Placement.participant_id == Participant.id, Placement.start_date <= e,
         _effective_end(e) >= s).exists()
     enrolled = Participant.intake_date.between(s, e)
-    moved_now = Participant.id.in_(sorted(moved)) if moved else false()
+    moved_now = select(Placement.id).where(
+        Placement.participant_id == Participant.id, moving(start, end)).exists()
     measures = (func.sum(case((enrolled, 1), else_=0)),
                 func.sum(case((in_placement, 1), else_=0)),
                 func.sum(case((moved_now, 1), else_=0)))
@@ -695,7 +695,6 @@ def municipality_report(municipality: Organisation, date_from: date, date_to: da
     outcomes, follow-ups, progression and breakdowns with small counts suppressed."""
     summary = municipality_summary(municipality.id, date_from, date_to)
     residents = select(Participant.id).where(Participant.municipality_id == municipality.id)
-    moved = moved_into_work_or_education(residents, date_from, date_to)
     s, e = _d(date_from), _d(date_to)
     outcomes = dict(db.session.execute(
         select(Placement.outcome, func.count())
@@ -728,7 +727,7 @@ def municipality_report(municipality: Organisation, date_from: date, date_to: da
             _running_by_month(resident_placements, date_from, date_to),
             _("Running placements per month")),
         "progression": _progression(residents, date_from, date_to),
-        "breakdowns": _breakdowns(municipality.id, date_from, date_to, moved),
+        "breakdowns": _breakdowns(municipality.id, date_from, date_to),
         "attachment_rows": len(sheet.rows),
     }
     return Built(
@@ -802,11 +801,10 @@ def _by_municipality(start: date, end: date) -> list[dict]:
             .where(Placement.start_date <= e, _effective_end(e) >= s)
             .group_by(Participant.municipality_id, Placement.kind)):
         placements[mid][kind] = n
-    moved_ids = moved_into_work_or_education(select(Participant.id), start, end)
     moved = dict(db.session.execute(
-        select(Participant.municipality_id, func.count())
-        .where(Participant.id.in_(sorted(moved_ids)))
-        .group_by(Participant.municipality_id)).all()) if moved_ids else {}
+        select(Participant.municipality_id, func.count(distinct(Placement.participant_id)))
+        .join(Participant, Placement.participant_id == Participant.id)
+        .where(moving(start, end)).group_by(Participant.municipality_id)).all())
     follow_ups = defaultdict(dict)
     for mid, status, n in db.session.execute(
             select(Participant.municipality_id, FollowUp.status, func.count())
@@ -840,18 +838,21 @@ def annual(year: int, as_of: date) -> Built:
         .options(joinedload(Project.builder),
                  joinedload(Project.housing_area).joinedload(HousingArea.municipality))
         .order_by(Project.case_number)).all()
-    project_ids = [p.id for p in projects]
-    clause_projects = dict(db.session.execute(
-        select(Clause.id, Agreement.project_id).join(Agreement, Clause.agreement_id == Agreement.id)
-        .where(Agreement.project_id.in_(project_ids or [0]))).all())
-    figures = stored_figures(list(clause_projects), as_of)  # all clauses: read back when stored
+    # The projects as a subquery: national scale has thousands (no long IN lists).
+    project_ids = select(Project.id).where(Project.start_date <= e, Project.end_date >= s)
+    year_clauses = (select(Clause.id, Agreement.project_id)
+                    .join(Agreement, Clause.agreement_id == Agreement.id)
+                    .where(Agreement.project_id.in_(project_ids)))
+    clause_projects = dict(db.session.execute(year_clauses).all())
+    # Every clause of the year (read back when stored, tracker.figures).
+    figures = clause_figures(year_clauses.with_only_columns(Clause.id), as_of)
     statuses = defaultdict(lambda: defaultdict(int))
     for clause_id, f in figures.items():
         statuses[clause_projects[clause_id]][f.status] += 1
     in_year = and_(Placement.start_date <= e, _effective_end(e) >= s)
     per_project = {pid: (n, persons) for pid, n, persons in db.session.execute(
         select(Placement.project_id, func.count(), func.count(distinct(Placement.participant_id)))
-        .where(in_year, Placement.project_id.in_(project_ids or [0]))
+        .where(in_year, Placement.project_id.in_(project_ids))
         .group_by(Placement.project_id))}
     by_kind = dict(db.session.execute(
         select(Placement.kind, func.count()).where(in_year).group_by(Placement.kind)).all())
@@ -859,7 +860,8 @@ def annual(year: int, as_of: date) -> Built:
         select(func.count(distinct(Placement.participant_id))).where(in_year))
     enrolled = db.session.scalar(
         select(func.count()).select_from(Participant).where(Participant.intake_date.between(s, e)))
-    moved = moved_into_work_or_education(select(Participant.id), start, end)
+    moved = db.session.scalar(
+        select(func.count(distinct(Placement.participant_id))).where(moving(start, end)))
     follow_ups = dict(db.session.execute(
         select(FollowUp.status, func.count()).where(FollowUp.follow_up_date.between(s, e))
         .group_by(FollowUp.status)).all())
@@ -888,7 +890,7 @@ def annual(year: int, as_of: date) -> Built:
         "year": year, "start": start, "end": end,
         "headline": {"projects": len(projects), "clauses": len(figures),
                      "met": all_statuses["met"], "enrolled": enrolled, "persons": persons,
-                     "moved": len(moved), "placements": sum(by_kind.values())},
+                     "moved": moved, "placements": sum(by_kind.values())},
         "status_counts": [(st, all_statuses[st]) for st in CLAUSE_STATUSES if all_statuses[st]],
         "by_kind": [(k, by_kind.get(k, 0)) for k in PLACEMENT_KINDS],
         "follow_ups": [(st, follow_ups.get(st, 0)) for st in FOLLOW_UP_STATUSES],

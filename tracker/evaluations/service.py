@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from tracker.extensions import db
-from tracker.fulfilment import ClauseFigures, clause_figures, rounded
+from tracker.figures import clause_figures
+from tracker.fulfilment import ClauseFigures, rounded
 from tracker.models import Clause, Evaluation, Placement
 from tracker.pathways import moved_into_work_or_education
 

@@ -35,7 +35,8 @@ class Participant(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(50), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    # Indexed: the participant list is sorted by name and paged (20,000 at national scale).
+    name: Mapped[str] = mapped_column(String(200), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     birth_year: Mapped[int | None]
