@@ -24,3 +24,13 @@ def test_english_formats(app):
         assert formatting.number(Decimal("1234.5"), 1) == "1,234.5"
         assert formatting.percent(40) == "40.0%"
         assert formatting.code_label("wage_subsidy", "placement_kind") == "Wage-subsidy job"
+
+
+def test_a_moment_shows_as_its_danish_date(app):
+    from datetime import datetime, timezone
+
+    with app.test_request_context():
+        # 23:30 UTC on 30 June is 01:30 on 1 July in Copenhagen (summer time, UTC+2).
+        moment = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)
+        assert formatting.short_date(moment) == "01.07.2026"
+        assert formatting.short_date(date(2026, 6, 30)) == "30.06.2026"

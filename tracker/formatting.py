@@ -2,9 +2,17 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from functools import lru_cache
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import parse_pattern
+import flask_babel
+from flask_babel import format_datetime, get_locale
 
 from tracker.models import codes
+
+DANISH = Locale.parse("da")
 
 
 def _is_danish() -> bool:
@@ -12,12 +20,19 @@ def _is_danish() -> bool:
     return locale is None or locale.language == "da"
 
 
+@lru_cache(maxsize=16)
+def _number_pattern(decimals: int):
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
+
+
 def number(value, decimals: int = 0) -> str:
-    """1.234,5 in Danish, 1,234.5 in English; '' for None."""
+    """1.234,5 in Danish, 1,234.5 in English; '' for None.
+
+    Babel's pattern applied directly: a page or PDF formats thousands of figures, and
+    Flask-Babel's own format_decimal looked the locale up several times per number."""
     if value is None:
         return ""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(Decimal(str(value)), pattern)
+    return _number_pattern(decimals).apply(Decimal(str(value)), get_locale() or DANISH)
 
 
 def money(value) -> str:
@@ -34,18 +49,27 @@ def percent(value, decimals: int = 1) -> str:
     return f"{number(value, decimals)} %" if _is_danish() else f"{number(value, decimals)}%"
 
 
+def _date(value: date, danish: str, english: str) -> str:
+    """Babel directly for a date (as `number`); a datetime goes through Flask-Babel, which
+    first moves it into the user's time zone."""
+    if isinstance(value, datetime):
+        return flask_babel.format_date(value, danish if _is_danish() else english)
+    locale = get_locale() or DANISH
+    return format_date(value, danish if locale.language == "da" else english, locale)
+
+
 def short_date(value: date | None) -> str:
     """30.06.2026 in tables."""
     if value is None:
         return ""
-    return format_date(value, "dd.MM.yyyy" if _is_danish() else "d MMM yyyy")
+    return _date(value, "dd.MM.yyyy", "d MMM yyyy")
 
 
 def long_date(value: date | None) -> str:
     """30. juni 2026 in running text."""
     if value is None:
         return ""
-    return format_date(value, "d. MMMM yyyy" if _is_danish() else "d MMMM yyyy")
+    return _date(value, "d. MMMM yyyy", "d MMMM yyyy")
 
 
 def timestamp(value: datetime | None) -> str:
