@@ -6,7 +6,7 @@ minimum/maximum are written once here and rendered for each database.
 """
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, cast, func
+from sqlalchemy import BigInteger, Date, Integer, cast, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -91,3 +91,104 @@ def scaled_int(value: Any, places: int) -> ColumnElement[int]:
     integers in the smallest unit the column holds is exact on both databases.
     """
     return cast(func.round(value * 10**places), BigInteger)
+
+
+# --- calendar months as integers --------------------------------------------------------------
+# A month number counts months from year 0 (year × 12 + month − 1), so that calendar months
+# and quarters (month number // 3) become integer arithmetic, the same on both databases.
+
+class month_number(FunctionElement):
+    """The month number of a date: year × 12 + month − 1, as an integer."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "month_number"
+
+
+@compiles(month_number)
+def _month_number_default(element: month_number, compiler: SQLCompiler, **kw: Any) -> str:
+    (day,) = list(element.clauses)
+    value = compiler.process(day, **kw)
+    # date_part gives a float (EXTRACT a slower numeric): cast, so divisions stay integral.
+    return (f"(CAST(date_part('year', {value}) AS INTEGER) * 12"
+            f" + CAST(date_part('month', {value}) AS INTEGER) - 1)")
+
+
+@compiles(month_number, "sqlite")
+def _month_number_sqlite(element: month_number, compiler: SQLCompiler, **kw: Any) -> str:
+    (day,) = list(element.clauses)
+    value = compiler.process(day, **kw)
+    # SQLite keeps dates as ISO text (YYYY-MM-DD); substr is several times faster than strftime.
+    return (f"(CAST(substr({value}, 1, 4) AS INTEGER) * 12"
+            f" + CAST(substr({value}, 6, 2) AS INTEGER) - 1)")
+
+
+class day_of_month(FunctionElement):
+    """The day of the month of a date (1–31), as an integer."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "day_of_month"
+
+
+@compiles(day_of_month)
+def _day_of_month_default(element: day_of_month, compiler: SQLCompiler, **kw: Any) -> str:
+    (day,) = list(element.clauses)
+    return f"CAST(date_part('day', {compiler.process(day, **kw)}) AS INTEGER)"
+
+
+@compiles(day_of_month, "sqlite")
+def _day_of_month_sqlite(element: day_of_month, compiler: SQLCompiler, **kw: Any) -> str:
+    (day,) = list(element.clauses)
+    return f"CAST(substr({compiler.process(day, **kw)}, 9, 2) AS INTEGER)"
+
+
+class first_of_month(FunctionElement):
+    """The first day of the month with the given month number (see `month_number`)."""
+
+    type = Date()
+    inherit_cache = True
+    name = "first_of_month"
+
+
+class last_of_month(FunctionElement):
+    """The last day of the month with the given month number (see `month_number`)."""
+
+    type = Date()
+    inherit_cache = True
+    name = "last_of_month"
+
+
+def _month_start_sql(number: str, dialect: str) -> str:
+    """SQL for the first day of month `number` (an integer SQL expression)."""
+    if dialect == "sqlite":
+        # SQLite keeps dates as ISO text; printf builds one.
+        return f"printf('%04d-%02d-01', ({number}) / 12, ({number}) % 12 + 1)"
+    return f"make_date(CAST({number} AS INTEGER) / 12, mod(CAST({number} AS INTEGER), 12) + 1, 1)"
+
+
+@compiles(first_of_month)
+def _first_of_month_default(element: first_of_month, compiler: SQLCompiler, **kw: Any) -> str:
+    (number,) = list(element.clauses)
+    return _month_start_sql(compiler.process(number, **kw), "default")
+
+
+@compiles(first_of_month, "sqlite")
+def _first_of_month_sqlite(element: first_of_month, compiler: SQLCompiler, **kw: Any) -> str:
+    (number,) = list(element.clauses)
+    return _month_start_sql(compiler.process(number, **kw), "sqlite")
+
+
+@compiles(last_of_month)
+def _last_of_month_default(element: last_of_month, compiler: SQLCompiler, **kw: Any) -> str:
+    (number,) = list(element.clauses)
+    following = f"({compiler.process(number, **kw)}) + 1"
+    # PostgreSQL: date − integer is the date that many days earlier.
+    return f"({_month_start_sql(following, 'default')} - 1)"
+
+
+@compiles(last_of_month, "sqlite")
+def _last_of_month_sqlite(element: last_of_month, compiler: SQLCompiler, **kw: Any) -> str:
+    (number,) = list(element.clauses)
+    following = f"({compiler.process(number, **kw)}) + 1"
+    return f"date({_month_start_sql(following, 'sqlite')}, '-1 day')"

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from tracker import access, charts
 from tracker.dashboard import service
+from tracker.formatting import number
 from tracker.extensions import db
 from tracker.models import Clause, Organisation, Placement, Participant
 from tracker.models.codes import CLAUSE_STATUSES, PLACEMENT_KINDS, label
@@ -53,8 +54,8 @@ def index():
     user = current_user
     as_of = as_of_from_request()
     clauses = service.overview(access.visible(Clause, user), as_of)
-    # Every clause's bar when they are few; else the bars of the at-risk clauses listed.
-    bars = clauses.rows if clauses.rows is not None else clauses.attention
+    # A bar per clause when every clause is listed (a few); thousands would be no chart.
+    bars = clauses.rows
     context = {
         "as_of": as_of, "clauses": clauses, "limit": service.LIST_LIMIT,
         "bars": _bars(bars) if bars else None,
@@ -89,12 +90,11 @@ def _work_lists(user, as_of: date) -> list[dict]:
 
     items = []
     if user.role in ("admin", "staff", "contractor"):
-        due = reporting.due_reports(access.visible(Clause, user), as_of,
-                                    contractor_id=user.organisation_id
-                                    if user.role == "contractor" else None)
-        overdue = sum(1 for d in due if d.status == "overdue")
-        items.append({"url": url_for("reporting.index"), "count": len(due),
-                      "text": _("contractor reports missing, %(n)s past the deadline", n=overdue)})
+        missing, overdue = reporting.due_report_counts(
+            access.visible(Clause, user), as_of,
+            contractor_id=user.organisation_id if user.role == "contractor" else None)
+        items.append({"url": url_for("reporting.index"), "count": missing,
+                      "text": _("contractor reports missing, %(n)s past the deadline", n=number(overdue))})
     if user.role in ("admin", "staff"):
         waiting = db.session.scalar(select(func.count()).select_from(
             access.visible(ContractorReport, user)
@@ -111,5 +111,5 @@ def _work_lists(user, as_of: date) -> list[dict]:
             .where(EvaluationAction.done_on.is_(None))).one()
         items.append({"url": url_for("evaluations.actions"), "count": open_actions[0],
                       "text": _("open evaluation actions, %(n)s past their due date",
-                                n=open_actions[1])})
+                                n=number(open_actions[1]))})
     return items

@@ -4,8 +4,6 @@ overdue reports, report history and evidence downloads.
 Everything starts from `access.visible(...)`; a report, clause or evidence file outside the
 user's scope answers 404. Builders and municipalities have no use of these pages (404).
 """
-import math
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,10 +21,10 @@ from tracker import access
 from tracker.audit import record_access
 from tracker.auth import roles_required, secretariat_required
 from tracker.extensions import db
+from tracker.figures import clause_figures
 from tracker.formatting import short_date
 from tracker.forms import CONFLICT_MESSAGE, is_stale
-from tracker.fulfilment import clause_figures
-from tracker.lists import PER_PAGE, Column, Filter, ListSpec, export_response
+from tracker.lists import EXPORT_FORMATS, PER_PAGE, Column, Filter, ListSpec, export_response
 from tracker.models import (
     Agreement,
     Clause,
@@ -93,54 +91,17 @@ def report_period(report_or_period: Any) -> str:
     return f"{period_name(start, frequency)} ({period_dates(start, end)})"
 
 
-# --- a computed list (due reports) shown and exported like a ListSpec ----------------------
+# --- due and overdue reports: paged in SQL, exported whole --------------------------------
 
-@dataclass
-class ListPage:
-    """One page of a list computed in Python, with what `pager` and `list_table` read."""
+class DueList(ListSpec):
+    """The due-report list: its page and rows come from `service`, not from a Select."""
 
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-class ComputedList(ListSpec):
-    """A ListSpec whose rows are already computed (a Python list) rather than a Select."""
-
-    def page(self, rows: list) -> ListPage:  # type: ignore[override]
-        number = request.args.get("page", 1, type=int) or 1
-        pages = max(1, math.ceil(len(rows) / PER_PAGE))
-        number = min(max(number, 1), pages)
-        return ListPage(rows[(number - 1) * PER_PAGE:number * PER_PAGE], number, PER_PAGE,
-                        len(rows))
-
-    def rows(self, rows: list) -> list:  # type: ignore[override]
-        return rows
+    def rows(self, items: list) -> list:  # type: ignore[override]
+        return items
 
 
 def _unused_condition(_value: str) -> None:
-    """Due-list filters are applied in Python by `service.due_reports`, not in SQL."""
+    """Due-list filters are handed to `service` as arguments (see `_due_scope`)."""
     return None
 
 
@@ -158,7 +119,7 @@ def _contractor_options() -> list[tuple[str, str]]:
     return [(str(i), name) for i, name in rows]
 
 
-DUE = ComputedList(
+DUE = DueList(
     columns=[
         Column("status", _l("Status"),
                lambda d: label(DUE_STATES, d.status)
@@ -187,17 +148,15 @@ def _int_arg(raw: str) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _due_for(user, state: dict | None = None) -> list[service.DueReport]:
-    """Due and overdue reports the user may see, with the list's filters applied."""
+def _due_scope(user, state: dict | None = None) -> dict:
+    """The arguments of `service.due_report_page`/`due_reports` for the due reports the user
+    may see, with the list's filters applied."""
     filters = (state or {}).get("filters", {})
     contractor_id = user.organisation_id if user.role == "contractor" \
         else _int_arg(filters.get("contractor", ""))
-    rows = service.due_reports(access.visible(Clause, user), today(),
-                               contractor_id=contractor_id,
-                               project_id=_int_arg(filters.get("project", "")))
-    if filters.get("status") in DUE_STATES:
-        rows = [r for r in rows if r.status == filters["status"]]
-    return rows
+    return {"clauses": access.visible(Clause, user), "today": today(),
+            "contractor_id": contractor_id, "project_id": _int_arg(filters.get("project", "")),
+            "status": filters.get("status") if filters.get("status") in DUE_STATES else None}
 
 
 # --- report history (all versions in scope) ------------------------------------------------
@@ -265,9 +224,12 @@ def index():
     if current_user.role == "contractor":
         return _portal()
     state = DUE.state()
-    due = _due_for(current_user, state)
-    if request.args.get("export") in ("csv", "xlsx"):
-        return export_response(DUE, due, request.args["export"], "forfaldne-indberetninger")
+    scope = _due_scope(current_user, state)
+    if request.args.get("export") in EXPORT_FORMATS:  # every row, not just one page
+        return export_response(DUE, service.due_reports(**scope), request.args["export"],
+                               "forfaldne-indberetninger")
+    due = service.due_report_page(**scope, page=request.args.get("page", 1, type=int) or 1,
+                                  per_page=PER_PAGE)
     queue_number = max(request.args.get("queue_page", 1, type=int) or 1, 1)
     queue = db.paginate(service.review_queue(access.visible(ContractorReport, current_user)),
                         page=queue_number, per_page=QUEUE_PER_PAGE, error_out=False,
@@ -276,8 +238,7 @@ def index():
         "reporting/staff_index.html", queue=queue,
         compare=service.comparisons(queue.items),
         evidence=service.evidence_files([r.id for r in queue.items]),
-        spec=DUE, page=DUE.page(due), state=state,
-        overdue_count=sum(1 for d in due if d.status == "overdue"),
+        spec=DUE, page=due, state=state, overdue_count=due.overdue,
         deadline_days=service.DEADLINE_DAYS)
 
 
@@ -299,7 +260,8 @@ def _portal():
                                       ContractorReport.id.desc()).limit(10)).all()
     return render_template(
         "reporting/portal.html", projects=projects, by_project=by_project, figures=figures,
-        due=_due_for(user), latest=latest, deadline_days=service.DEADLINE_DAYS)
+        due=service.due_reports(**_due_scope(user)), latest=latest,
+        deadline_days=service.DEADLINE_DAYS)
 
 
 @bp.route("/reports/history")
