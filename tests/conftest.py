@@ -4,6 +4,7 @@ import contextvars
 import os
 import secrets
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,16 +20,17 @@ REFERENCE_TABLES = ("benefit_groups", "placement_rules")
 SEEDED_ROWS = {"benefit_groups": 10, "placement_rules": 5}
 
 
-@pytest.fixture(scope="session")
-def database_url():
-    """Create this run's own database; drop it afterwards."""
+@contextmanager
+def scratch_database(prefix: str, folder: Path | None = None):
+    """The URL of a new empty database of the run's kind (a SQLite file in `folder`, or a
+    database on the TEST_DATABASE_URL server), dropped afterwards."""
     server = os.environ.get("TEST_DATABASE_URL")
     if not server:
-        folder = tempfile.mkdtemp(prefix="tracker-test-")
-        yield f"sqlite:///{Path(folder) / 'test.db'}"
+        folder = folder or Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
+        yield f"sqlite:///{folder / 'test.db'}"
         return
     server_url = make_url(normalise_database_url(server))
-    name = f"tracker_test_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -41,6 +43,13 @@ def database_url():
                 "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """Create this run's own database; drop it afterwards."""
+    with scratch_database("tracker_test") as url:
+        yield url
 
 
 class IsolatedClient(FlaskClient):

@@ -2,17 +2,15 @@
 outcomes, staleness, discard, clean-up, the recent list and who may see it, migration."""
 import hashlib
 import io
-import os
-import secrets
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, make_url, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
 from tests import factories
+from tests.conftest import scratch_database
 from tests.imports.conftest import HAPPY, HAPPY_COUNTS, counts, happy_with, xlsx_bytes
-from tracker.config import normalise_database_url
 from tracker.extensions import db as _db
 from tracker.imports import jobs
 from tracker.imports.export import XLSX_TYPE
@@ -250,21 +248,8 @@ def test_the_upload_page_lists_recent_jobs(db, client, staff):
 @pytest.fixture()
 def scratch_url(tmp_path):
     """An empty database of the run's kind, dropped afterwards."""
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
-        yield f"sqlite:///{tmp_path / 'jobs.db'}"
-        return
-    server_url = make_url(normalise_database_url(server))
-    name = f"tracker_jobs_{secrets.token_hex(4)}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("tracker_jobs", tmp_path) as url:
+        yield url
 
 
 def test_the_migration_goes_down_and_up(scratch_url):

@@ -187,3 +187,33 @@ def test_work_list_is_for_the_secretariat(db, client, login, world, role):
     db.session.commit()
     login(user)
     assert client.get("/follow-ups/").status_code == 404
+
+
+def test_latest_end_due_by_hand():
+    from tracker.participants.service import latest_end_due
+
+    # Due 3 months after the end, the day clamped to the month's end: an end on 31 August is
+    # due 30 November, one on 1 September only on 1 December.
+    assert latest_end_due(3, date(2026, 11, 30)) == date(2026, 8, 31)
+    assert latest_end_due(3, date(2026, 11, 29)) == date(2026, 8, 29)
+    # 31 March: 28 February + 1 month = 28 March is due, 1 March + 1 month = 1 April is not.
+    assert latest_end_due(1, date(2026, 3, 31)) == date(2026, 2, 28)
+    assert latest_end_due(12, date(2026, 2, 28)) == date(2025, 2, 28)
+
+
+def test_dashboard_counts_due_follow_ups_by_hand(db, client, login):
+    from tests import factories as f
+
+    staff = f.user("staff")
+    firm = f.organisation()
+    ends = [date(2026, 8, 31),   # 3 months: due 30.11. → 1
+            date(2026, 9, 1),    # 3 months: due 1.12. → 0
+            date(2026, 5, 31),   # 3 months due 31.8., 6 months due 30.11. → 2
+            date(2025, 11, 30)]  # 3, 6 and 12 months (30.11.2026) all due → 3
+    for end in ends:
+        f.placement(f.participant(), firm, start_date=date(2025, 1, 1), end_date=end,
+                    outcome="unemployed")
+    db.session.commit()
+    login(staff)
+    body = client.get("/?as_of=2026-11-30").get_data(as_text=True)
+    assert '<span class="figure">6</span> opfølgninger forfaldne' in body

@@ -85,7 +85,7 @@ def _work_lists(user, as_of: date) -> list[dict]:
     from sqlalchemy import func, select
 
     from tracker.models import ContractorReport, EvaluationAction
-    from tracker.participants.service import due_follow_ups_query
+    from tracker.participants.service import due_by, due_follow_ups_query
     from tracker.reporting import service as reporting
 
     items = []
@@ -101,9 +101,9 @@ def _work_lists(user, as_of: date) -> list[dict]:
             .where(ContractorReport.status == "submitted").subquery()))
         items.append({"url": url_for("reporting.index"), "count": waiting,
                       "text": _("contractor reports awaiting review")})
-        query, _months, due_date = due_follow_ups_query(access.visible(Placement, user))
+        query, months, _due = due_follow_ups_query(access.visible(Placement, user))
         follow_ups = db.session.scalar(select(func.count()).select_from(
-            query.where(due_date <= as_of).subquery()))
+            query.where(due_by(months, as_of)).subquery()))
         items.append({"url": url_for("participants.follow_ups"), "count": follow_ups,
                       "text": _("follow-ups due")})
         open_actions = db.session.execute(select(
