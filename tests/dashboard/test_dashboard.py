@@ -156,3 +156,26 @@ def test_work_lists_by_hand(client, login, world):
 def test_builder_has_no_work_lists(client, login, world):
     login(world["builder"])
     assert "Arbejdslister" not in client.get("/?as_of=2026-06-30").get_data(as_text=True)
+
+
+def test_many_clauses_list_the_lowest_fulfilment_first(db, client, login):
+    """27 clauses at risk: the dashboard lists the 25 with the lowest fulfilment."""
+    firm = factories.organisation("contractor")
+    project = factories.project(contractors=[firm])  # 2026-01-01 .. 2026-12-31
+    agreement = factories.agreement(project)
+    for target in range(3, 30):  # one person counts: fulfilment 100/target %, 33 % .. 3 %
+        factories.clause(agreement, kind="any", unit="persons", target=str(target),
+                         ref=f"K-T{target:02d}")
+    factories.placement(factories.participant(), firm, project=project,
+                        start_date=date(2026, 2, 1))
+    staff = factories.user("staff")
+    db.session.commit()
+    login(staff)
+    # As of 1 July 182 of 365 days have passed (49.9 %): every clause is at risk.
+    body = client.get("/?as_of=2026-07-01").get_data(as_text=True)
+    assert '<span class="figure">27</span> Bagud' in body
+    assert "De 25 med lavest opfyldelse af 27 klausuler, der er bagud." in body
+    at_risk = body.split("<h3>Klausuler, der er bagud</h3>", 1)[1].split("</table>", 1)[0]
+    assert "K-T05" in at_risk and "K-T29" in at_risk
+    assert "K-T03" not in at_risk and "K-T04" not in at_risk  # the two highest (33 %, 25 %)
+    assert "27 klausuler i alt" in body and "<h3>Alle klausuler</h3>" not in body

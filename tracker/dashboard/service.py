@@ -1,6 +1,5 @@
 """Figures for the dashboards: clause statuses, placements over time. No HTTP here."""
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -29,21 +28,17 @@ class ClauseRow:
 LIST_LIMIT = 25
 
 
-def clause_rows(clauses: Select, as_of: date, ids: Iterable[int] | None = None,
-                known: dict[int, ClauseFigures] | None = None) -> list[ClauseRow]:
-    """The clauses of a (role-scoped) Select (only `ids` of them when given) with project
-    and figures, by project and clause: two queries (one when `known` has the figures)."""
+def _clause_rows(clauses: Select, known: dict[int, ClauseFigures]) -> list[ClauseRow]:
+    """The clauses of `known` among a (role-scoped) Select, with their project and figures,
+    by project and clause: one query."""
     query = (clauses.join(Agreement, Clause.agreement_id == Agreement.id)
              .join(Project, Agreement.project_id == Project.id)
              .add_columns(Project)
              .options(joinedload(Clause.responsible_contractor))
+             .where(Clause.id.in_(list(known)))
              .order_by(Project.case_number, Clause.ref))
-    if ids is not None:
-        query = query.where(Clause.id.in_(list(ids)))
-    rows = db.session.execute(query).all()
-    known = known if known is not None else figures.clause_figures(
-        [clause.id for clause, _project in rows], as_of)
-    return [ClauseRow(clause, project, known[clause.id]) for clause, project in rows]
+    return [ClauseRow(clause, project, known[clause.id])
+            for clause, project in db.session.execute(query).all()]
 
 
 @dataclass
@@ -81,8 +76,8 @@ def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> Overview:
     gaps = sorted((f for f in values if f.discrepancy), key=_largest_gap_first)
     everything = len(known) <= limit
     shown = set(known) if everything else {f.clause_id for f in at_risk[:limit] + gaps[:limit]}
-    rows = {row.clause.id: row for row in clause_rows(
-        clauses, as_of, shown, {i: figures.full(known[i]) for i in shown})} if shown else {}
+    rows = {row.clause.id: row for row in _clause_rows(
+        clauses, {i: figures.full(known[i]) for i in shown})} if shown else {}
     return Overview(
         total=len(known), counts=Counter(f.status for f in values),
         attention=[rows[f.clause_id] for f in at_risk[:limit] if f.clause_id in rows],
