@@ -15,9 +15,9 @@ from tracker import create_app
 from tracker.config import normalise_database_url
 from tracker.extensions import db as _db
 
-# Rows the initial migration seeds; kept between tests.
-REFERENCE_TABLES = ("benefit_groups", "placement_rules")
-SEEDED_ROWS = {"benefit_groups": 10, "placement_rules": 5}
+# Rows the migrations seed; kept between tests.
+REFERENCE_TABLES = ("benefit_groups", "placement_rules", "data_version")
+SEEDED_ROWS = {"benefit_groups": 10, "placement_rules": 5, "data_version": 1}
 
 
 @contextmanager

@@ -105,15 +105,18 @@ def seed_demo(if_empty):
               help="The as-of date (YYYY-MM-DD); today when left out.")
 def store_figures(as_of):
     """Compute and store the figures of every clause as of a date (e.g. from cron just
-    after midnight), so the first dashboard of the day reads them instead of computing."""
+    after midnight), so the first dashboard of the day reads them instead of computing;
+    stored figures and values older than two days are dropped first."""
     import time
     from datetime import date
 
-    from tracker import figures
+    from tracker import figures, stored
     from tracker.models import Clause
 
     day = as_of.date() if as_of else date.today()
     started = time.perf_counter()
+    stored.drop_old(db.session)
+    db.session.commit()
     count = len(figures.clause_figures(select(Clause.id), day))
     click.echo(f"Figures of {count} clauses as of {day.isoformat()} stored "
                f"in {time.perf_counter() - started:.1f} s.")

@@ -14,7 +14,7 @@ national deployment: about 0.7 s to compute, a few milliseconds to read back.
 """
 import logging
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, delete, event, inspect, select, update
@@ -22,11 +22,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from tracker import stored
 from tracker.extensions import db
 from tracker.fulfilment import ClauseFigures
 from tracker.fulfilment import clause_figures as compute
 from tracker.models import (
-    Agreement, Clause, ContractorReport, Placement, Project, ProjectContractor, StoredFigures,
+    Agreement, ApiToken, AuditEvent, Clause, ContractorReport, DataVersion, Document, ImportJob,
+    Placement, Project, ProjectContractor, ReportEvidence, SentReminder, StoredFigures,
+    StoredFile, StoredValue, User,
 )
 from tracker.models.base import utcnow
 
@@ -34,9 +37,7 @@ log = logging.getLogger(__name__)
 
 STORED = StoredFigures.__table__
 PROJECTS = Project.__table__
-# Stored rows of other as-of dates are dropped once this old.
-KEEP_FOR = timedelta(days=2)
-CHANGED = "figures_changed"  # session.info key: this transaction changed counted data
+CHANGED = stored.CHANGED  # session.info key: this transaction changed counted data
 
 
 def clause_figures(clauses: Select | Iterable[int], as_of: date) -> dict[int, ClauseFigures]:
@@ -122,8 +123,6 @@ def _store(computed: dict[int, ClauseFigures], versions: dict[int, tuple[int, in
               if c.name not in ("clause_id", "as_of")})
     try:
         with engine.begin() as conn:
-            conn.execute(delete(STORED).where(STORED.c.as_of != as_of,
-                                              STORED.c.computed_at < now - KEEP_FOR))
             conn.execute(statement, rows)
     except SQLAlchemyError:
         log.warning("Could not store clause figures as of %s", as_of, exc_info=True)
@@ -137,7 +136,13 @@ def _text(value: Decimal | None) -> str | None:
 
 def data_changed(session: Session, project_ids: Iterable[int] | None = None) -> None:
     """Raise the figures version of the given projects (of every project when None), in the
-    session's transaction: their stored figures no longer count."""
+    session's transaction: their stored figures no longer count, nor do the stored
+    aggregates (tracker.stored)."""
+    stored.raise_version(session)
+    _raise_projects(session, project_ids)
+
+
+def _raise_projects(session: Session, project_ids: Iterable[int] | None) -> None:
     statement = update(PROJECTS).values(figures_version=PROJECTS.c.figures_version + 1,
                                         updated_at=PROJECTS.c.updated_at)
     if project_ids is not None:
@@ -173,9 +178,20 @@ def _collect(session: Session, objects, before: bool = False) -> None:
             keys[kind].update(inspect(obj).attrs[attribute].history.deleted)
 
 
+# Models whose rows no stored figure or aggregate counts: every other model's changes make
+# the stored aggregates out of date (tracker.stored).
+_NOT_COUNTED = (ApiToken, AuditEvent, DataVersion, Document, ImportJob, ReportEvidence,
+                SentReminder, StoredFigures, StoredFile, StoredValue, User)
+
+
 def _before_flush(session: Session, _context, _instances) -> None:
-    """The projects changed or deleted objects belonged to before the flush."""
-    _collect(session, [o for o in session.dirty if session.is_modified(o)], before=True)
+    """The stored aggregates go out of date first, when counted data changes (the data
+    version is always locked before any project row, so two writers cannot deadlock on
+    them); then note the projects changed or deleted objects belonged to before the flush."""
+    changed = [o for o in session.dirty if session.is_modified(o)]
+    if any(not isinstance(o, _NOT_COUNTED) for o in (*session.new, *changed, *session.deleted)):
+        stored.raise_version(session)
+    _collect(session, changed, before=True)
     _collect(session, session.deleted, before=True)
     gone = [o.id for o in session.deleted if isinstance(o, Clause)]
     if gone:  # a new clause may get a deleted one's id (SQLite reuses the highest)
@@ -198,7 +214,7 @@ def _after_flush(session: Session, _context) -> None:
         projects.update(conn.scalars(
             select(Agreement.project_id).join(Clause, Clause.agreement_id == Agreement.id)
             .where(Clause.id.in_(keys["clause"] - {None}))))
-    data_changed(session, projects)
+    _raise_projects(session, projects)
 
 
 def _transaction_ended(session: Session, *_args) -> None:

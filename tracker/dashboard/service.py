@@ -7,8 +7,8 @@ from sqlalchemy import Date, Select, case, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from tracker.charts import month_starts
-from tracker.extensions import db
 from tracker import figures
+from tracker.extensions import db
 from tracker.fulfilment import ClauseFigures
 from tracker.models import Agreement, Clause, Placement, Project
 from tracker.models.codes import PLACEMENT_KINDS
@@ -67,34 +67,54 @@ def _largest_gap_first(f):
     return (-abs(registered - reported) / max(abs(registered), abs(reported), 1), f.clause_id)
 
 
-def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> Overview:
-    """Status counts over all the clauses of a (role-scoped) Select and the short lists:
-    two queries when the figures are stored (tracker.figures), whatever the number."""
+def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT,
+             summary: dict | None = None) -> Overview:
+    """Status counts over all the clauses of a (role-scoped) Select and the short lists,
+    from `summary(clauses, as_of, limit)` (computed here when not given: the dashboard keeps
+    it in tracker.stored); then the listed clauses' figures and rows, two queries."""
+    if summary is None:
+        summary = clause_summary(clauses, as_of, limit)
+    known = figures.clause_figures(summary["shown"], as_of) if summary["shown"] else {}
+    rows = {row.clause.id: row for row in _clause_rows(clauses, known)} if known else {}
+    return Overview(
+        total=summary["total"], counts=Counter(summary["counts"]),
+        attention=[rows[i] for i in summary["attention"] if i in rows],
+        attention_total=summary["attention_total"],
+        discrepancies=[rows[i] for i in summary["discrepancies"] if i in rows],
+        discrepancies_total=summary["discrepancies_total"],
+        rows=list(rows.values()) if summary["everything"] else None)
+
+
+def clause_summary(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> dict:
+    """What `overview` shows, as ids and numbers (JSON): the counts by status and the ids
+    of the clauses it lists; from the figures of every clause (tracker.figures)."""
     known = figures.lookup(clauses, as_of)
     values = known.values()
-    at_risk = sorted((f for f in values if f.status == "at_risk"), key=_lowest_first)
-    gaps = sorted((f for f in values if f.discrepancy), key=_largest_gap_first)
+    at_risk = [f.clause_id for f in sorted(
+        (f for f in values if f.status == "at_risk"), key=_lowest_first)]
+    gaps = [f.clause_id for f in sorted((f for f in values if f.discrepancy),
+                                        key=_largest_gap_first)]
     everything = len(known) <= limit
-    shown = set(known) if everything else {f.clause_id for f in at_risk[:limit] + gaps[:limit]}
-    rows = {row.clause.id: row for row in _clause_rows(
-        clauses, {i: figures.full(known[i]) for i in shown})} if shown else {}
-    return Overview(
-        total=len(known), counts=Counter(f.status for f in values),
-        attention=[rows[f.clause_id] for f in at_risk[:limit] if f.clause_id in rows],
-        attention_total=len(at_risk),
-        discrepancies=[rows[f.clause_id] for f in gaps[:limit] if f.clause_id in rows],
-        discrepancies_total=len(gaps),
-        rows=list(rows.values()) if everything else None)
+    shown = sorted(known) if everything else sorted(set(at_risk[:limit] + gaps[:limit]))
+    return {"total": len(known), "counts": dict(Counter(f.status for f in values)),
+            "attention": at_risk[:limit], "attention_total": len(at_risk),
+            "discrepancies": gaps[:limit], "discrepancies_total": len(gaps),
+            "everything": everything, "shown": shown}
 
 
 def _next_month(first: date) -> date:
     return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
+def chart_months(as_of: date, months: int = 12) -> list[date]:
+    """The first days of the last `months` months up to as_of."""
+    year, month = divmod(as_of.year * 12 + as_of.month - 1 - (months - 1), 12)
+    return month_starts(date(year, month + 1, 1), as_of)
+
+
 def running_placements_by_month(placements: Select, as_of: date, months: int = 12) -> dict:
     """Placements running in each of the last `months` months up to as_of, by kind."""
-    year, month = divmod(as_of.year * 12 + as_of.month - 1 - (months - 1), 12)
-    return running_by_month(placements, month_starts(date(year, month + 1, 1), as_of), as_of)
+    return running_by_month(placements, chart_months(as_of, months), as_of)
 
 
 def running_by_month(placements: Select, starts: list[date], last: date) -> dict:
