@@ -25,13 +25,11 @@ from sqlalchemy import (
     Date,
     and_,
     case,
-    String,
     distinct,
     func,
     literal,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -41,6 +39,7 @@ from tracker.dashboard.service import running_by_month
 from tracker.documents.render import RenderError, render_pdf
 from tracker.extensions import db
 from tracker.figures import clause_figures
+from tracker.figures import lookup as figure_lookup
 from tracker.formatting import number, percent, short_date
 from tracker.fulfilment import FULL_TIME_HOURS, ClauseFigures
 from tracker.models import (
@@ -74,7 +73,7 @@ from tracker.models.codes import (
     PLACEMENT_KINDS,
     label,
 )
-from tracker.pathways import moved_into_work_or_education, moving, municipality_summary
+from tracker.pathways import moved_into_work_or_education, moving
 from tracker.sqlfunctions import days_between, greatest, least, scaled_int
 
 KINDS = tuple(DOCUMENT_KINDS)
@@ -359,8 +358,16 @@ def _months(first: date, last: date) -> list[date]:
 
 def _running_by_month(condition: Any, first: date, last: date) -> dict:
     """Placements matching `condition` running in each month from `first` to `last` (the
-    last MAX_CHART_MONTHS months), by kind: one query."""
-    return running_by_month(select(Placement).where(condition), _months(first, last), last)
+    last MAX_CHART_MONTHS months), by kind: one query.
+
+    A placement whose end (actual, else planned) falls before the chart's first month runs
+    in none of its months and adds nothing; it is left out before the grouping (at national
+    scale most of a municipality's five years of placements)."""
+    months = _months(first, last)
+    if months:
+        stop = func.coalesce(Placement.end_date, Placement.planned_end, type_=Date)
+        condition = and_(condition, or_(stop.is_(None), stop >= _d(months[0])))
+    return running_by_month(select(Placement).where(condition), months, last)
 
 
 def _as_date(value) -> date:
@@ -391,7 +398,8 @@ def _placement_sheet(condition: Any, as_of: date, title: str) -> Sheet:
     """The placements matching `condition` (started by the as-of date), one row each, with
     the participant as a pseudonym."""
     employer = aliased(Organisation)
-    rows = db.session.execute(
+    # Through Core: thousands of rows at national scale, the ORM's row handling costs more.
+    rows = db.session.connection().execute(
         select(Placement.ref, Placement.participant_id, Placement.kind, employer.name,
                Project.case_number, Placement.trade, Placement.start_date,
                Placement.planned_end, Placement.end_date, Placement.hours_per_week,
@@ -589,102 +597,145 @@ def _age_band(reference_year: int) -> Any:
         else_="50+")
 
 
-def _breakdowns(municipality_id: int, start: date, end: date) -> list[dict]:
-    """Residents enrolled, in a placement and moved into work or education in the period,
-    by housing area, benefit group, age band and gender: one query per breakdown."""
+# The columns of `_resident_rows` after the four breakdown keys, in this order.
+_RESIDENT_FLAGS = ("enrolled", "in_placement", "moved", "internship", "wage_subsidy",
+                   "ordinary_job", "direct_job")
+_RESIDENT_COUNTS = (*(f"kind:{k}" for k in PLACEMENT_KINDS), *(f"outcome:{o}" for o in OUTCOMES),
+                    "outcome:")
+
+
+def _resident_rows(municipality_id: int, start: date, end: date) -> list[tuple]:
+    """One row per resident of the municipality, from one pass over their placements:
+    housing area, benefit group, age band and gender; then 0/1 for enrolled (intake in the
+    period), in a placement (overlapping the period), moved into work or education (§4,
+    `pathways.moving`), and the pathway steps (an internship in the period; it led on to a
+    wage subsidy started by the period's end; that led on to an ordinary job; the internship
+    led straight to an ordinary job); then counts of the resident's placements overlapping
+    the period by kind, and of those ended in the period by outcome (None last).
+    The columns are named in _RESIDENT_FLAGS and _RESIDENT_COUNTS."""
     s, e = _d(start), _d(end)
-    in_placement = select(Placement.id).where(
-        Placement.participant_id == Participant.id, Placement.start_date <= e,
-        _effective_end(e) >= s).exists()
-    enrolled = Participant.intake_date.between(s, e)
-    moved_now = select(Placement.id).where(
-        Placement.participant_id == Participant.id, moving(start, end)).exists()
-    measures = (func.sum(case((enrolled, 1), else_=0)),
-                func.sum(case((in_placement, 1), else_=0)),
-                func.sum(case((moved_now, 1), else_=0)))
-    residents = Participant.municipality_id == municipality_id
-    groupings = [
-        (_("Housing area"), HousingArea.name, lambda q: q.outerjoin(
-            HousingArea, Participant.housing_area_id == HousingArea.id), None),
-        (_("Benefit group at intake"), BenefitGroup.name_da, lambda q: q.outerjoin(
-            BenefitGroup, Participant.benefit_group_id == BenefitGroup.id), None),
-        (_("Age"), _age_band(end.year), lambda q: q, AGE_BANDS),
-        (_("Gender"), Participant.gender, lambda q: q, GENDERS),
-    ]
+    second, third = aliased(Placement), aliased(Placement)
+    overlapping = and_(Placement.start_date <= e, _effective_end(e) >= s)
+    internship = and_(Placement.kind == "internship", overlapping)
+    to_wage = and_(internship, second.kind == "wage_subsidy")
+    ended = Placement.end_date.between(s, e)
+
+    def flag(condition):
+        return func.max(case((condition, 1), else_=0))
+
+    def count(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    per_resident = (
+        select(Placement.participant_id.label("pid"),
+               flag(overlapping), flag(moving(start, end)), flag(internship), flag(to_wage),
+               flag(and_(to_wage, third.kind == "ordinary_job")),
+               flag(and_(internship, second.kind == "ordinary_job")),
+               *(count(and_(overlapping, Placement.kind == k)) for k in PLACEMENT_KINDS),
+               *(count(and_(ended, Placement.outcome == o)) for o in OUTCOMES),
+               count(and_(ended, Placement.outcome.is_(None))))
+        .outerjoin(second, and_(Placement.kind == "internship",
+                                second.id == Placement.next_placement_id, second.start_date <= e))
+        .outerjoin(third, and_(third.id == second.next_placement_id, third.start_date <= e))
+        .where(Placement.participant_id.in_(
+            select(Participant.id).where(Participant.municipality_id == municipality_id)))
+        .group_by(Placement.participant_id).subquery("per_resident"))
+    figures = [func.coalesce(c, 0) for c in list(per_resident.c)[1:]]
+    query = (
+        select(HousingArea.name, BenefitGroup.name_da, _age_band(end.year), Participant.gender,
+               case((Participant.intake_date.between(s, e), 1), else_=0),
+               *figures)
+        .select_from(Participant)
+        .outerjoin(per_resident, per_resident.c.pid == Participant.id)
+        .outerjoin(HousingArea, Participant.housing_area_id == HousingArea.id)
+        .outerjoin(BenefitGroup, Participant.benefit_group_id == BenefitGroup.id)
+        .where(Participant.municipality_id == municipality_id))
+    # Through Core: thousands of residents; the ORM's row handling would cost more than SQL.
+    return [tuple(row) for row in db.session.connection().execute(query)]
+
+
+def _breakdowns(rows: list[tuple]) -> list[dict]:
+    """Residents enrolled, in a placement and moved into work or education in the period,
+    by housing area, benefit group, age band and gender, from `_resident_rows`."""
+    groupings = [(_("Housing area"), 0, None), (_("Benefit group at intake"), 1, None),
+                 (_("Age"), 2, AGE_BANDS), (_("Gender"), 3, GENDERS)]
     result = []
-    for title, key, join, words in groupings:
-        key = key.label("key")
-        rows = db.session.execute(
-            join(select(key, *measures).select_from(Participant))
-            .where(residents).group_by(key)).all()
-        rows = [(k, int(a or 0), int(b or 0), int(c or 0)) for k, a, b, c in rows if a or b or c]
+    for title, column, words in groupings:
+        counts: dict = {}
+        for row in rows:
+            enrolled, placed, moved = row[4], row[5], row[6]
+            if enrolled or placed or moved:
+                c = counts.setdefault(row[column], [0, 0, 0])
+                c[0] += enrolled
+                c[1] += placed
+                c[2] += moved
+        grouped = [(k, a, b, c) for k, (a, b, c) in counts.items()]
         if words is not None:
             order = list(words)
-            rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
-            rows = [(label(words, k) if k is not None else str(NOT_STATED), a, b, c)
-                    for k, a, b, c in rows]
+            grouped.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
+            grouped = [(label(words, k) if k is not None else str(NOT_STATED), a, b, c)
+                       for k, a, b, c in grouped]
         else:
-            rows.sort(key=lambda r: (r[0] is None, r[0] or ""))
-            rows = [(k if k is not None else str(NOT_STATED), a, b, c) for k, a, b, c in rows]
-        result.append({"title": title, "rows": rows})
+            grouped.sort(key=lambda r: (r[0] is None, r[0] or ""))
+            grouped = [(k if k is not None else str(NOT_STATED), a, b, c)
+                       for k, a, b, c in grouped]
+        result.append({"title": title, "rows": grouped})
     return result
 
 
-def _pathway_steps(residents: Any, start: date, end: date) -> dict:
+def _pathway_steps(rows: list[tuple]) -> dict:
     """Residents with an internship in the period; of them, those whose internship led on
-    to a wage subsidy, and from that to an ordinary job; and straight to an ordinary job."""
-    s, e = _d(start), _d(end)
-    first, second, third = aliased(Placement), aliased(Placement), aliased(Placement)
-    to_wage = second.kind == "wage_subsidy"
-    row = db.session.execute(
-        select(func.count(distinct(first.participant_id)),
-               func.count(distinct(case((to_wage, first.participant_id)))),
-               func.count(distinct(case((and_(to_wage, third.kind == "ordinary_job"),
-                                         first.participant_id)))),
-               func.count(distinct(case((second.kind == "ordinary_job", first.participant_id)))))
-        .select_from(first)
-        .outerjoin(second, and_(second.id == first.next_placement_id, second.start_date <= e))
-        .outerjoin(third, and_(third.id == second.next_placement_id, third.start_date <= e))
-        .where(first.kind == "internship", first.participant_id.in_(residents),
-               first.start_date <= e, _effective_end(e, first) >= s)).one()
-    return {"internship": row[0], "wage_subsidy": row[1], "ordinary_job": row[2],
-            "direct_job": row[3]}
+    to a wage subsidy, and from that to an ordinary job; and straight to an ordinary job
+    (from `_resident_rows`)."""
+    return {step: sum(row[7 + i] for row in rows)
+            for i, step in enumerate(("internship", "wage_subsidy", "ordinary_job", "direct_job"))}
 
 
 def _progression(residents: Any, start: date, end: date) -> list[dict]:
     """Per dimension: residents with two or more scores in the period, their average first
-    and latest score and the average change (first to latest non-empty score): one query."""
+    and latest score and the average change (first to latest non-empty score): one query
+    reading the residents' assessments of the period in order (a few thousand short rows
+    at national scale; ranking them in SQL took ten times as long)."""
     pa = ProgressAssessment
-    s, e = _d(start), _d(end)
-    scores = union_all(*(
-        select(pa.participant_id.label("pid"), literal(d, String()).label("dimension"),
-               pa.assessed_on.label("day"), pa.id.label("aid"), getattr(pa, d).label("score"))
-        .where(getattr(pa, d).is_not(None), pa.assessed_on.between(s, e),
-               pa.participant_id.in_(residents))
-        for d in DIMENSIONS)).subquery("scores")
-    window = {"partition_by": (scores.c.pid, scores.c.dimension)}
-    ranked = select(
-        scores.c.pid, scores.c.dimension, scores.c.score,
-        func.row_number().over(order_by=(scores.c.day, scores.c.aid), **window).label("up"),
-        func.row_number().over(order_by=(scores.c.day.desc(), scores.c.aid.desc()),
-                               **window).label("down"),
-        func.count().over(**window).label("n")).subquery("ranked")
-    per_person = (
-        select(ranked.c.dimension,
-               func.max(case((ranked.c.up == 1, ranked.c.score))).label("first"),
-               func.max(case((ranked.c.down == 1, ranked.c.score))).label("latest"))
-        .where(ranked.c.n >= 2).group_by(ranked.c.pid, ranked.c.dimension).subquery("person"))
-    rows = {dim: (n, first, latest) for dim, n, first, latest in db.session.execute(
-        select(per_person.c.dimension, func.count(), func.sum(per_person.c.first),
-               func.sum(per_person.c.latest)).group_by(per_person.c.dimension)).all()}
+    columns = [getattr(pa, d) for d in DIMENSIONS]
+    rows = db.session.connection().execute(
+        select(pa.participant_id, *columns)
+        .where(pa.participant_id.in_(residents), pa.assessed_on.between(_d(start), _d(end)))
+        .order_by(pa.participant_id, pa.assessed_on, pa.id)).all()
+    width = len(columns)
+    persons, first_sum, latest_sum = [0] * width, [0] * width, [0] * width
+
+    def add(first, latest, scores):  # one person's first and latest score per dimension
+        for i in range(width):
+            if scores[i] >= 2:
+                persons[i] += 1
+                first_sum[i] += first[i]
+                latest_sum[i] += latest[i]
+
+    current = None
+    first, latest, scores = [None] * width, [None] * width, [0] * width
+    for pid, *values in rows:
+        if pid != current:
+            if current is not None:
+                add(first, latest, scores)
+            current = pid
+            first, latest, scores = [None] * width, [None] * width, [0] * width
+        for i, value in enumerate(values):
+            if value is not None:
+                if not scores[i]:
+                    first[i] = value
+                latest[i] = value
+                scores[i] += 1
+    if current is not None:
+        add(first, latest, scores)
     result = []
-    for dimension in DIMENSIONS:
-        n, first, latest = rows.get(dimension, (0, 0, 0))
+    for i, dimension in enumerate(DIMENSIONS):
+        n = persons[i]
         result.append({
             "dimension": dimension, "persons": n,
-            "first": _decimal(Fraction(int(first), n), 1) if n else None,
-            "latest": _decimal(Fraction(int(latest), n), 1) if n else None,
-            "change": _decimal(Fraction(int(latest) - int(first), n), 1) if n else None,
+            "first": _decimal(Fraction(first_sum[i], n), 1) if n else None,
+            "latest": _decimal(Fraction(latest_sum[i], n), 1) if n else None,
+            "change": _decimal(Fraction(latest_sum[i] - first_sum[i], n), 1) if n else None,
         })
     return result
 
@@ -692,20 +743,33 @@ def _progression(residents: Any, start: date, end: date) -> list[dict]:
 def municipality_report(municipality: Organisation, date_from: date, date_to: date,
                         as_of: date) -> Built:
     """Municipality report for one municipality and period: DESIGN §6 summary, pathways,
-    outcomes, follow-ups, progression and breakdowns with small counts suppressed."""
-    summary = municipality_summary(municipality.id, date_from, date_to)
+    outcomes, follow-ups, progression and breakdowns with small counts suppressed.
+
+    The residents' placements are read in one pass (`_resident_rows`): the summary (the
+    same figures as `pathways.municipality_summary`, checked in the tests), the pathway
+    steps, the outcomes and the breakdowns all come from it."""
     residents = select(Participant.id).where(Participant.municipality_id == municipality.id)
     s, e = _d(date_from), _d(date_to)
-    outcomes = dict(db.session.execute(
-        select(Placement.outcome, func.count())
-        .where(Placement.participant_id.in_(residents), Placement.end_date.between(s, e))
-        .group_by(Placement.outcome)).all())
+    rows = _resident_rows(municipality.id, date_from, date_to)
+    first_count = 4 + len(_RESIDENT_FLAGS)
+    totals = dict(zip(_RESIDENT_COUNTS, (sum(column) for column in zip(
+        *(row[first_count:] for row in rows))) if rows else [0] * len(_RESIDENT_COUNTS)))
     follow_ups = {(m, st): n for m, st, n in db.session.execute(
         select(FollowUp.months, FollowUp.status, func.count())
         .join(Placement, FollowUp.placement_id == Placement.id)
         .where(Placement.participant_id.in_(residents), FollowUp.follow_up_date.between(s, e))
         .group_by(FollowUp.months, FollowUp.status)).all()}
-    steps = _pathway_steps(residents, date_from, date_to)
+    by_status = defaultdict(int)
+    for (_months, status), n in follow_ups.items():
+        by_status[status] += n
+    summary = {
+        "enrolled": sum(row[4] for row in rows),
+        "placements": {k: totals[f"kind:{k}"] for k in PLACEMENT_KINDS},
+        "moved_into_work_or_education": sum(row[6] for row in rows),
+        "follow_ups": {status: by_status.get(status, 0) for status in FOLLOW_UP_STATUSES},
+    }
+    outcomes = {o: totals[f"outcome:{o}"] for o in OUTCOMES} | {None: totals["outcome:"]}
+    steps = _pathway_steps(rows)
     flow = charts.pathway_flow(
         [(str(PLACEMENT_KINDS["internship"]), steps["internship"]),
          (str(PLACEMENT_KINDS["wage_subsidy"]), steps["wage_subsidy"]),
@@ -727,7 +791,7 @@ def municipality_report(municipality: Organisation, date_from: date, date_to: da
             _running_by_month(resident_placements, date_from, date_to),
             _("Running placements per month")),
         "progression": _progression(residents, date_from, date_to),
-        "breakdowns": _breakdowns(municipality.id, date_from, date_to),
+        "breakdowns": _breakdowns(rows),
         "attachment_rows": len(sheet.rows),
     }
     return Built(
@@ -787,41 +851,61 @@ def pathway(participant: Participant, as_of: date) -> Built:
 
 # --- 5. Annual report -----------------------------------------------------------------------
 
-def _by_municipality(start: date, end: date) -> list[dict]:
-    """The §6 municipality summary for every municipality at once: a fixed number of
-    grouped queries (checked against `municipality_summary` in the tests)."""
+def _municipality_figures(start: date, end: date) -> dict:
+    """The §6 municipality summary of every municipality at once, by municipality id (None:
+    participants without a municipality), plus per municipality the distinct participants
+    with a placement overlapping the period ("persons"): four grouped queries, one pass over
+    the placements for placements, persons and moves. A participant lives in one
+    municipality, so the national totals are the sums over the ids."""
     s, e = _d(start), _d(end)
-    enrolled = dict(db.session.execute(
-        select(Participant.municipality_id, func.count())
-        .where(Participant.intake_date.between(s, e)).group_by(Participant.municipality_id)).all())
-    placements = defaultdict(dict)
-    for mid, kind, n in db.session.execute(
-            select(Participant.municipality_id, Placement.kind, func.count())
+    figures: dict = defaultdict(lambda: {
+        "enrolled": 0, "placements": dict.fromkeys(PLACEMENT_KINDS, 0), "persons": 0,
+        "moved_into_work_or_education": 0, "follow_ups": dict.fromkeys(FOLLOW_UP_STATUSES, 0)})
+    conn = db.session.connection()
+    for mid, n in conn.execute(
+            select(Participant.municipality_id, func.count())
+            .where(Participant.intake_date.between(s, e)).group_by(Participant.municipality_id)):
+        figures[mid]["enrolled"] = n
+    overlapping = and_(Placement.start_date <= e, _effective_end(e) >= s)
+    moved = moving(start, end)
+    for mid, persons, moved_n, *by_kind in conn.execute(
+            select(Participant.municipality_id,
+                   func.count(distinct(case((overlapping, Placement.participant_id)))),
+                   func.count(distinct(case((moved, Placement.participant_id)))),
+                   *(func.count(case((and_(overlapping, Placement.kind == k), 1)))
+                     for k in PLACEMENT_KINDS))
             .join(Participant, Placement.participant_id == Participant.id)
-            .where(Placement.start_date <= e, _effective_end(e) >= s)
-            .group_by(Participant.municipality_id, Placement.kind)):
-        placements[mid][kind] = n
-    moved = dict(db.session.execute(
-        select(Participant.municipality_id, func.count(distinct(Placement.participant_id)))
-        .join(Participant, Placement.participant_id == Participant.id)
-        .where(moving(start, end)).group_by(Participant.municipality_id)).all())
-    follow_ups = defaultdict(dict)
-    for mid, status, n in db.session.execute(
+            .where(or_(overlapping, moved)).group_by(Participant.municipality_id)):
+        row = figures[mid]
+        row["persons"], row["moved_into_work_or_education"] = persons, moved_n
+        row["placements"] = dict(zip(PLACEMENT_KINDS, by_kind))
+    for mid, status, n in conn.execute(
             select(Participant.municipality_id, FollowUp.status, func.count())
             .join(Placement, FollowUp.placement_id == Placement.id)
             .join(Participant, Placement.participant_id == Participant.id)
             .where(FollowUp.follow_up_date.between(s, e))
             .group_by(Participant.municipality_id, FollowUp.status)):
-        follow_ups[mid][status] = n
+        if status in FOLLOW_UP_STATUSES:
+            figures[mid]["follow_ups"][status] += n
+    return figures
+
+
+def _by_municipality(start: date, end: date, figures: dict | None = None) -> list[dict]:
+    """The §6 municipality summary for every municipality with any figure in the period
+    (checked against `municipality_summary` in the tests), by name."""
+    if figures is None:
+        figures = _municipality_figures(start, end)
     municipalities = db.session.scalars(
         select(Organisation).where(Organisation.kind == "municipality")
         .order_by(Organisation.name)).all()
     rows = []
     for m in municipalities:
-        row = {"municipality": m, "enrolled": enrolled.get(m.id, 0),
-               "placements": {k: placements[m.id].get(k, 0) for k in PLACEMENT_KINDS},
-               "moved_into_work_or_education": moved.get(m.id, 0),
-               "follow_ups": {k: follow_ups[m.id].get(k, 0) for k in FOLLOW_UP_STATUSES}}
+        f = figures.get(m.id)
+        if f is None:
+            continue
+        row = {"municipality": m, "enrolled": f["enrolled"], "placements": f["placements"],
+               "moved_into_work_or_education": f["moved_into_work_or_education"],
+               "follow_ups": f["follow_ups"]}
         if row["enrolled"] or any(row["placements"].values()) or row["moved_into_work_or_education"] \
                 or any(row["follow_ups"].values()):
             rows.append(row)
@@ -833,38 +917,39 @@ def annual(year: int, as_of: date) -> Built:
     municipality, and the year's evaluation findings."""
     start, end = date(year, 1, 1), min(date(year, 12, 31), as_of)
     s, e = _d(start), _d(end)
-    projects = db.session.scalars(
-        select(Project).where(Project.start_date <= e, Project.end_date >= s)
-        .options(joinedload(Project.builder),
-                 joinedload(Project.housing_area).joinedload(HousingArea.municipality))
-        .order_by(Project.case_number)).all()
+    conn = db.session.connection()  # Core for the thousands of rows of a national deployment
+    builder, area, municipality = aliased(Organisation), aliased(HousingArea), aliased(Organisation)
+    running = and_(Project.start_date <= e, Project.end_date >= s)
+    projects = conn.execute(
+        select(Project.id, Project.case_number, Project.name, builder.name.label("builder"),
+               area.name.label("area"), municipality.name.label("municipality"))
+        .outerjoin(builder, Project.builder_id == builder.id)
+        .outerjoin(area, Project.housing_area_id == area.id)
+        .outerjoin(municipality, area.municipality_id == municipality.id)
+        .where(running).order_by(Project.case_number)).all()
     # The projects as a subquery: national scale has thousands (no long IN lists).
-    project_ids = select(Project.id).where(Project.start_date <= e, Project.end_date >= s)
+    project_ids = select(Project.id).where(running)
     year_clauses = (select(Clause.id, Agreement.project_id)
                     .join(Agreement, Clause.agreement_id == Agreement.id)
                     .where(Agreement.project_id.in_(project_ids)))
-    clause_projects = dict(db.session.execute(year_clauses).all())
-    # Every clause of the year (read back when stored, tracker.figures).
-    figures = clause_figures(year_clauses.with_only_columns(Clause.id), as_of)
+    clause_projects = dict(conn.execute(year_clauses).all())
+    # Every clause of the year, read back when stored (tracker.figures); only the status
+    # is used, so the stored rows are not turned into ClauseFigures.
+    figures = figure_lookup(year_clauses.with_only_columns(Clause.id), as_of)
     statuses = defaultdict(lambda: defaultdict(int))
+    all_statuses = defaultdict(int)
     for clause_id, f in figures.items():
         statuses[clause_projects[clause_id]][f.status] += 1
+        all_statuses[f.status] += 1
     in_year = and_(Placement.start_date <= e, _effective_end(e) >= s)
-    per_project = {pid: (n, persons) for pid, n, persons in db.session.execute(
+    per_project = {pid: (n, persons) for pid, n, persons in conn.execute(
         select(Placement.project_id, func.count(), func.count(distinct(Placement.participant_id)))
         .where(in_year, Placement.project_id.in_(project_ids))
         .group_by(Placement.project_id))}
-    by_kind = dict(db.session.execute(
-        select(Placement.kind, func.count()).where(in_year).group_by(Placement.kind)).all())
-    persons = db.session.scalar(
-        select(func.count(distinct(Placement.participant_id))).where(in_year))
-    enrolled = db.session.scalar(
-        select(func.count()).select_from(Participant).where(Participant.intake_date.between(s, e)))
-    moved = db.session.scalar(
-        select(func.count(distinct(Placement.participant_id))).where(moving(start, end)))
-    follow_ups = dict(db.session.execute(
-        select(FollowUp.status, func.count()).where(FollowUp.follow_up_date.between(s, e))
-        .group_by(FollowUp.status)).all())
+    per_municipality = _municipality_figures(start, end)
+    totals = list(per_municipality.values())
+    by_kind = {k: sum(f["placements"][k] for f in totals) for k in PLACEMENT_KINDS}
+    follow_ups = {st: sum(f["follow_ups"][st] for f in totals) for st in FOLLOW_UP_STATUSES}
     evaluations = db.session.scalars(
         select(Evaluation).where(Evaluation.year == year)
         .options(joinedload(Evaluation.agreement).joinedload(Agreement.project),
@@ -874,23 +959,23 @@ def annual(year: int, as_of: date) -> Built:
     project_rows = [{"project": p, "clauses": sum(statuses[p.id].values()),
                      "statuses": statuses[p.id], "placements": per_project.get(p.id, (0, 0))[0],
                      "persons": per_project.get(p.id, (0, 0))[1]} for p in projects]
-    municipality_rows = _by_municipality(start, end)
-    all_statuses = defaultdict(int)
-    for f in figures.values():
-        all_statuses[f.status] += 1
+    municipality_rows = _by_municipality(start, end, per_municipality)
     sheet = Sheet(_("Building projects"), [
         _("Case number"), _("Name"), _("Builder"), _("Municipality"), _("Clauses"),
         *[str(w) for w in CLAUSE_STATUSES.values()], _("Placements"), _("Participants")])
     for r in project_rows:
         p = r["project"]
-        sheet.rows.append([p.case_number, p.name, p.builder.name, p.housing_area.municipality.name,
+        sheet.rows.append([p.case_number, p.name, p.builder, p.municipality,
                            r["clauses"], *[r["statuses"].get(st, 0) for st in CLAUSE_STATUSES],
                            r["placements"], r["persons"]])
     context = {
         "year": year, "start": start, "end": end,
         "headline": {"projects": len(projects), "clauses": len(figures),
-                     "met": all_statuses["met"], "enrolled": enrolled, "persons": persons,
-                     "moved": moved, "placements": sum(by_kind.values())},
+                     "met": all_statuses["met"],
+                     "enrolled": sum(f["enrolled"] for f in totals),
+                     "persons": sum(f["persons"] for f in totals),
+                     "moved": sum(f["moved_into_work_or_education"] for f in totals),
+                     "placements": sum(by_kind.values())},
         "status_counts": [(st, all_statuses[st]) for st in CLAUSE_STATUSES if all_statuses[st]],
         "by_kind": [(k, by_kind.get(k, 0)) for k in PLACEMENT_KINDS],
         "follow_ups": [(st, follow_ups.get(st, 0)) for st in FOLLOW_UP_STATUSES],
