@@ -2,6 +2,12 @@
 
 One `ListSpec` describes a list; the page and its exports are both produced from it, so
 an export holds exactly the rows and columns the filtered list shows (all its pages).
+
+A filter by record (contractor, builder, project, …) is a drop-down while it has at most
+`SELECT_MAX` options; with more it is a text field matched against the options' names, and
+a link with the record's id (`?contractor=12`) shows the chosen name with a way to clear it.
+Both go through the same role-scoped query of options (`Records`), so nobody is offered, or
+can filter by, a name outside their scope.
 """
 import csv
 import io
@@ -13,7 +19,7 @@ from typing import Any, Callable
 from flask import Response, render_template, request
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from sqlalchemy import Select, inspect, or_
+from sqlalchemy import Select, func, inspect, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.extensions import db
@@ -21,6 +27,26 @@ from tracker.forms import choices as code_choices
 
 PER_PAGE = 25
 EXPORT_FORMATS = ("csv", "xlsx")
+SELECT_MAX = 50  # a filter by record with more options than this is a text field
+MATCHES_SHOWN = 10  # names matching the typed text, shown as links to choose one
+
+
+def like_pattern(text: str) -> str:
+    """An ILIKE pattern (escape character backslash) for names holding `text` as typed."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def named_list(names: list[str]) -> str:
+    """The first MATCHES_SHOWN names, comma-separated, with "…" when there were more."""
+    shown = ", ".join(names[:MATCHES_SHOWN])
+    return shown + (" …" if len(names) > MATCHES_SHOWN else "")
+
+
+def record_id(raw: str) -> int | None:
+    """A filter value that is a record's id (a link's `?contractor=12`), else None: the
+    value is then a name typed."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
 
 
 @dataclass
@@ -36,18 +62,86 @@ class Column:
 
 
 @dataclass
+class Records:
+    """What a filter by record chooses among: `query()` makes a Select of (id, label
+    columns…) of the records within the current user's scope, ordered for showing; typed
+    text is matched against the `search` columns; `label` makes an option's name from a row."""
+
+    query: Callable[[], Select]
+    search: list[ColumnElement]
+    label: Callable[[Any], str] = lambda row: row[1]
+
+    def named(self, text: str) -> Select:
+        """The options whose name holds `text` (case-insensitive)."""
+        pattern = like_pattern(text)
+        return self.query().where(or_(*(c.ilike(pattern, escape="\\") for c in self.search)))
+
+    def ids_named(self, text: str) -> Select:
+        """The ids of `named(text)`, for a condition. A derived table, so that no table of
+        the list's own query is correlated into it."""
+        named = self.named(text).order_by(None)
+        inner = named.with_only_columns(named.selected_columns[0],
+                                        maintain_column_froms=True).subquery("named")
+        return select(inner.c[0])
+
+    def one(self, ident: int) -> Select:
+        query = self.query()
+        return query.where(query.selected_columns[0] == ident)
+
+    def find(self, text: str, exact: ColumnElement | None = None) -> list:
+        """The options typed `text` stands for, for a form's field: the one whose `exact`
+        column (a reference, a CVR number) is the text, else the one whose whole name it is,
+        else those with the text in their name (at most MATCHES_SHOWN + 1 rows)."""
+        if exact is not None:
+            rows = db.session.execute(self.query().where(exact == text).limit(2)).all()
+            if rows:
+                return rows
+        whole = or_(*(func.lower(c) == text.lower() for c in self.search))
+        rows = db.session.execute(self.query().where(whole).limit(2)).all()
+        if len(rows) == 1:
+            return rows
+        return db.session.execute(self.named(text).limit(MATCHES_SHOWN + 1)).all()
+
+
+@dataclass
 class Filter:
-    """A filter from the query string: choices (code→label or callable) and the condition."""
+    """A filter from the query string: choices (code→label, a callable, or `Records`) and
+    the condition. A `Records` filter's condition receives the chosen ids: a list of one
+    id, or a Select of the ids whose names match the typed text."""
 
     key: str
     label: Any
-    condition: Callable[[str], ColumnElement]
-    options: dict | Callable[[], list] = field(default_factory=dict)
-    kind: str = "select"  # select | date_from | date_to
+    condition: Callable[[Any], ColumnElement]
+    options: dict | Callable[[], list] | Records = field(default_factory=dict)
+    kind: str = "select"  # select | record | date_from | date_to
+
+    def __post_init__(self):
+        if isinstance(self.options, Records):
+            self.kind = "record"
 
     def choices(self) -> list:
         opts = self.options() if callable(self.options) else self.options
         return code_choices(dict(opts), blank=str(_l("All")))
+
+    def ids(self, raw: str):
+        """A record filter's value as ids: an id from a link, else the options named so."""
+        ident = record_id(raw)
+        return [ident] if ident is not None else self.options.ids_named(raw)
+
+
+@dataclass
+class Control:
+    """How one filter shows on the page: a drop-down (`select`), a text field (`text`, with
+    the names matching what was typed), a chosen record (`chosen`) or a date field."""
+
+    filter: Filter
+    kind: str
+    value: str
+    choices: list = field(default_factory=list)
+    chosen: str | None = None
+    matches: list[tuple[str, str]] = field(default_factory=list)
+    more: bool = False
+    typed: bool = False  # the value is a name typed: the matching names are shown
 
 
 @dataclass
@@ -79,6 +173,8 @@ class ListSpec:
                         raw = date.fromisoformat(raw)
                     except ValueError:
                         continue  # an unreadable date filters nothing
+                elif flt.kind == "record":
+                    raw = flt.ids(raw)
                 query = query.where(flt.condition(raw))
         sort_key = state["sort"].lstrip("-")
         column = next((c for c in self.columns if c.key == sort_key and c.sort is not None), None)
@@ -89,6 +185,53 @@ class ListSpec:
             order = column.sort.desc() if state["sort"].startswith("-") else column.sort.asc()
             query = query.order_by(order)
         return query
+
+    def filter(self, key: str) -> Filter:
+        return next(f for f in self.filters if f.key == key)
+
+    def matches(self, flt: Filter, state: dict) -> tuple[list[tuple[str, str]], bool]:
+        """The first options named like the typed value of a record filter, as (id, name),
+        and whether there are more; one statement, kept in `state` for the page."""
+        found = state.setdefault("matches", {})
+        if flt.key not in found:
+            records = flt.options
+            rows = db.session.execute(
+                records.named(state["filters"][flt.key]).limit(MATCHES_SHOWN + 1)).all()
+            found[flt.key] = ([(str(r[0]), records.label(r)) for r in rows[:MATCHES_SHOWN]],
+                              len(rows) > MATCHES_SHOWN)
+        return found[flt.key]
+
+    def controls(self, state: dict) -> list[Control]:
+        """The filters as the page shows them. A record filter costs one statement (two for
+        a chosen record among many); its options are read only when there are few."""
+        if "controls" not in state:
+            state["controls"] = [self._control(f, state["filters"].get(f.key, ""), state)
+                                 for f in self.filters]
+        return state["controls"]
+
+    def _control(self, flt: Filter, raw: str, state: dict) -> Control:
+        if flt.kind in ("date_from", "date_to"):
+            return Control(flt, "date", raw)
+        if flt.kind != "record":
+            return Control(flt, "select", raw, choices=[(c.value, c.label) for c in flt.choices()])
+        records = flt.options
+        ident = record_id(raw)
+        if raw and ident is None:
+            matches, more = self.matches(flt, state)
+            return Control(flt, "text", raw, matches=matches, more=more, typed=True)
+        rows = db.session.execute(records.query().limit(SELECT_MAX + 1)).all()
+        options = [(str(r[0]), records.label(r)) for r in rows]
+        if len(rows) <= SELECT_MAX:
+            return Control(flt, "select", raw, choices=[("", str(_l("All"))), *options])
+        if not raw:
+            return Control(flt, "text", "")
+        chosen = dict(options).get(raw)
+        if chosen is None:
+            row = db.session.execute(records.one(ident)).first()
+            chosen = records.label(row) if row is not None else None
+        if chosen is None:  # not a record the user may see: shown as typed
+            return Control(flt, "text", raw)
+        return Control(flt, "chosen", raw, chosen=chosen)
 
     @staticmethod
     def stable(query: Select, state: dict) -> Select:

@@ -13,6 +13,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr, record_choices
+from tracker.lists import SELECT_MAX, Records, named_list
 from tracker.models import BenefitGroup, FollowUp, HousingArea, Organisation, Participant, Placement, Project, ProjectContractor
 from tracker.models.codes import DIMENSIONS, EDUCATION_LEVELS, FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, GENDERS, OUTCOMES, PLACEMENT_KINDS, READINESS
 
@@ -182,6 +183,8 @@ class PlacementForm(Form):
     """A placement (forløb) of a participant at an employer, optionally on a project."""
 
     participant_id = SelectField(_l("Participant"), coerce=optional_int, validate_choice=False)
+    # With many participants to choose from: typed (reference or name), looked up on sending.
+    participant_name = StringField(_l("Participant"), validators=[no_cpr])
     ref = StringField(_l("Reference"), validators=[InputRequired(), Length(max=50), no_cpr])
     kind = SelectField(_l("Kind"))
     project_id = SelectField(_l("Building project"), coerce=optional_int)
@@ -203,14 +206,23 @@ class PlacementForm(Form):
         self.participant = participant
         self.participant_errors: list = []  # shown by the fixed participant's name
         self.kind.choices = choices(PLACEMENT_KINDS)
+        self._typed_participant: int | None = None
         if participant is not None:
             del self.participant_id  # fixed by the URL
+            del self.participant_name
         else:
-            people = db.session.execute(
-                participants_query.with_only_columns(Participant.id, Participant.name, Participant.ref)
-                .order_by(Participant.name, Participant.ref)).all()
-            self.participant_id.choices = choices({pid: f"{name} ({ref})" for pid, name, ref in people},
-                                                  blank="—")
+            self.people = Records(
+                lambda: participants_query.with_only_columns(
+                    Participant.id, Participant.name, Participant.ref)
+                .order_by(Participant.name, Participant.ref, Participant.id),
+                [Participant.name], label=lambda row: f"{row.name} ({row.ref})")
+            people = db.session.execute(self.people.query().limit(SELECT_MAX + 1)).all()
+            if len(people) > SELECT_MAX:  # thousands at national scale: typed, not listed
+                del self.participant_id
+            else:
+                del self.participant_name
+                self.participant_id.choices = choices(
+                    {row.id: self.people.label(row) for row in people}, blank="—")
         projects = db.session.scalars(projects_query.order_by(Project.case_number)).all()
         self.project_id.choices = record_choices(projects, blank=str(_l("— no building project —")))
         current_employer = current.employer_id if current else None
@@ -235,9 +247,29 @@ class PlacementForm(Form):
     def chosen_participant(self) -> Participant | None:
         if self.participant is not None:
             return self.participant
-        if self.participant_id.data is None:
+        ident = self.participant_id.data if self.participant_id else self._typed_participant
+        if ident is None:
             return None
-        return db.session.get(Participant, self.participant_id.data)
+        return db.session.get(Participant, ident)
+
+    def validate_participant_name(self, field):
+        """The typed text must single out one participant in the user's scope: by reference,
+        by the whole name, or as the only name holding the text."""
+        text = (field.data or "").strip()
+        if not text:
+            raise ValidationError(_l("Choose the participant."))
+        if field.errors:  # refused as typed (a CPR number): not looked up
+            return
+        found = self.people.find(text, exact=Participant.ref)
+        if not found:
+            raise ValidationError(_l(
+                "No participant has the reference “%(text)s” or “%(text)s” in the name.",
+                text=text))
+        if len(found) > 1:
+            raise ValidationError(_l(
+                "Several participants match “%(text)s” (%(names)s): type the reference.",
+                text=text, names=named_list([self.people.label(row) for row in found])))
+        self._typed_participant = found[0].id
 
     def validate_participant_id(self, field):
         if self.participant is not None:
@@ -277,13 +309,14 @@ class PlacementForm(Form):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         person = self.participant
-        if person is None and not self.participant_id.errors:
+        chooser = self.participant_id or self.participant_name
+        if person is None and not chooser.errors:
             person = self.chosen_participant()
         if person is not None and person.consent_date is None:
             message = _l("%(name)s has no consent recorded. Record the consent on the "
                          "participant before adding placements.", name=person.name)
             if self.participant is None:
-                self.participant_id.errors = [*self.participant_id.errors, message]
+                chooser.errors = [*chooser.errors, message]
             else:
                 self.participant_errors.append(message)
             ok = False

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, and_, false, select, true
+from sqlalchemy import Select, and_, exists, false, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker import access
@@ -22,7 +22,7 @@ from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import apply_form, commit_edit, is_stale
-from tracker.lists import PER_PAGE, Column, Filter, ListSpec
+from tracker.lists import PER_PAGE, Column, Filter, ListSpec, Records
 from tracker.models import (
     BenefitGroup,
     FollowUp,
@@ -115,17 +115,29 @@ def _benefit_name(group: BenefitGroup | None) -> str | None:
     return group.name("en" if locale is not None and locale.language == "en" else "da")
 
 
-def _field_names(event) -> list[str]:
+def _field_names(event, words) -> list[str]:
     if not event.changes or event.action in ("view", "export"):
         return []
-    return [str(FIELD_LABELS.get(key, key)) for key in event.changes
+    return [words(FIELD_LABELS, key) for key in event.changes
             if key != "id" and not (event.action == "create" and event.changes[key] in (None, ""))]
 
 
 def _history_rows(events) -> list[dict]:
-    return [{"at": e.occurred_at, "actor": e.actor, "action": ACTIONS.get(e.action, e.action),
-             "entity": ENTITIES.get(e.entity, e.entity),
-             "purpose": label(ACCESS_PURPOSES, e.purpose), "fields": _field_names(e)}
+    """The audit events in words. Up to 100 rows of mostly the same few words: each word is
+    translated once per page, not once per row."""
+    translated: dict[tuple[int, str], str] = {}
+
+    def words(mapping: dict, code) -> str:
+        if code is None:
+            return ""
+        key = (id(mapping), code)
+        if key not in translated:
+            translated[key] = str(mapping.get(code, code))
+        return translated[key]
+
+    return [{"at": e.occurred_at, "actor": e.actor, "action": words(ACTIONS, e.action),
+             "entity": words(ENTITIES, e.entity), "purpose": words(ACCESS_PURPOSES, e.purpose),
+             "fields": _field_names(e, words)}
             for e in events]
 
 
@@ -136,10 +148,6 @@ def _local_return(default: str) -> str:
 
 
 # --- participant list -----------------------------------------------------------------------
-
-def _options(query: Select) -> list[tuple[str, str]]:
-    return [(str(i), n) for i, n in db.session.execute(query).all()]
-
 
 def participant_list(user, today: date) -> ListSpec:
     """The participant list as the user may see it: names and refs only for contractors."""
@@ -160,22 +168,26 @@ def participant_list(user, today: date) -> ListSpec:
         Column("consent", _l("Consent"), lambda p: p.consent_date is not None,
                Participant.consent_date),
     ]
-    areas = select(HousingArea.id, HousingArea.name).order_by(HousingArea.name)
-    municipalities = (access.visible(Organisation, user).where(Organisation.kind == "municipality")
-                      .with_only_columns(Organisation.id, Organisation.name).order_by(Organisation.name))
-    contractors = (access.visible(Organisation, user).where(Organisation.kind == "contractor")
-                   .with_only_columns(Organisation.id, Organisation.name).order_by(Organisation.name))
+
+    def areas():
+        query = select(HousingArea.id, HousingArea.name).order_by(HousingArea.name, HousingArea.id)
+        if user.role == "municipality":
+            query = query.where(HousingArea.municipality_id == user.organisation_id)
+        return query
+
+    def organisations(kind: str):
+        return lambda: (access.visible(Organisation, user).where(Organisation.kind == kind)
+                        .with_only_columns(Organisation.id, Organisation.name)
+                        .order_by(Organisation.name, Organisation.id))
+
     filters = []
-    if user.role == "municipality":
-        areas = areas.where(HousingArea.municipality_id == user.organisation_id)
-    else:
+    if user.role != "municipality":
         filters.append(Filter("municipality", _l("Municipality"),
-                              lambda v: Participant.municipality_id == int(v) if v.isdigit() else false(),
-                              lambda: _options(municipalities)))
+                              lambda ids: Participant.municipality_id.in_(ids),
+                              Records(organisations("municipality"), [Organisation.name])))
     filters += [
-        Filter("area", _l("Housing area"),
-               lambda v: Participant.housing_area_id == int(v) if v.isdigit() else false(),
-               lambda: _options(areas)),
+        Filter("area", _l("Housing area"), lambda ids: Participant.housing_area_id.in_(ids),
+               Records(areas, [HousingArea.name])),
         Filter("benefit", _l("Benefit at intake"),
                lambda v: Participant.benefit_group_id == int(v) if v.isdigit() else false(),
                lambda: [(str(g.id), _benefit_name(g)) for g in db.session.scalars(
@@ -184,9 +196,12 @@ def participant_list(user, today: date) -> ListSpec:
                lambda v: service.running_placement_exists(today) if v == "yes"
                else ~service.running_placement_exists(today) if v == "no" else true(),
                {"yes": _l("Yes"), "no": _l("No")}),
+        # Has (had) a placement with one of the chosen employers (service.placed_with, for
+        # several at once).
         Filter("contractor", _l("Placed with"),
-               lambda v: service.placed_with(int(v)) if v.isdigit() else false(),
-               lambda: _options(contractors)),
+               lambda ids: exists().where(Placement.participant_id == Participant.id,
+                                          Placement.employer_id.in_(ids)),
+               Records(organisations("contractor"), [Organisation.name])),
         Filter("intake_from", _l("Intake from"), lambda d: Participant.intake_date >= d,
                kind="date_from"),
         Filter("intake_to", _l("Intake to"), lambda d: Participant.intake_date <= d,

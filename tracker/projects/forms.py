@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from tracker.extensions import db
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
+from tracker.lists import SELECT_MAX, Records, named_list
 from tracker.models import HousingArea, Organisation, Project, ProjectContractor
 from tracker.models.codes import CONTRACTOR_ROLES, PROJECT_STATUSES
 
@@ -90,21 +91,59 @@ class ProjectForm(Form):
 
 
 class AddContractorForm(Form):
+    """A contractor for the project: chosen from a list while there are few to choose from,
+    else typed (part of the name, or the CVR number) and looked up when the form is sent."""
+
     contractor_id = SelectField(_l("Contractor"), coerce=optional_int, validators=[DataRequired()])
+    contractor_name = StringField(_l("Contractor"), filters=[strip])
     role = SelectField(_l("Role"))
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
+        self._typed_id = None
         self.role.choices = choices(CONTRACTOR_ROLES)
+        firms = db.session.execute(
+            self._addable().with_only_columns(Organisation.id, Organisation.name)
+            .order_by(Organisation.name, Organisation.id).limit(SELECT_MAX + 1)).all()
+        if len(firms) > SELECT_MAX:
+            del self.contractor_id
+        else:
+            del self.contractor_name
+            self.contractor_id.choices = choices(dict(firms),
+                                                 blank=str(_l("— choose a contractor —")))
+
+    def _addable(self):
+        """Active contractors not yet on the project."""
         on_project = select(ProjectContractor.contractor_id).where(
-            ProjectContractor.project_id == project.id)
-        firms = db.session.scalars(
-            select(Organisation).where(Organisation.kind == "contractor", Organisation.is_active,
-                                       Organisation.id.not_in(on_project))
-            .order_by(Organisation.name)).all()
-        self.contractor_id.choices = choices({f.id: f.name for f in firms},
-                                             blank=str(_l("— choose a contractor —")))
+            ProjectContractor.project_id == self.project.id)
+        return select(Organisation).where(Organisation.kind == "contractor",
+                                          Organisation.is_active,
+                                          Organisation.id.not_in(on_project))
+
+    def chosen_id(self) -> int | None:
+        """The contractor's id, from the list or from the name typed."""
+        return self.contractor_id.data if self.contractor_id else self._typed_id
+
+    def validate_contractor_name(self, field):
+        """The typed text must single out one contractor that can be added: by CVR number,
+        by its whole name, or as the only name holding the text."""
+        text = field.data or ""
+        if not text:
+            raise ValidationError(_l("Type the contractor's name or CVR number."))
+        addable = Records(lambda: self._addable().with_only_columns(
+            Organisation.id, Organisation.name).order_by(Organisation.name, Organisation.id),
+            [Organisation.name])
+        found = addable.find(text, exact=Organisation.cvr)
+        if not found:
+            raise ValidationError(_l(
+                "No contractor that can be added has “%(text)s” in its name or as its CVR "
+                "number.", text=text))
+        if len(found) > 1:
+            raise ValidationError(_l(
+                "Several contractors match “%(text)s” (%(names)s): type the whole name or "
+                "the CVR number.", text=text, names=named_list([row.name for row in found])))
+        self._typed_id = found[0].id
 
 
 class ContractorRoleForm(Form):

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import Select, distinct, false, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager
 
@@ -18,7 +18,7 @@ from tracker import access
 from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
-from tracker.lists import Column, Filter, ListSpec
+from tracker.lists import Column, Filter, ListSpec, Records
 from tracker.models import HousingArea, Organisation, Project, ProjectContractor
 from tracker.models.codes import CONTRACTOR_ROLES, PROJECT_STATUSES, label
 from tracker.projects.forms import AddContractorForm, ContractorRoleForm, ProjectForm
@@ -39,49 +39,27 @@ def _whole_kroner(amount):
     return None if amount is None else round(amount)
 
 
-def _by_id(condition):
-    """A filter condition on an id from the query string; anything else matches nothing."""
-    return lambda value: condition(int(value)) if value.isdigit() else false()
-
-
 def _visible_ids(column) -> Select:
     return access.visible(Project, current_user).with_only_columns(column)
 
 
-def _option_rows(query: Select) -> list[tuple[int, str]]:
-    return [(str(i), name) for i, name in db.session.execute(query).all()]
+def _organisations(ids: Select) -> Select:
+    return (select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+            .order_by(Organisation.name, Organisation.id))
 
 
-def _municipality_options():
-    """Municipalities of the housing areas of the user's projects."""
-    return _option_rows(
-        select(distinct(Organisation.id), Organisation.name)
-        .join(HousingArea, HousingArea.municipality_id == Organisation.id)
-        .where(HousingArea.id.in_(_visible_ids(Project.housing_area_id)))
-        .order_by(Organisation.name))
-
-
-def _area_options():
-    return _option_rows(
-        select(HousingArea.id, HousingArea.name)
-        .where(HousingArea.id.in_(_visible_ids(Project.housing_area_id)))
-        .order_by(HousingArea.name))
-
-
-def _builder_options():
-    return _option_rows(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.id.in_(_visible_ids(Project.builder_id)))
-        .order_by(Organisation.name))
-
-
-def _contractor_options():
-    return _option_rows(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.id.in_(
-            select(ProjectContractor.contractor_id)
-            .where(ProjectContractor.project_id.in_(_visible_ids(Project.id)))))
-        .order_by(Organisation.name))
+# The options of each filter: only records of the user's own projects.
+MUNICIPALITIES = Records(lambda: _organisations(
+    select(HousingArea.municipality_id)
+    .where(HousingArea.id.in_(_visible_ids(Project.housing_area_id)))), [Organisation.name])
+AREAS = Records(lambda: (
+    select(HousingArea.id, HousingArea.name)
+    .where(HousingArea.id.in_(_visible_ids(Project.housing_area_id)))
+    .order_by(HousingArea.name, HousingArea.id)), [HousingArea.name])
+BUILDERS = Records(lambda: _organisations(_visible_ids(Project.builder_id)), [Organisation.name])
+CONTRACTORS = Records(lambda: _organisations(
+    select(ProjectContractor.contractor_id)
+    .where(ProjectContractor.project_id.in_(_visible_ids(Project.id)))), [Organisation.name])
 
 
 PROJECTS = ListSpec(
@@ -104,14 +82,12 @@ PROJECTS = ListSpec(
     filters=[
         Filter("status", _l("Status"), lambda v: Project.status == v, PROJECT_STATUSES),
         Filter("municipality", _l("Municipality"),
-               _by_id(lambda i: HousingArea.municipality_id == i), _municipality_options),
-        Filter("area", _l("Housing area"), _by_id(lambda i: Project.housing_area_id == i),
-               _area_options),
-        Filter("builder", _l("Builder"), _by_id(lambda i: Project.builder_id == i),
-               _builder_options),
-        Filter("contractor", _l("Contractor"), _by_id(lambda i: Project.id.in_(
-            select(ProjectContractor.project_id).where(ProjectContractor.contractor_id == i))),
-            _contractor_options),
+               lambda ids: HousingArea.municipality_id.in_(ids), MUNICIPALITIES),
+        Filter("area", _l("Housing area"), lambda ids: Project.housing_area_id.in_(ids), AREAS),
+        Filter("builder", _l("Builder"), lambda ids: Project.builder_id.in_(ids), BUILDERS),
+        Filter("contractor", _l("Contractor"), lambda ids: Project.id.in_(
+            select(ProjectContractor.project_id).where(ProjectContractor.contractor_id.in_(ids))),
+            CONTRACTORS),
         # A project overlaps the period when it ends on or after "from" and starts by "to".
         Filter("period_from", _l("Running from"), lambda d: Project.end_date >= d,
                kind="date_from"),
@@ -255,7 +231,7 @@ def add_contractor(project_id: int):
     project = load_project(project_id, current_user)
     form = AddContractorForm(project=project)
     if form.validate_on_submit():
-        link = ProjectContractor(project=project, contractor_id=form.contractor_id.data,
+        link = ProjectContractor(project=project, contractor_id=form.chosen_id(),
                                  role=form.role.data)
         db.session.add(link)
         try:

@@ -12,7 +12,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,7 +24,16 @@ from tracker.extensions import db
 from tracker.figures import clause_figures
 from tracker.formatting import short_date
 from tracker.forms import CONFLICT_MESSAGE, is_stale
-from tracker.lists import EXPORT_FORMATS, PER_PAGE, Column, Filter, ListSpec, export_response
+from tracker.lists import (
+    EXPORT_FORMATS,
+    PER_PAGE,
+    Column,
+    Filter,
+    ListSpec,
+    Records,
+    export_response,
+    record_id,
+)
 from tracker.models import (
     Agreement,
     Clause,
@@ -105,18 +114,21 @@ def _unused_condition(_value: str) -> None:
     return None
 
 
-def _project_options() -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        access.visible(Project, current_user).with_only_columns(
-            Project.id, Project.case_number, Project.name).order_by(Project.case_number)).all()
-    return [(str(i), f"{case} {name}") for i, case, name in rows]
+def _projects() -> Select:
+    return access.visible(Project, current_user).with_only_columns(
+        Project.id, Project.case_number, Project.name).order_by(Project.case_number, Project.id)
 
 
-def _contractor_options() -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        access.visible(Organisation, current_user).where(Organisation.kind == "contractor")
-        .with_only_columns(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    return [(str(i), name) for i, name in rows]
+def _contractors() -> Select:
+    return (access.visible(Organisation, current_user).where(Organisation.kind == "contractor")
+            .with_only_columns(Organisation.id, Organisation.name)
+            .order_by(Organisation.name, Organisation.id))
+
+
+# The options of the project and contractor filters: those in the user's scope.
+PROJECTS = Records(_projects, [Project.case_number, Project.name],
+                   label=lambda row: f"{row.case_number} {row.name}")
+CONTRACTORS = Records(_contractors, [Organisation.name])
 
 
 DUE = DueList(
@@ -136,26 +148,37 @@ DUE = DueList(
         Column("email", _l("E-mail for reminders"), lambda d: d.contractor.email),
     ],
     filters=[
-        Filter("project", _l("Building project"), _unused_condition, _project_options),
-        Filter("contractor", _l("Contractor"), _unused_condition, _contractor_options),
+        Filter("project", _l("Building project"), _unused_condition, PROJECTS),
+        Filter("contractor", _l("Contractor"), _unused_condition, CONTRACTORS),
         Filter("status", _l("Status"), _unused_condition, DUE_STATES),
     ],
     default_sort="",
 )
 
 
-def _int_arg(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() else None
-
-
-def _due_scope(user, state: dict | None = None) -> dict:
+def _due_scope(user, state: dict | None = None) -> dict | None:
     """The arguments of `service.due_report_page`/`due_reports` for the due reports the user
-    may see, with the list's filters applied."""
+    may see, with the list's filters applied; None when the typed contractor name does not
+    single out one contractor (the list then shows the names to choose from)."""
     filters = (state or {}).get("filters", {})
-    contractor_id = user.organisation_id if user.role == "contractor" \
-        else _int_arg(filters.get("contractor", ""))
-    return {"clauses": access.visible(Clause, user), "today": today(),
-            "contractor_id": contractor_id, "project_id": _int_arg(filters.get("project", "")),
+    clauses = access.visible(Clause, user)
+    project = filters.get("project", "")
+    if project and record_id(project) is None:  # a name: the clauses of the projects so named
+        clauses = clauses.where(Clause.agreement_id.in_(
+            select(Agreement.id).where(Agreement.project_id.in_(PROJECTS.ids_named(project)))))
+    contractor = filters.get("contractor", "")
+    if user.role == "contractor":
+        contractor_id = user.organisation_id
+    elif contractor and record_id(contractor) is None:
+        # The due reports are counted per contractor: a name must single out one.
+        named, more = DUE.matches(DUE.filter("contractor"), state)
+        if len(named) != 1 or more:
+            return None
+        contractor_id = int(named[0][0])
+    else:
+        contractor_id = record_id(contractor)
+    return {"clauses": clauses, "today": today(),
+            "contractor_id": contractor_id, "project_id": record_id(project),
             "status": filters.get("status") if filters.get("status") in DUE_STATES else None}
 
 
@@ -165,15 +188,12 @@ def _history_spec(user) -> ListSpec:
     """The report history list; the secretariat can also filter by contractor."""
     filters = [
         Filter("status", _l("Status"), lambda v: ContractorReport.status == v, REPORT_STATUSES),
-        Filter("project", _l("Building project"),
-               lambda v: Agreement.project_id == int(v) if v.isdigit() else False,
-               _project_options),
+        Filter("project", _l("Building project"), lambda ids: Agreement.project_id.in_(ids),
+               PROJECTS),
     ]
     if user.is_secretariat:
-        filters.append(Filter(
-            "contractor", _l("Contractor"),
-            lambda v: ContractorReport.contractor_id == int(v) if v.isdigit() else False,
-            _contractor_options))
+        filters.append(Filter("contractor", _l("Contractor"),
+                              lambda ids: ContractorReport.contractor_id.in_(ids), CONTRACTORS))
     columns = [c for c in HISTORY_COLUMNS if user.is_secretariat or c.key != "contractor"]
     return ListSpec(columns=columns, filters=filters, default_sort="-submitted",
                     search=[ContractorReport.ref, Clause.ref, Project.case_number, Project.name],
@@ -226,10 +246,11 @@ def index():
     state = DUE.state()
     scope = _due_scope(current_user, state)
     if request.args.get("export") in EXPORT_FORMATS:  # every row, not just one page
-        return export_response(DUE, service.due_reports(**scope), request.args["export"],
-                               "forfaldne-indberetninger")
-    due = service.due_report_page(**scope, page=request.args.get("page", 1, type=int) or 1,
-                                  per_page=PER_PAGE)
+        rows = service.due_reports(**scope) if scope is not None else []
+        return export_response(DUE, rows, request.args["export"], "forfaldne-indberetninger")
+    due = (service.due_report_page(**scope, page=request.args.get("page", 1, type=int) or 1,
+                                   per_page=PER_PAGE)
+           if scope is not None else service.DuePage([], 1, PER_PAGE, 0, 0))
     queue_number = max(request.args.get("queue_page", 1, type=int) or 1, 1)
     queue = db.paginate(service.review_queue(access.visible(ContractorReport, current_user)),
                         page=queue_number, per_page=QUEUE_PER_PAGE, error_out=False,
@@ -239,7 +260,7 @@ def index():
         compare=service.comparisons(queue.items),
         evidence=service.evidence_files([r.id for r in queue.items]),
         spec=DUE, page=due, state=state, overdue_count=due.overdue,
-        deadline_days=service.DEADLINE_DAYS)
+        deadline_days=service.DEADLINE_DAYS, no_contractor=scope is None)
 
 
 def _portal():
