@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from tracker import create_app
 from tracker.config import normalise_database_url
@@ -140,3 +140,15 @@ def login(client):
         return response
 
     return _login
+
+
+def statements(db, action):
+    """The result of `action()` and the SQL statements it sent, in order."""
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        result = action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return result, seen

@@ -5,9 +5,10 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from tests import factories as f
+from tests.conftest import statements
 from tracker import figures, stored
 from tracker.audit import record_event
 from tracker.extensions import db as _db
@@ -26,17 +27,6 @@ class Counter:
     def __call__(self):
         self.calls += 1
         return self.result
-
-
-def statements(db, action):
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        result = action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return result, seen
 
 
 def test_a_value_is_computed_once_and_read_back_in_one_statement(db, app):

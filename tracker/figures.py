@@ -18,7 +18,6 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, delete, event, inspect, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -115,8 +114,7 @@ def _store(computed: dict[int, ClauseFigures], versions: dict[int, tuple[int, in
              "period_start": f.period_start, "period_end": f.period_end, "computed_at": now}
             for f in computed.values()]
     engine = db.engine
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(STORED)
+    statement = stored.upsert_insert(engine.dialect.name)(STORED)
     statement = statement.on_conflict_do_update(
         index_elements=[STORED.c.clause_id, STORED.c.as_of],
         set_={c.name: statement.excluded[c.name] for c in STORED.c

@@ -41,6 +41,11 @@ CHANGED = "figures_changed"  # session.info key (shared with tracker.figures)
 FORMAT = 1
 
 
+def upsert_insert(dialect_name: str):
+    """The INSERT construct of the dialect, with ON CONFLICT DO UPDATE (PostgreSQL, SQLite)."""
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+
+
 def scope_key(name: str, *parts: Select | str | int | None) -> str:
     """A key for a value of kind `name` over a scope: the scoped queries' SQL with their
     parameters written in (so two users with the same scope share one value), hashed."""
@@ -79,8 +84,7 @@ def _store(key: str, as_of: date, version: int, text: str) -> None:
         return
     now = utcnow()
     engine = db.engine
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(STORED).values(key=key, as_of=as_of, data_version=version, value=text,
+    statement = upsert_insert(engine.dialect.name)(STORED).values(key=key, as_of=as_of, data_version=version, value=text,
                                       computed_at=now)
     statement = statement.on_conflict_do_update(
         index_elements=[STORED.c.key, STORED.c.as_of],
@@ -96,9 +100,7 @@ def _store(key: str, as_of: date, version: int, text: str) -> None:
 
 def raise_version(session: Session) -> None:
     """Every stored value is out of date from this transaction's commit on."""
-    engine_name = session.get_bind().dialect.name
-    insert = postgresql.insert if engine_name == "postgresql" else sqlite.insert
-    statement = insert(VERSION).values(id=1, version=1)
+    statement = upsert_insert(session.get_bind().dialect.name)(VERSION).values(id=1, version=1)
     statement = statement.on_conflict_do_update(
         index_elements=[VERSION.c.id], set_={"version": VERSION.c.version + 1})
     session.connection().execute(statement)

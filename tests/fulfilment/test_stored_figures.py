@@ -4,9 +4,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from tests import factories as f
+from tests.conftest import statements
 from tracker import figures
 from tracker.models import Clause, Project, StoredFigures
 
@@ -29,17 +30,6 @@ def world(app, db):
     return {"main": main, "other": other, "project": project, "second": second,
             "clause": clause, "second_clause": second_clause, "person": person,
             "placement": placement}
-
-
-def statements(db, action):
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        result = action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return result, seen
 
 
 def stored_count(db) -> int:

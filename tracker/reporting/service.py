@@ -560,8 +560,8 @@ def due_report_page(clauses: Select, today: date, *, page: int = 1, per_page: in
     """One page of `due_reports` (status: only "due" or only "overdue" periods); a page
     number out of range gives the nearest page. The page's periods are kept in
     tracker.stored until a counted change (counting and listing 140,000 outstanding periods
-    of a national deployment takes 0.1–0.2 s); then their clauses and contractors: two
-    statements when the page is kept, five when it is not."""
+    of a national deployment takes 0.1–0.2 s); then their clauses and contractors: three
+    statements when the page is kept, six when it is not."""
     owed = _owed(clauses, today, contractor_id, project_id)
     kept = stored.value(
         stored.scope_key("due-report-page", clauses, contractor_id, project_id, status, page,
