@@ -14,7 +14,8 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import (
-    CTE, Date, Select, and_, case, exists, func, literal, or_, select, union_all,
+    CTE, Date, Integer, Select, and_, case, column, exists, func, literal, or_, select,
+    values,
 )
 
 from tracker.extensions import db
@@ -374,6 +375,7 @@ class Window:
     clause_id: int
     start: date
     end: date
+    unit: str | None = None  # the clause's unit, when the caller has it at hand
 
 
 def window_registered(windows: list[Window], site_hours: dict[int, Decimal | None] | None = None
@@ -383,15 +385,14 @@ def window_registered(windows: list[Window], site_hours: dict[int, Decimal | Non
     the window's end less its figure the day before it starts), persons with a counting
     placement in the window, and for percent_hours the window's hours over `site_hours[key]`
     × 100 (None without site hours). The window's end serves as the as-of date. One
-    statement, however many windows."""
+    statement, however many windows (two when a window does not say its clause's unit)."""
     if not windows:
         return {}
     site_hours = site_hours or {}
-    listed = union_all(*(
-        select(literal(w.key).label("key"), literal(w.clause_id).label("source_clause_id"),
-               literal(w.start, Date()).label("window_start"),
-               literal(w.end, Date()).label("window_end"))
-        for w in windows)).cte("windows")
+    listed = values(  # VALUES, not a UNION of selects: PostgreSQL plans it in a fraction
+        column("key", Integer), column("source_clause_id", Integer),
+        column("window_start", Date), column("window_end", Date), name="windows",
+    ).data([(w.key, w.clause_id, w.start, w.end) for w in windows]).cte("windows")
     periods = (
         select(
             listed.c.key.label("clause_id"),  # grouped by window, under the name the totals use
@@ -409,8 +410,10 @@ def window_registered(windows: list[Window], site_hours: dict[int, Decimal | Non
     )
     totals = {row["clause_id"]: row for row in db.session.execute(
         select(_placement_totals(periods, {}, periods.c.as_of))).mappings()}
-    units = dict(db.session.execute(
-        select(Clause.id, Clause.unit).where(Clause.id.in_({w.clause_id for w in windows}))).all())
+    units = {w.clause_id: w.unit for w in windows if w.unit is not None}
+    if len(units) < len({w.clause_id for w in windows}):
+        units = dict(db.session.execute(select(Clause.id, Clause.unit).where(
+            Clause.id.in_({w.clause_id for w in windows}))).all())
     result = {}
     for w in windows:
         row = {**NO_PLACEMENTS, **totals.get(w.key, {})}

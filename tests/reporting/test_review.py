@@ -61,6 +61,34 @@ def test_queue_skips_a_submitted_version_replaced_by_a_newer_one(db, client, wor
     assert "R-V2" in body and "R-V1" not in body
 
 
+def test_queue_pages_oldest_first_and_its_length_follows_each_review(db, client, world, staff):
+    # 27 submitted reports of K-P1, one per month of 2024, submitted on consecutive days
+    # of April 2026 (the 1st the oldest): page 1 holds R-01 … R-25, page 2.
+    for n in range(1, 28):
+        year, month = 2024 + (n - 1) // 12, (n - 1) % 12 + 1
+        end = date(year + month // 12, month % 12 + 1, 1) - date.resolution
+        _submitted(world.hours_a, world.a, n, ref=f"R-{n:02d}",
+                   period_start=date(year, month, 1), period_end=end)
+    db.session.commit()
+
+    first = client.get("/reports/").get_data(as_text=True)
+    second = client.get("/reports/?queue_page=2").get_data(as_text=True)
+    beyond = client.get("/reports/?queue_page=9").get_data(as_text=True)
+
+    assert "Til godkendelse (27)" in first and "Side 1 af 2" in first
+    assert first.index("R-01<") < first.index("R-02<") < first.index("R-25<")
+    assert "R-26<" not in first
+    assert "R-26<" in second and "R-27<" in second and "R-25<" not in second
+    assert "Side 2 af 2" in beyond and "R-27<" in beyond  # past the end: the last page
+
+    oldest = db.session.scalar(db.select(ContractorReport).filter_by(ref="R-01"))
+    client.post(f"/reports/{oldest.id}/review", data={"decision": "approve", "version": "1"})
+
+    after = client.get("/reports/").get_data(as_text=True)
+    assert "Til godkendelse (26)" in after  # the stored length was counted again
+    assert "R-01<" not in after and "R-26<" in after
+
+
 def test_approve_records_reviewer_and_counts_in_the_figures(db, client, world, staff):
     report = _submitted(world.hours_a, world.a, 3)
     db.session.commit()

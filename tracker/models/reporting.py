@@ -2,7 +2,9 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.agreements import Clause
@@ -37,6 +39,11 @@ class ContractorReport(Timestamped, Base):
         CheckConstraint(
             "status <> 'returned' OR review_note IS NOT NULL", name="returned_has_reason"
         ),
+        # The review queue in its order (reporting.service.review_queue_page): a page of
+        # it without sorting every submitted report, and without walking the approved ones.
+        Index("ix_contractor_reports_awaiting_review", "submitted_at", "id",
+              postgresql_where=text("status = 'submitted'"),
+              sqlite_where=text("status = 'submitted'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -252,9 +252,8 @@ def index():
                                    per_page=PER_PAGE)
            if scope is not None else service.DuePage([], 1, PER_PAGE, 0, 0))
     queue_number = max(request.args.get("queue_page", 1, type=int) or 1, 1)
-    queue = db.paginate(service.review_queue(access.visible(ContractorReport, current_user)),
-                        page=queue_number, per_page=QUEUE_PER_PAGE, error_out=False,
-                        max_per_page=QUEUE_PER_PAGE)
+    queue = service.review_queue_page(access.visible(ContractorReport, current_user),
+                                      page=queue_number, per_page=QUEUE_PER_PAGE)
     return render_template(
         "reporting/staff_index.html", queue=queue,
         compare=service.comparisons(queue.items),
