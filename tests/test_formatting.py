@@ -17,12 +17,18 @@ def test_danish_formats(app):
         assert formatting.long_date(date(2026, 6, 30)) == "30. juni 2026"
         assert formatting.code_label("wage_subsidy", "placement_kind") == "Løntilskud"
         assert formatting.number(None) == ""
+        assert [formatting.number(n) for n in (-1234, 0, 999, 1000, 12345678)] == [
+            "-1.234", "0", "999", "1.000", "12.345.678"]
+        assert formatting.short_date(date(987, 1, 5)) == "05.01.0987"
 
 
 def test_english_formats(app):
     with app.test_request_context(), force_locale("en"):
         assert formatting.number(Decimal("1234.5"), 1) == "1,234.5"
         assert formatting.percent(40) == "40.0%"
+        assert [formatting.number(n) for n in (-1234, 0, 1000, 12345678)] == [
+            "-1,234", "0", "1,000", "12,345,678"]
+        assert formatting.short_date(date(2026, 6, 30)) == "30 Jun 2026"
         assert formatting.code_label("wage_subsidy", "placement_kind") == "Wage-subsidy job"
 
 

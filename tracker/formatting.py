@@ -32,7 +32,12 @@ def number(value, decimals: int = 0) -> str:
     Flask-Babel's own format_decimal looked the locale up several times per number."""
     if value is None:
         return ""
-    return _number_pattern(decimals).apply(Decimal(str(value)), get_locale() or DANISH)
+    locale = get_locale() or DANISH
+    if decimals == 0 and isinstance(value, int) and not isinstance(value, bool):
+        # Whole numbers, most of a page's figures: Python's grouping, a third of the time.
+        grouped = f"{value:,}"
+        return grouped.replace(",", ".") if locale.language == "da" else grouped
+    return _number_pattern(decimals).apply(Decimal(str(value)), locale)
 
 
 def money(value) -> str:
@@ -55,6 +60,8 @@ def _date(value: date, danish: str, english: str) -> str:
     if isinstance(value, datetime):
         return flask_babel.format_date(value, danish if _is_danish() else english)
     locale = get_locale() or DANISH
+    if locale.language == "da" and danish == "dd.MM.yyyy":  # the tables' dates, directly
+        return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
     return format_date(value, danish if locale.language == "da" else english, locale)
 
 

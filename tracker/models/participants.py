@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, Timestamped, one_of
@@ -85,6 +85,8 @@ class Placement(Timestamped, Base):
         CheckConstraint("hours_per_week > 0 AND hours_per_week <= 60", name="hours_per_week"),
         CheckConstraint("outcome IS NULL OR end_date IS NOT NULL", name="outcome_when_ended"),
         CheckConstraint("next_placement_id IS NULL OR next_placement_id <> id", name="next_not_self"),
+        # A project page lists its placements newest first, a page at a time.
+        Index("ix_placements_project_id_start_date", "project_id", "start_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
