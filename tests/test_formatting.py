@@ -20,6 +20,12 @@ def test_danish_formats(app):
         assert [formatting.number(n) for n in (-1234, 0, 999, 1000, 12345678)] == [
             "-1.234", "0", "999", "1.000", "12.345.678"]
         assert formatting.short_date(date(987, 1, 5)) == "05.01.0987"
+        # Rounded half to even, from the decimal value written (2.675 as a float is a hair
+        # below 2.675, but the figure shown is the one written).
+        assert [formatting.number(v, 2) for v in (Decimal("2.675"), 2.675, Decimal("0.125"))] \
+            == ["2,68", "2,68", "0,12"]
+        assert formatting.number(Decimal("-1234567.05"), 1) == "-1.234.567,0"
+        assert formatting.number(7, 1) == "7,0"
 
 
 def test_english_formats(app):
