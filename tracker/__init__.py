@@ -54,9 +54,16 @@ def register_extensions(app: Flask) -> None:
     figures.install()
 
 
+def _sqlite_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def _configure_sqlite(app: Flask, db) -> None:
     """SQLite in write-ahead-log mode: pages keep reading while an import or another worker
-    writes (in the default rollback-journal mode a writer locks out every reader)."""
+    writes (in the default rollback-journal mode a writer locks out every reader). SQLite's
+    own lower() knows only A–Z, so a search for "søn" would miss "SØN" (a case-insensitive
+    match is `lower(name) LIKE lower(typed)`): Python's lower() takes its place, as
+    PostgreSQL's in a UTF-8 locale knows Æ, Ø and Å. No index or constraint uses lower()."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     from sqlalchemy import event
@@ -65,6 +72,7 @@ def _configure_sqlite(app: Flask, db) -> None:
         cursor = connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+        connection.create_function("lower", 1, _sqlite_lower, deterministic=True)
 
     with app.app_context():
         event.listen(db.engine, "connect", on_connect)
