@@ -28,3 +28,14 @@ def test_every_string_in_the_code_is_in_the_catalogue():
             str(ROOT), METHODS, keywords={k: v for k, v in KEYWORDS.items()}):
         used.add(message if isinstance(message, str) else message[0])
     assert sorted(used - known) == []
+
+
+def test_a_lazy_message_with_a_value_is_text_when_it_becomes_html(app):
+    from markupsafe import escape
+
+    from tracker.i18n import lazy_gettext as _l
+
+    with app.test_request_context():
+        message = _l("%(name)s already has this CVR number.", name="<b>Bo & Co</b>")
+        assert str(message) == "<b>Bo & Co</b> har allerede dette CVR-nummer."
+        assert escape(message) == "&lt;b&gt;Bo &amp; Co&lt;/b&gt; har allerede dette CVR-nummer."

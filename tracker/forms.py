@@ -4,7 +4,6 @@ from decimal import Decimal, InvalidOperation
 
 from flask import flash
 from flask_babel import get_translations
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, StringField
@@ -12,6 +11,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from tracker.extensions import db
+from tracker.i18n import lazy_gettext as _l
 from tracker.validation import contains_cpr
 
 

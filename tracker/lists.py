@@ -17,13 +17,13 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from flask import Response, render_template, request
-from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import Select, func, inspect, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.extensions import db
 from tracker.forms import choices as code_choices
+from tracker.i18n import lazy_gettext as _l
 
 PER_PAGE = 25
 EXPORT_FORMATS = ("csv", "xlsx")

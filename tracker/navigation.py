@@ -1,10 +1,10 @@
 """The main navigation: only what the current user's role may use."""
 from flask import current_app, request, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker.auth.forms import LanguageForm
+from tracker.i18n import lazy_gettext as _l
 
 ALL = ("admin", "staff", "contractor", "builder", "municipality")
 SECRETARIAT = ("admin", "staff")

@@ -5,11 +5,11 @@ import io
 import zipfile
 
 from flask import Response
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from tracker.extensions import db
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import StoredFile
 
 MB = 1024 * 1024

@@ -54,6 +54,17 @@ def test_duplicate_cvr_names_the_holder(db, client, staff):
     assert "Østjysk Bolig har allerede dette CVR-nummer" in body
 
 
+def test_a_name_in_an_error_message_is_shown_as_text_not_markup(db, client, staff):
+    factories.organisation("builder", name='<i>Brabrand</i> <img src="x">', cvr="35209115")
+    db.session.commit()
+
+    page = client.post("/organisations/new", data=_form()).get_data(as_text=True)
+
+    assert "&lt;i&gt;Brabrand&lt;/i&gt; &lt;img src=&#34;x&#34;&gt; har allerede dette CVR-nummer" \
+        in page
+    assert "<i>Brabrand</i>" not in page and '<img src="x">' not in page
+
+
 def test_municipality_with_code(db, client, staff):
     client.post("/organisations/new", data=_form(name="Aarhus Kommune", kind="municipality",
                                                   cvr="55133018", municipality_code="751"))

@@ -3,7 +3,6 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
@@ -13,6 +12,7 @@ from tracker.agreements.service import basis_amount, derived_target
 from tracker.extensions import db
 from tracker.formatting import money, short_date
 from tracker.forms import Form, VersionField, choices, no_cpr
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import Agreement, AgreementParty, Clause, Organisation, Project, ProjectContractor
 from tracker.models.codes import AGREEMENT_STATUSES, CLAUSE_KINDS, FREQUENCIES, TARGET_BASES, UNITS
 from tracker.forms import NumberField

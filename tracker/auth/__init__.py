@@ -2,10 +2,10 @@
 from datetime import datetime, timezone
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from tracker.extensions import db
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import User
 
 

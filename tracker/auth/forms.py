@@ -1,10 +1,10 @@
 """Sign-in and language forms."""
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from tracker.forms import Form
+from tracker.i18n import lazy_gettext as _l
 
 
 class LoginForm(Form):

@@ -1,7 +1,6 @@
 """Forms for yearly evaluations and their follow-up actions."""
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
@@ -14,6 +13,7 @@ from wtforms.validators import (
 
 from tracker.extensions import db
 from tracker.forms import Form, VersionField, choices, no_cpr
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import Agreement, Evaluation, Project
 
 FIRST_YEAR = 2000

@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import case, distinct, select
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +27,7 @@ from tracker.evaluations.forms import ActionForm, EvaluationForm
 from tracker.evaluations.service import summary
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
+from tracker.i18n import lazy_gettext as _l
 from tracker.lists import Column, Filter, ListSpec
 from tracker.models import Agreement, Evaluation, EvaluationAction, Project
 

@@ -2,7 +2,7 @@
 
 Stored values are English codes; labels are lazily translated, Danish by default.
 """
-from flask_babel import lazy_gettext as _l
+from tracker.i18n import lazy_gettext as _l
 
 ROLES = {
     "admin": _l("Administrator"),

@@ -1,11 +1,11 @@
 """Forms for organisations and housing areas."""
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from tracker.extensions import db
 from tracker.forms import Form, VersionField, choices, no_cpr, record_choices
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import HousingArea, Organisation
 from tracker.models.codes import ORG_KINDS
 from tracker.validation import cvr_is_valid, municipalities

@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 from flask import abort
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -23,6 +22,7 @@ from tracker.audit import history
 from tracker.extensions import db
 from tracker.formatting import money, short_date
 from tracker.fulfilment import ClauseFigures
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import (
     Agreement,
     AgreementParty,

@@ -3,7 +3,6 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import BenefitGroup, PlacementRule
 from tracker.models.codes import PLACEMENT_KINDS, READINESS
 

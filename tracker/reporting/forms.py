@@ -2,7 +2,6 @@
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -16,6 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from tracker.formatting import long_date, number
 from tracker.forms import Form, NumberField, VersionField, no_cpr
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import Clause
 from tracker.reporting.service import Period, clause_periods
 

@@ -1,5 +1,4 @@
 """Forms for user administration and for changing one's own password."""
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
@@ -7,6 +6,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 from tracker.auth.passwords import MAX_LENGTH, password_problem
 from tracker.extensions import db
 from tracker.forms import Form, VersionField, choices, no_cpr
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import Organisation, User
 from tracker.models.codes import ORG_KINDS, ORG_ROLES, ROLES, label
 
