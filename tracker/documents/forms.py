@@ -1,16 +1,21 @@
 """Forms: issue a document; verify one (public)."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
 from tracker import access
 from tracker.documents.service import issuable_kinds
 from tracker.extensions import db
 from tracker.forms import Form, choices, no_cpr
+from tracker.i18n import lazy_gettext as _l
+from tracker.lists import SELECT_MAX, Records, named_list, record_id
 from tracker.models import Organisation, Project
 from tracker.models.codes import DOCUMENT_KINDS
+
+# A project as a typed field shows it (and as a drop-down lists it): case number and name.
+PROJECT_LABEL = Project.case_number + " " + Project.name
 
 
 def optional_int(value):
@@ -23,12 +28,24 @@ def optional_int(value):
         return value
 
 
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def project_label(row) -> str:
+    return f"{row.case_number} {row.name}"
+
+
 class IssueForm(Form):
-    """Which document and for what; the choices hold only what the user may see."""
+    """Which document and for what; the choices hold only what the user may see. A project
+    or contractor is chosen from a list while there are few, else typed and looked up on
+    sending; an id in the request (`?project_id=12` from a link) still chooses one."""
 
     kind = SelectField(_l("Document"))
     project_id = SelectField(_l("Building project"), coerce=optional_int)
+    project_name = StringField(_l("Building project"), filters=[strip])
     contractor_id = SelectField(_l("Contractor"), coerce=optional_int)
+    contractor_name = StringField(_l("Contractor"), filters=[strip])
     municipality_id = SelectField(_l("Municipality"), coerce=optional_int)
     participant = StringField(_l("Participant (reference)"),
                               validators=[Optional(), Length(max=50), no_cpr],
@@ -45,25 +62,106 @@ class IssueForm(Form):
         kinds = issuable_kinds(user)
         self.kind.choices = choices({k: DOCUMENT_KINDS[k] for k in kinds})
         blank = str(_l("— choose —"))
+        self.shown: dict[str, int] = {}  # the record whose name a typed field shows
+        self._typed: dict[str, int] = {}  # the record a typed field was found to name
+        self._unknown: set[str] = set()  # an id sent that is no choice of the user's
+        self.projects = Records(
+            lambda: access.visible(Project, user).with_only_columns(
+                Project.id, Project.case_number, Project.name)
+            .order_by(Project.case_number, Project.id),
+            [Project.case_number, Project.name], label=project_label)
         needs_project = {"clause-status", "compliance", "training"} & set(kinds)
-        projects = db.session.scalars(
-            access.visible(Project, user).order_by(Project.case_number)).all() \
-            if needs_project else []
-        self.project_id.choices = choices({p.id: f"{p.case_number} {p.name}" for p in projects},
-                                          blank=blank)
-        if "compliance" in kinds:
-            firms = db.session.scalars(
-                select(Organisation).where(Organisation.kind == "contractor")
-                .order_by(Organisation.name)).all() if user.role != "contractor" \
-                else [user.organisation]
-        else:
-            firms = []
-        self.contractor_id.choices = choices({o.id: o.name for o in firms}, blank=blank)
+        self._offer("project", self.projects, bool(needs_project), blank)
+        firms = select(Organisation.id, Organisation.name).order_by(Organisation.name,
+                                                                    Organisation.id)
+        self.contractors = Records(
+            lambda: firms.where(Organisation.kind == "contractor") if user.role != "contractor"
+            else firms.where(Organisation.id == user.organisation_id), [Organisation.name])
+        self._offer("contractor", self.contractors, "compliance" in kinds, blank)
         municipalities = db.session.scalars(
             access.visible_municipalities(user).order_by(Organisation.name)).all() \
             if "municipality" in kinds else []
         self.municipality_id.choices = choices({o.id: o.name for o in municipalities},
                                                blank=blank)
+
+    def _offer(self, key: str, records: Records, offered: bool, blank: str) -> None:
+        """The `key_id` drop-down while there are few records to choose from, else the
+        `key_name` text field; an id in the request is shown as the record's name."""
+        rows = db.session.execute(records.query().limit(SELECT_MAX + 1)).all() \
+            if offered else []
+        if len(rows) <= SELECT_MAX:
+            del self[f"{key}_name"]
+            self[f"{key}_id"].choices = choices({row.id: records.label(row) for row in rows},
+                                                blank=blank)
+            return
+        self._typed_instead(key, records)
+
+    def _typed_instead(self, key: str, records: Records) -> None:
+        """The `key_name` text field instead of the `key_id` drop-down. An id sent with it
+        (a link's `?project_id=12`, the choice shown as text) stands while the text is its
+        name or was not sent."""
+        raw = (self[f"{key}_id"].raw_data or [""])[0].strip()
+        del self[f"{key}_id"]
+        text = self[f"{key}_name"]
+        ident = record_id(raw)
+        row = db.session.execute(records.one(ident)).first() if ident is not None else None
+        if row is None:
+            if raw and not text.raw_data:
+                self._unknown.add(key)
+            return
+        if not text.raw_data:
+            text.data = records.label(row)
+        if text.data == records.label(row):
+            self.shown[key] = row.id
+
+    def chosen_project_id(self) -> int | None:
+        return self.project_id.data if self.project_id else self._typed.get("project")
+
+    def chosen_contractor_id(self) -> int | None:
+        return self.contractor_id.data if self.contractor_id else self._typed.get("contractor")
+
+    def validate_project_name(self, field):
+        """Typed text, if any, must single out one project in the user's scope: by case
+        number, by case number and name as shown, by the whole name, or as the only name
+        holding the text."""
+        if "project" in self.shown:
+            self._typed["project"] = self.shown["project"]
+            return
+        if "project" in self._unknown:
+            raise ValidationError(_l("Not a valid choice."))
+        if not field.data:
+            return
+        found = self.projects.find(field.data, exact=PROJECT_LABEL)
+        if not found:
+            raise ValidationError(_(
+                "No building project has “%(text)s” as its case number or in its name.",
+                text=field.data))
+        if len(found) > 1:
+            raise ValidationError(_(
+                "Several building projects match “%(text)s” (%(names)s): type the case number.",
+                text=field.data, names=named_list([project_label(row) for row in found])))
+        self._typed["project"] = found[0].id
+
+    def validate_contractor_name(self, field):
+        """Typed text, if any, must single out one contractor the user may choose: by CVR
+        number, by its whole name, or as the only name holding the text."""
+        if "contractor" in self.shown:
+            self._typed["contractor"] = self.shown["contractor"]
+            return
+        if "contractor" in self._unknown:
+            raise ValidationError(_l("Not a valid choice."))
+        if not field.data:
+            return
+        found = self.contractors.find(field.data, exact=Organisation.cvr)
+        if not found:
+            raise ValidationError(_(
+                "No contractor has “%(text)s” in its name or as its CVR number.",
+                text=field.data))
+        if len(found) > 1:
+            raise ValidationError(_(
+                "Several contractors match “%(text)s” (%(names)s): type the whole name or "
+                "the CVR number.", text=field.data, names=named_list([row.name for row in found])))
+        self._typed["contractor"] = found[0].id
 
 
 class VerifyForm(Form):

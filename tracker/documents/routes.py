@@ -4,9 +4,8 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker import access
@@ -22,7 +21,8 @@ from tracker.documents.service import (
     issue as issue_document,
 )
 from tracker.extensions import db, limiter
-from tracker.lists import Column, Filter, ListSpec
+from tracker.i18n import lazy_gettext as _l
+from tracker.lists import Column, Filter, ListSpec, Records
 from tracker.models import Document, HousingArea, Organisation, Participant, Project
 from tracker.models.codes import DOCUMENT_KINDS, label
 
@@ -47,11 +47,14 @@ def _issuer(document: Document) -> str:
     return document.issued_by.name if document.issued_by else _("the system")
 
 
-def _project_options() -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        access.visible(Project, current_user).with_only_columns(
-            Project.id, Project.case_number, Project.name).order_by(Project.case_number)).all()
-    return [(str(i), f"{case} {name}") for i, case, name in rows]
+def _projects() -> Select:
+    return access.visible(Project, current_user).with_only_columns(
+        Project.id, Project.case_number, Project.name).order_by(Project.case_number, Project.id)
+
+
+# The options of the project filter: the user's own projects.
+PROJECTS = Records(_projects, [Project.case_number, Project.name],
+                   label=lambda row: f"{row.case_number} {row.name}")
 
 
 def _municipality_options() -> list[tuple[str, str]]:
@@ -97,9 +100,8 @@ DOCUMENTS = ListSpec(
     search=[Document.number, Document.scope],
     filters=[
         Filter("kind", _l("Document"), lambda v: Document.kind == v, DOCUMENT_KINDS),
-        Filter("project", _l("Building project"),
-               lambda v: Document.project_id == int(v) if v.isdigit() else Document.id.is_(None),
-               _project_options),
+        Filter("project", _l("Building project"), lambda ids: Document.project_id.in_(ids),
+               PROJECTS),
         Filter("municipality", _l("Municipality"), _about_municipality, _municipality_options),
     ],
     default_sort="-issued_at",
@@ -131,8 +133,8 @@ def _request_from(form: IssueForm) -> DocumentRequest:
             access.visible_municipalities(current_user)
             .where(Organisation.id == form.municipality_id.data))
     contractor = None
-    if form.contractor_id.data is not None:
-        contractor = db.session.get(Organisation, form.contractor_id.data)
+    if form.chosen_contractor_id() is not None:
+        contractor = db.session.get(Organisation, form.chosen_contractor_id())
     participant = None
     ref = (form.participant.data or "").strip()
     if ref:
@@ -145,7 +147,7 @@ def _request_from(form: IssueForm) -> DocumentRequest:
     if year is None and form.kind.data in ("annual", "training"):
         year = date.today().year  # a button on a project page means this year's report
     return DocumentRequest(
-        kind=form.kind.data, as_of=form.as_of.data, project=one(Project, form.project_id.data),
+        kind=form.kind.data, as_of=form.as_of.data, project=one(Project, form.chosen_project_id()),
         contractor=contractor, municipality=municipality, participant=participant,
         year=year, date_from=form.date_from.data, date_to=form.date_to.data)
 

@@ -3,7 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_wtf.file import FileField
 from sqlalchemy import or_, select
 from wtforms import DateField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -13,7 +13,8 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr, record_choices
-from tracker.lists import SELECT_MAX, Records, named_list
+from tracker.i18n import lazy_gettext as _l
+from tracker.lists import SELECT_MAX, Records, named_list, record_id
 from tracker.models import BenefitGroup, FollowUp, HousingArea, Organisation, Participant, Placement, Project, ProjectContractor
 from tracker.models.codes import DIMENSIONS, EDUCATION_LEVELS, FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, GENDERS, OUTCOMES, PLACEMENT_KINDS, READINESS
 
@@ -21,6 +22,16 @@ MAX_HOURS_PER_WEEK = Decimal(60)
 EMPLOYER_KINDS = ("contractor", "other")
 
 NEEDS_CONSENT = _l("Needs consent first.")
+# A project as a typed field shows it (and as a drop-down lists it): case number and name.
+PROJECT_LABEL = Project.case_number + " " + Project.name
+
+
+def project_label(row) -> str:
+    return f"{row.case_number} {row.name}"
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 def optional_int(value) -> int | None:
@@ -109,11 +120,11 @@ class ParticipantForm(Form):
         field.data = field.data.strip()
         clash = db.session.scalar(select(Participant).where(Participant.ref == field.data))
         if clash is not None and clash is not self.current:
-            raise ValidationError(_l("Another participant has the reference %(ref)s.", ref=field.data))
+            raise ValidationError(_("Another participant has the reference %(ref)s.", ref=field.data))
 
     def validate_birth_year(self, field):
         if field.data is not None and not 1900 <= field.data <= date.today().year:
-            raise ValidationError(_l("The birth year must be between 1900 and %(year)s.",
+            raise ValidationError(_("The birth year must be between 1900 and %(year)s.",
                                      year=date.today().year))
 
     def validate(self, extra_validators=None) -> bool:
@@ -133,7 +144,7 @@ class ParticipantForm(Form):
             return True
         for field in missing:
             field.errors = [*field.errors, NEEDS_CONSENT]
-        self.consent_date.errors = [_l(
+        self.consent_date.errors = [_(
             "Consent must be recorded before anything beyond the name is saved. Fill in the "
             "consent date (and what the consent covers), or empty these fields: %(fields)s.",
             fields=", ".join(str(f.label.text) for f in missing))]
@@ -149,7 +160,7 @@ class ParticipantForm(Form):
             return False
         on = self.intake_date.data
         if isinstance(on, date) and not (group.valid_from <= on and (group.valid_to is None or group.valid_to >= on)):
-            self.benefit_group_id.errors = [_l(
+            self.benefit_group_id.errors = [_(
                 "%(name)s is not a benefit on the intake date %(date)s. Choose a benefit that "
                 "applied then.", name=_name(group), date=short_date(on))]
             return False
@@ -164,7 +175,7 @@ class ParticipantForm(Form):
                 self.municipality_id.data = area.municipality_id  # the area tells the municipality
             return True
         if area.municipality_id != self.municipality_id.data:
-            self.housing_area_id.errors = [_l(
+            self.housing_area_id.errors = [_(
                 "%(area)s lies in %(municipality)s. Choose the matching municipality or "
                 "another housing area.", area=area.name, municipality=area.municipality.name)]
             return False
@@ -174,7 +185,7 @@ class ParticipantForm(Form):
 def hours_in_range(form, field) -> None:
     """0 < hours ≤ 60, the range the database also enforces, with the value in the message."""
     if field.data is not None and not Decimal(0) < field.data <= MAX_HOURS_PER_WEEK:
-        raise ValidationError(_l(
+        raise ValidationError(_(
             "Hours per week must be more than 0 and at most 60 (you entered %(value)s).",
             value=str(field.raw_data[0] if field.raw_data else field.data)))
 
@@ -188,7 +199,11 @@ class PlacementForm(Form):
     ref = StringField(_l("Reference"), validators=[InputRequired(), Length(max=50), no_cpr])
     kind = SelectField(_l("Kind"))
     project_id = SelectField(_l("Building project"), coerce=optional_int)
+    # With many projects or employers to choose from: typed (case number or name, CVR
+    # number or name), looked up on sending.
+    project_name = StringField(_l("Building project"), filters=[strip])
     employer_id = SelectField(_l("Employer"), coerce=optional_int)
+    employer_name = StringField(_l("Employer"), filters=[strip])
     trade = StringField(_l("Trade"), validators=[Optional(), no_cpr, Length(max=100)],
                         render_kw={"list": "trades", "autocomplete": "off"})
     start_date = DateField(_l("Start"), validators=[InputRequired()])
@@ -223,17 +238,64 @@ class PlacementForm(Form):
                 del self.participant_name
                 self.participant_id.choices = choices(
                     {row.id: self.people.label(row) for row in people}, blank="—")
-        projects = db.session.scalars(projects_query.order_by(Project.case_number)).all()
-        self.project_id.choices = record_choices(projects, blank=str(_l("— no building project —")))
+        self.shown: dict[str, int] = {}  # the record whose name a typed field shows
+        self._typed: dict[str, int] = {}  # the record a typed field was found to name
+        self._unknown: set[str] = set()  # an id sent that is no choice of the user's
+        self.projects = Records(
+            lambda: projects_query.with_only_columns(
+                Project.id, Project.case_number, Project.name)
+            .order_by(Project.case_number, Project.id),
+            [Project.case_number, Project.name], label=project_label)
+        projects = db.session.execute(self.projects.query().limit(SELECT_MAX + 1)).all()
+        if len(projects) > SELECT_MAX:  # thousands at national scale: typed, not listed
+            self._typed_instead("project", self.projects)
+        else:
+            del self.project_name
+            self.project_id.choices = choices(
+                {row.id: project_label(row) for row in projects},
+                blank=str(_l("— no building project —")))
         current_employer = current.employer_id if current else None
-        employers = db.session.scalars(
-            select(Organisation).where(Organisation.kind.in_(EMPLOYER_KINDS),
-                                       or_(Organisation.is_active.is_(True),
-                                           Organisation.id == current_employer))
-            .order_by(Organisation.kind, Organisation.name)).all()
+        self.employers = Records(
+            lambda: select(Organisation.id, Organisation.name, Organisation.kind)
+            .where(Organisation.kind.in_(EMPLOYER_KINDS),
+                   or_(Organisation.is_active.is_(True), Organisation.id == current_employer))
+            .order_by(Organisation.name, Organisation.id),
+            [Organisation.name])
+        employers = db.session.execute(self.employers.query().limit(SELECT_MAX + 1)).all()
+        if len(employers) > SELECT_MAX:
+            self._typed_instead("employer", self.employers)
+        else:
+            del self.employer_name
+            self._employer_choices(employers, current, project)
+        if current is not None and not self.is_submitted():  # the current choice, as text
+            if self.project_name:
+                self.show_project(current.project)
+            if self.employer_name:
+                self.show_employer(current.employer)
+
+    def _typed_instead(self, key: str, records: Records) -> None:
+        """The `key_name` text field instead of the `key_id` drop-down. An id sent with it
+        (the choice shown as text, or an id alone) stands while the text is its name or was
+        not sent."""
+        raw = (self[f"{key}_id"].raw_data or [""])[0].strip()
+        del self[f"{key}_id"]
+        text = self[f"{key}_name"]
+        ident = record_id(raw)
+        row = db.session.execute(records.one(ident)).first() if ident is not None else None
+        if row is None:
+            if raw and not text.raw_data:
+                self._unknown.add(key)
+            return
+        if not text.raw_data:
+            text.data = records.label(row)
+        if text.data == records.label(row):
+            self.shown[key] = row.id
+
+    def _employer_choices(self, employers: list, current: Placement | None,
+                          project: Project | None) -> None:
         # The project's own contractors first: with a project, only they may employ.
         project_id = project.id if project is not None else (
-            self.project_id.data if isinstance(self.project_id.data, int)
+            self.project_id.data if self.project_id and isinstance(self.project_id.data, int)
             else current.project_id if current else None)
         on_project = set(db.session.scalars(select(ProjectContractor.contractor_id).where(
             ProjectContractor.project_id == project_id))) if project_id else set()
@@ -243,6 +305,33 @@ class PlacementForm(Form):
         self.employer_id.choices = [SelectChoice("", "—")] + [
             SelectChoice(o.id, o.name, optgroup=groups["project" if o.id in on_project else o.kind])
             for o in ordered]
+
+    def show_project(self, project: Project | None) -> None:
+        """Put a project in the form: its option chosen, or its case number and name typed."""
+        if self.project_id:
+            self.project_id.data = project.id if project is not None else None
+        elif project is not None:
+            self.project_name.data = str(project)
+            self.shown["project"] = project.id
+
+    def show_employer(self, employer: Organisation | None) -> None:
+        """Put an employer in the form: its option chosen, or its name typed."""
+        if self.employer_id:
+            self.employer_id.data = employer.id if employer is not None else None
+        elif employer is not None:
+            self.employer_name.data = employer.name
+            self.shown["employer"] = employer.id
+
+    def chosen_project_id(self) -> int | None:
+        return self.project_id.data if self.project_id else self._typed.get("project")
+
+    def chosen_employer_id(self) -> int | None:
+        return self.employer_id.data if self.employer_id else self._typed.get("employer")
+
+    def apply_choices(self, placement: Placement) -> None:
+        """The project and employer chosen in the lists or typed, onto the placement."""
+        placement.project_id = self.chosen_project_id()
+        placement.employer_id = self.chosen_employer_id()
 
     def chosen_participant(self) -> Participant | None:
         if self.participant is not None:
@@ -262,11 +351,11 @@ class PlacementForm(Form):
             return
         found = self.people.find(text, exact=Participant.ref)
         if not found:
-            raise ValidationError(_l(
+            raise ValidationError(_(
                 "No participant has the reference “%(text)s” or “%(text)s” in the name.",
                 text=text))
         if len(found) > 1:
-            raise ValidationError(_l(
+            raise ValidationError(_(
                 "Several participants match “%(text)s” (%(names)s): type the reference.",
                 text=text, names=named_list([self.people.label(row) for row in found])))
         self._typed_participant = found[0].id
@@ -283,27 +372,88 @@ class PlacementForm(Form):
         field.data = field.data.strip()
         clash = db.session.scalar(select(Placement).where(Placement.ref == field.data))
         if clash is not None and clash is not self.current:
-            raise ValidationError(_l("Another placement has the reference %(ref)s.", ref=field.data))
+            raise ValidationError(_("Another placement has the reference %(ref)s.", ref=field.data))
+
+    def validate_project_name(self, field):
+        """Typed text, if any, must single out one project in the user's scope: by case
+        number, by case number and name as shown, by the whole name, or as the only name
+        holding the text. Empty is no building project."""
+        if "project" in self.shown:
+            self._typed["project"] = self.shown["project"]
+            return
+        if "project" in self._unknown:
+            raise ValidationError(_l("Not a valid choice."))
+        if not field.data:
+            return
+        found = self.projects.find(field.data, exact=PROJECT_LABEL)
+        if not found:
+            raise ValidationError(_(
+                "No building project has “%(text)s” as its case number or in its name.",
+                text=field.data))
+        if len(found) > 1:
+            raise ValidationError(_(
+                "Several building projects match “%(text)s” (%(names)s): type the case number.",
+                text=field.data, names=named_list([project_label(row) for row in found])))
+        self._typed["project"] = found[0].id
+
+    def validate_employer_name(self, field):
+        """The typed text must single out one employer: by CVR number, by its whole name, or
+        as the only name holding the text; with a project, as the only one of the project's
+        contractors holding it. Then, as in the list, only those may employ."""
+        if "employer" in self.shown:
+            self._typed["employer"] = self.shown["employer"]
+        elif "employer" in self._unknown:
+            raise ValidationError(_l("Not a valid choice."))
+        elif not field.data:
+            raise ValidationError(_l("Choose the employer."))
+        else:
+            self._typed["employer"] = self._find_employer(field.data)
+        self._check_on_project(self._typed["employer"])
+
+    def _find_employer(self, text: str) -> int:
+        found = self.employers.find(text, exact=Organisation.cvr)
+        project_id = self.chosen_project_id()
+        if len(found) > 1 and project_id is not None:
+            # Of several firms, the one contractor on the project holding the text is meant.
+            contractors = Records(lambda: self.employers.query().where(Organisation.id.in_(
+                select(ProjectContractor.contractor_id)
+                .where(ProjectContractor.project_id == project_id))), self.employers.search)
+            on_project = contractors.find(text, exact=Organisation.cvr)
+            if len(on_project) == 1:
+                found = on_project
+        if not found:
+            raise ValidationError(_(
+                "No employer has “%(text)s” in its name or as its CVR number.", text=text))
+        if len(found) > 1:
+            raise ValidationError(_(
+                "Several employers match “%(text)s” (%(names)s): type the whole name or the "
+                "CVR number.", text=text, names=named_list([row.name for row in found])))
+        return found[0].id
 
     def validate_employer_id(self, field):
         if field.data is None:
             raise ValidationError(_l("Choose the employer."))
-        if self.project_id.data is None:
+        self._check_on_project(field.data)
+
+    def _check_on_project(self, employer_id: int) -> None:
+        """With a building project, only the project's contractors may employ."""
+        project_id = self.chosen_project_id()
+        if project_id is None:
             return
         on_project = db.session.scalar(select(ProjectContractor.id).where(
-            ProjectContractor.project_id == self.project_id.data,
-            ProjectContractor.contractor_id == field.data))
+            ProjectContractor.project_id == project_id,
+            ProjectContractor.contractor_id == employer_id))
         if on_project is None:
-            project = db.session.get(Project, self.project_id.data)
-            employer = db.session.get(Organisation, field.data)
-            raise ValidationError(_l(
+            project = db.session.get(Project, project_id)
+            employer = db.session.get(Organisation, employer_id)
+            raise ValidationError(_(
                 "%(employer)s is not a contractor on %(project)s. Choose one of the project's "
                 "contractors, or no building project.",
                 employer=employer.name if employer else "?", project=str(project)))
 
     def validate_planned_end(self, field):
         if field.data and isinstance(self.start_date.data, date) and field.data < self.start_date.data:
-            raise ValidationError(_l("The planned end cannot be before the start (%(date)s).",
+            raise ValidationError(_("The planned end cannot be before the start (%(date)s).",
                                      date=short_date(self.start_date.data)))
 
     def validate(self, extra_validators=None) -> bool:
@@ -313,7 +463,7 @@ class PlacementForm(Form):
         if person is None and not chooser.errors:
             person = self.chosen_participant()
         if person is not None and person.consent_date is None:
-            message = _l("%(name)s has no consent recorded. Record the consent on the "
+            message = _("%(name)s has no consent recorded. Record the consent on the "
                          "participant before adding placements.", name=person.name)
             if self.participant is None:
                 chooser.errors = [*chooser.errors, message]
@@ -335,7 +485,7 @@ class EditPlacementForm(PlacementForm):
 
     def validate_end_date(self, field):
         if field.data and isinstance(self.start_date.data, date) and field.data < self.start_date.data:
-            raise ValidationError(_l("The end cannot be before the start (%(date)s).",
+            raise ValidationError(_("The end cannot be before the start (%(date)s).",
                                      date=short_date(self.start_date.data)))
 
     def validate_outcome(self, field):
@@ -359,7 +509,7 @@ class EndPlacementForm(Form):
 
     def validate_end_date(self, field):
         if field.data and field.data < self.placement.start_date:
-            raise ValidationError(_l("The end cannot be before the start (%(date)s).",
+            raise ValidationError(_("The end cannot be before the start (%(date)s).",
                                      date=short_date(self.placement.start_date)))
 
     def validate_outcome(self, field):
@@ -388,7 +538,7 @@ class FollowUpForm(Form):
         clash = db.session.scalar(select(FollowUp).where(
             FollowUp.placement_id == self.placement.id, FollowUp.months == field.data))
         if clash is not None and clash is not self.current:
-            raise ValidationError(_l(
+            raise ValidationError(_(
                 "The follow-up %(months)s months after this placement is registered already.",
                 months=field.data))
 
@@ -399,7 +549,7 @@ class FollowUpForm(Form):
     def validate_follow_up_date(self, field):
         end = self.placement.end_date
         if field.data and end and field.data < end:
-            raise ValidationError(_l("The follow-up cannot be before the placement ended (%(date)s).",
+            raise ValidationError(_("The follow-up cannot be before the placement ended (%(date)s).",
                                      date=short_date(end)))
 
 

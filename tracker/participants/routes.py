@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, and_, exists, false, select, true
@@ -22,6 +21,7 @@ from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import apply_form, commit_edit, is_stale
+from tracker.i18n import lazy_gettext as _l
 from tracker.lists import PER_PAGE, Column, Filter, ListSpec, Records
 from tracker.models import (
     BenefitGroup,
@@ -443,21 +443,23 @@ def new_placement(participant_id: int | None = None):
         form.ref.data = service.next_placement_ref()
         if previous is not None:
             form.kind.data = service.NEXT_KIND.get(previous.kind, previous.kind)
-            form.employer_id.data = previous.employer_id
-            form.project_id.data = previous.project_id
+            form.show_employer(previous.employer)
+            form.show_project(previous.project)
             form.trade.data = previous.trade
             form.start_date.data = service.next_start(previous)
             form.hours_per_week.data = previous.hours_per_week
         if project is not None:
-            form.project_id.data = project.id
-            contractors = db.session.scalars(select(ProjectContractor.contractor_id).where(
-                ProjectContractor.project_id == project.id)).all()
+            form.show_project(project)
+            contractors = db.session.scalars(select(Organisation).join(
+                ProjectContractor, ProjectContractor.contractor_id == Organisation.id)
+                .where(ProjectContractor.project_id == project.id).limit(2)).all()
             if len(contractors) == 1:
-                form.employer_id.data = contractors[0]
+                form.show_employer(contractors[0])
     if form.validate_on_submit() and _previous_fits(form, previous):
         person = form.chosen_participant()
         new = Placement(participant_id=person.id)
         apply_form(form, new, skip=("participant_id",))
+        form.apply_choices(new)
         new.trade = (form.trade.data or "").strip() or None
         db.session.add(new)
         db.session.flush()
@@ -497,6 +499,7 @@ def edit_placement(placement_id: int):
 
     def apply(f, obj):
         apply_form(f, obj)
+        f.apply_choices(obj)
         obj.trade = (f.trade.data or "").strip() or None
 
     if form.validate_on_submit() and commit_edit(form, pl, apply=apply):
