@@ -2,11 +2,12 @@
 
 The counting rules (DESIGN §4) must give the same figures on the embedded
 SQLite database and on PostgreSQL, so date arithmetic and the multi-argument
-minimum/maximum are written once here and rendered for each database.
+minimum/maximum are written once here and rendered for each database; so are two hints
+to the planners (`no_index`, `among`) that the national-scale reports need.
 """
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Integer, cast, func
+from sqlalchemy import BigInteger, Date, Integer, Select, cast, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -192,3 +193,55 @@ def _last_of_month_sqlite(element: last_of_month, compiler: SQLCompiler, **kw: A
     (number,) = list(element.clauses)
     following = f"({compiler.process(number, **kw)}) + 1"
     return f"date({_month_start_sql(following, 'sqlite')}, '-1 day')"
+
+
+class no_index(FunctionElement):
+    """A column as it is; on SQLite written `+column`, which keeps SQLite's planner from
+    reading a table through that column's index. For a year of the national data that index
+    leads to most of the table's rows one by one (follow-ups by date, placements by project:
+    72 and 86 ms), where reading the table in order takes 22 and 42 ms. PostgreSQL already
+    scans."""
+
+    inherit_cache = True
+    name = "no_index"
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(no_index)
+def _no_index_default(element: no_index, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(list(element.clauses)[0], **kw)
+
+
+@compiles(no_index, "sqlite")
+def _no_index_sqlite(element: no_index, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + compiler.process(list(element.clauses)[0], **kw)
+
+
+class among(FunctionElement):
+    """`column IN (subquery)`; on PostgreSQL `column = ANY(ARRAY(subquery))`. For the
+    residents of the largest municipality (a tenth of all placements) PostgreSQL otherwise
+    reads every placement and matches it against a hash of the residents, in each of the
+    municipality report's statements; given the residents as an array it reads only their
+    rows, through the participant index (national data: follow-ups 19 → 16 ms, chart
+    24 → 16 ms, progression 9 → 7 ms). SQLite reads them through the index already."""
+
+    inherit_cache = True
+    name = "among"
+
+    def __init__(self, column: Any, subquery: Select) -> None:
+        super().__init__(column, subquery.scalar_subquery())
+
+
+@compiles(among)
+def _among_default(element: among, compiler: SQLCompiler, **kw: Any) -> str:
+    column, subquery = list(element.clauses)
+    return f"{compiler.process(column, **kw)} IN {compiler.process(subquery, **kw)}"
+
+
+@compiles(among, "postgresql")
+def _among_postgresql(element: among, compiler: SQLCompiler, **kw: Any) -> str:
+    column, subquery = list(element.clauses)
+    return f"{compiler.process(column, **kw)} = ANY(ARRAY{compiler.process(subquery, **kw)})"

@@ -21,14 +21,16 @@ Municipality M, report period 01.03.–30.06.2026 (as of 30.06.2026):
 - Fie lives in another municipality; Hal has no municipality (both only in the annual
   report's totals and Fie in her municipality's row).
 """
-from datetime import date
+import io
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from tests import factories
 from tracker.documents import service
-from tracker.models import BenefitGroup, FollowUp, ProgressAssessment
+from tracker.models import BenefitGroup, FollowUp, Participant, ProgressAssessment
 from tracker.models.codes import GENDERS
 from tracker.pathways import municipality_summary
 
@@ -140,6 +142,54 @@ def test_municipality_report_figures_by_hand(db, town):
         "latest": Decimal("6.0"), "change": Decimal("1.0")}
     assert progression["network"]["persons"] == 0 and progression["network"]["first"] is None
     assert c["attachment_rows"] == 7
+
+
+def test_municipality_attachment_rows_are_read_for_the_workbook(db, town):
+    """The person-level rows are not read while the document is assembled, but when its
+    workbook is written; the workbook still holds every placement overlapping the period."""
+    from flask_babel import force_locale
+    from openpyxl import load_workbook
+
+    from tests.conftest import statements
+
+    def reads_the_rows(sql):
+        return "placements.ref" in sql  # only the attachment's query names the references
+
+    built, seen = statements(db, lambda: service.build(service.DocumentRequest(
+        "municipality", as_of=END, municipality=town["m"], date_from=START, date_to=END)))
+    assert not any(reads_the_rows(sql) for sql in seen)
+    with force_locale("en"):  # the words were taken when the document was built: Danish
+        book, seen = statements(db, lambda: service.workbook(built.sheets, END))
+    assert sum(reads_the_rows(sql) for sql in seen) == 1
+    ids = dict(db.session.execute(select(Participant.name, Participant.id)).all())
+
+    def p(name):
+        return f"P-{ids[name]:04d}"
+
+    def day(month, d):
+        return datetime(2026, month, d)
+
+    rows = [row[1:] for row in load_workbook(io.BytesIO(book), read_only=True)
+            .worksheets[0].iter_rows(values_only=True)]  # without the generated references
+    # By start: a1, a2, d2, d3, d4, a3, b1 (see the module docstring); an end after
+    # 30.06. would not be shown, the outcome only with an end.
+    assert rows == [
+        ("Deltager (pseudonym)", "Type", "Arbejdsgiver", "Sagsnummer", "Fag", "Start",
+         "Planlagt slut", "Slut", "Timer om ugen", "Resultat"),
+        (p("Ada"), "Virksomhedspraktik", "Byg A/S", "P-1", None, day(1, 10), None, day(3, 5),
+         37, "Nyt forløb"),
+        (p("Ada"), "Løntilskud", "Byg A/S", "P-1", None, day(3, 6), None, day(6, 10), 37,
+         "Nyt forløb"),
+        (p("Dea"), "Virksomhedspraktik", "Byg A/S", "P-2", None, day(4, 1), None, day(4, 30),
+         37, "Uddannelse"),
+        (p("Dea"), "Virksomhedspraktik", "Byg A/S", "P-2", None, day(5, 1), None, day(5, 31),
+         37, "Nyt forløb"),
+        (p("Dea"), "Ordinært job", "Byg A/S", "P-2", None, day(6, 1), None, None, 37, None),
+        (p("Ada"), "Ordinært job", "Byg A/S", "P-1", None, day(6, 11), None, None, 37, None),
+        (p("Bo"), "Virksomhedspraktik", "Byg A/S", "P-1", None, day(6, 20), day(8, 31), None,
+         37, None),
+    ]
+    assert built.context["attachment_rows"] == 7
 
 
 def test_municipality_breakdowns_by_hand(db, town):
