@@ -103,6 +103,34 @@ class Records:
         return db.session.execute(self.named(text).limit(MATCHES_SHOWN + 1)).all()
 
 
+
+class TypedRecords:
+    """For a form whose `<key>_id` drop-down becomes the `<key>_name` text field when there
+    are more records than a drop-down holds. The form keeps `shown` (key → the record whose
+    name the text field shows) and `_unknown` (keys whose sent id is no choice of the user's)."""
+
+    shown: dict[str, int]
+    _unknown: set[str]
+
+    def typed_instead(self, key: str, records: Records) -> None:
+        """The `key_name` text field instead of the `key_id` drop-down. An id sent with it
+        (a link's `?project_id=12`, the choice shown as text) stands while the text is its
+        name or was not sent."""
+        raw = (self[f"{key}_id"].raw_data or [""])[0].strip()
+        del self[f"{key}_id"]
+        text = self[f"{key}_name"]
+        ident = record_id(raw)
+        row = db.session.execute(records.one(ident)).first() if ident is not None else None
+        if row is None:
+            if raw and not text.raw_data:
+                self._unknown.add(key)
+            return
+        if not text.raw_data:
+            text.data = records.label(row)
+        if text.data == records.label(row):
+            self.shown[key] = row.id
+
+
 @dataclass
 class Filter:
     """A filter from the query string: choices (code→label, a callable, or `Records`) and

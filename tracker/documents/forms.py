@@ -10,7 +10,7 @@ from tracker.documents.service import issuable_kinds
 from tracker.extensions import db
 from tracker.forms import Form, choices, no_cpr
 from tracker.i18n import lazy_gettext as _l
-from tracker.lists import SELECT_MAX, Records, named_list, record_id
+from tracker.lists import SELECT_MAX, Records, TypedRecords, named_list
 from tracker.models import Organisation, Project
 from tracker.models.codes import DOCUMENT_KINDS
 
@@ -36,7 +36,7 @@ def project_label(row) -> str:
     return f"{row.case_number} {row.name}"
 
 
-class IssueForm(Form):
+class IssueForm(TypedRecords, Form):
     """Which document and for what; the choices hold only what the user may see. A project
     or contractor is chosen from a list while there are few, else typed and looked up on
     sending; an id in the request (`?project_id=12` from a link) still chooses one."""
@@ -94,25 +94,7 @@ class IssueForm(Form):
             self[f"{key}_id"].choices = choices({row.id: records.label(row) for row in rows},
                                                 blank=blank)
             return
-        self._typed_instead(key, records)
-
-    def _typed_instead(self, key: str, records: Records) -> None:
-        """The `key_name` text field instead of the `key_id` drop-down. An id sent with it
-        (a link's `?project_id=12`, the choice shown as text) stands while the text is its
-        name or was not sent."""
-        raw = (self[f"{key}_id"].raw_data or [""])[0].strip()
-        del self[f"{key}_id"]
-        text = self[f"{key}_name"]
-        ident = record_id(raw)
-        row = db.session.execute(records.one(ident)).first() if ident is not None else None
-        if row is None:
-            if raw and not text.raw_data:
-                self._unknown.add(key)
-            return
-        if not text.raw_data:
-            text.data = records.label(row)
-        if text.data == records.label(row):
-            self.shown[key] = row.id
+        self.typed_instead(key, records)
 
     def chosen_project_id(self) -> int | None:
         return self.project_id.data if self.project_id else self._typed.get("project")

@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr, record_choices
 from tracker.i18n import lazy_gettext as _l
-from tracker.lists import SELECT_MAX, Records, named_list, record_id
+from tracker.lists import SELECT_MAX, Records, TypedRecords, named_list
 from tracker.models import BenefitGroup, FollowUp, HousingArea, Organisation, Participant, Placement, Project, ProjectContractor
 from tracker.models.codes import DIMENSIONS, EDUCATION_LEVELS, FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, GENDERS, OUTCOMES, PLACEMENT_KINDS, READINESS
 
@@ -190,7 +190,7 @@ def hours_in_range(form, field) -> None:
             value=str(field.raw_data[0] if field.raw_data else field.data)))
 
 
-class PlacementForm(Form):
+class PlacementForm(TypedRecords, Form):
     """A placement (forløb) of a participant at an employer, optionally on a project."""
 
     participant_id = SelectField(_l("Participant"), coerce=optional_int, validate_choice=False)
@@ -248,7 +248,7 @@ class PlacementForm(Form):
             [Project.case_number, Project.name], label=project_label)
         projects = db.session.execute(self.projects.query().limit(SELECT_MAX + 1)).all()
         if len(projects) > SELECT_MAX:  # thousands at national scale: typed, not listed
-            self._typed_instead("project", self.projects)
+            self.typed_instead("project", self.projects)
         else:
             del self.project_name
             self.project_id.choices = choices(
@@ -263,7 +263,7 @@ class PlacementForm(Form):
             [Organisation.name])
         employers = db.session.execute(self.employers.query().limit(SELECT_MAX + 1)).all()
         if len(employers) > SELECT_MAX:
-            self._typed_instead("employer", self.employers)
+            self.typed_instead("employer", self.employers)
         else:
             del self.employer_name
             self._employer_choices(employers, current, project)
@@ -272,24 +272,6 @@ class PlacementForm(Form):
                 self.show_project(current.project)
             if self.employer_name:
                 self.show_employer(current.employer)
-
-    def _typed_instead(self, key: str, records: Records) -> None:
-        """The `key_name` text field instead of the `key_id` drop-down. An id sent with it
-        (the choice shown as text, or an id alone) stands while the text is its name or was
-        not sent."""
-        raw = (self[f"{key}_id"].raw_data or [""])[0].strip()
-        del self[f"{key}_id"]
-        text = self[f"{key}_name"]
-        ident = record_id(raw)
-        row = db.session.execute(records.one(ident)).first() if ident is not None else None
-        if row is None:
-            if raw and not text.raw_data:
-                self._unknown.add(key)
-            return
-        if not text.raw_data:
-            text.data = records.label(row)
-        if text.data == records.label(row):
-            self.shown[key] = row.id
 
     def _employer_choices(self, employers: list, current: Placement | None,
                           project: Project | None) -> None:
