@@ -103,7 +103,6 @@ class Records:
         return db.session.execute(self.named(text).limit(MATCHES_SHOWN + 1)).all()
 
 
-
 class TypedRecords:
     """For a form whose `<key>_id` drop-down becomes the `<key>_name` text field when there
     are more records than a drop-down holds. The form keeps `shown` (key → the record whose
