@@ -10,13 +10,10 @@ from tracker.documents.service import issuable_kinds
 from tracker.extensions import db
 from tracker.forms import Form, choices, no_cpr
 from tracker.i18n import lazy_gettext as _l
-from tracker.lists import SELECT_MAX, Records, TypedRecords, named_list
+from tracker.lists import SELECT_MAX, Records, named_list
 from tracker.models import Organisation, Project
 from tracker.models.codes import DOCUMENT_KINDS
-
-# A project as a typed field shows it (and as a drop-down lists it): case number and name.
-PROJECT_LABEL = Project.case_number + " " + Project.name
-
+from tracker.projects.forms import TypedProject, project_label, strip
 
 def optional_int(value):
     """'' → None; digits → int; anything else stays (and fails the choice check)."""
@@ -28,15 +25,7 @@ def optional_int(value):
         return value
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def project_label(row) -> str:
-    return f"{row.case_number} {row.name}"
-
-
-class IssueForm(TypedRecords, Form):
+class IssueForm(TypedProject, Form):
     """Which document and for what; the choices hold only what the user may see. A project
     or contractor is chosen from a list while there are few, else typed and looked up on
     sending; an id in the request (`?project_id=12` from a link) still chooses one."""
@@ -101,28 +90,6 @@ class IssueForm(TypedRecords, Form):
 
     def chosen_contractor_id(self) -> int | None:
         return self.contractor_id.data if self.contractor_id else self._typed.get("contractor")
-
-    def validate_project_name(self, field):
-        """Typed text, if any, must single out one project in the user's scope: by case
-        number, by case number and name as shown, by the whole name, or as the only name
-        holding the text."""
-        if "project" in self.shown:
-            self._typed["project"] = self.shown["project"]
-            return
-        if "project" in self._unknown:
-            raise ValidationError(_l("Not a valid choice."))
-        if not field.data:
-            return
-        found = self.projects.find(field.data, exact=PROJECT_LABEL)
-        if not found:
-            raise ValidationError(_(
-                "No building project has “%(text)s” as its case number or in its name.",
-                text=field.data))
-        if len(found) > 1:
-            raise ValidationError(_(
-                "Several building projects match “%(text)s” (%(names)s): type the case number.",
-                text=field.data, names=named_list([project_label(row) for row in found])))
-        self._typed["project"] = found[0].id
 
     def validate_contractor_name(self, field):
         """Typed text, if any, must single out one contractor the user may choose: by CVR

@@ -14,26 +14,15 @@ from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr, record_choices
 from tracker.i18n import lazy_gettext as _l
-from tracker.lists import SELECT_MAX, Records, TypedRecords, named_list
+from tracker.lists import SELECT_MAX, Records, named_list
 from tracker.models import BenefitGroup, FollowUp, HousingArea, Organisation, Participant, Placement, Project, ProjectContractor
 from tracker.models.codes import DIMENSIONS, EDUCATION_LEVELS, FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, GENDERS, OUTCOMES, PLACEMENT_KINDS, READINESS
+from tracker.projects.forms import TypedProject, project_label, strip
 
 MAX_HOURS_PER_WEEK = Decimal(60)
 EMPLOYER_KINDS = ("contractor", "other")
 
 NEEDS_CONSENT = _l("Needs consent first.")
-# A project as a typed field shows it (and as a drop-down lists it): case number and name.
-PROJECT_LABEL = Project.case_number + " " + Project.name
-
-
-def project_label(row) -> str:
-    return f"{row.case_number} {row.name}"
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def optional_int(value) -> int | None:
     """Coerce a select's value to an id; the blank option is None."""
     if value in (None, "", "None"):
@@ -190,7 +179,7 @@ def hours_in_range(form, field) -> None:
             value=str(field.raw_data[0] if field.raw_data else field.data)))
 
 
-class PlacementForm(TypedRecords, Form):
+class PlacementForm(TypedProject, Form):
     """A placement (forløb) of a participant at an employer, optionally on a project."""
 
     participant_id = SelectField(_l("Participant"), coerce=optional_int, validate_choice=False)
@@ -355,28 +344,6 @@ class PlacementForm(TypedRecords, Form):
         clash = db.session.scalar(select(Placement).where(Placement.ref == field.data))
         if clash is not None and clash is not self.current:
             raise ValidationError(_("Another placement has the reference %(ref)s.", ref=field.data))
-
-    def validate_project_name(self, field):
-        """Typed text, if any, must single out one project in the user's scope: by case
-        number, by case number and name as shown, by the whole name, or as the only name
-        holding the text. Empty is no building project."""
-        if "project" in self.shown:
-            self._typed["project"] = self.shown["project"]
-            return
-        if "project" in self._unknown:
-            raise ValidationError(_l("Not a valid choice."))
-        if not field.data:
-            return
-        found = self.projects.find(field.data, exact=PROJECT_LABEL)
-        if not found:
-            raise ValidationError(_(
-                "No building project has “%(text)s” as its case number or in its name.",
-                text=field.data))
-        if len(found) > 1:
-            raise ValidationError(_(
-                "Several building projects match “%(text)s” (%(names)s): type the case number.",
-                text=field.data, names=named_list([project_label(row) for row in found])))
-        self._typed["project"] = found[0].id
 
     def validate_employer_name(self, field):
         """The typed text must single out one employer: by CVR number, by its whole name, or

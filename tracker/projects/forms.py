@@ -1,6 +1,7 @@
 """Forms for building projects and the contractors on them; Danish number input."""
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -8,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from tracker.extensions import db
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
 from tracker.i18n import lazy_gettext as _l
-from tracker.lists import SELECT_MAX, Records, named_list
+from tracker.lists import SELECT_MAX, Records, TypedRecords, named_list
 from tracker.models import HousingArea, Organisation, Project, ProjectContractor
 from tracker.models.codes import CONTRACTOR_ROLES, PROJECT_STATUSES
 
@@ -24,6 +25,44 @@ def optional_int(value) -> int | None:
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+# A project as a typed field shows it (and as a drop-down lists it): case number and name.
+PROJECT_LABEL = Project.case_number + " " + Project.name
+
+
+def project_label(row) -> str:
+    return f"{row.case_number} {row.name}"
+
+
+class TypedProject(TypedRecords):
+    """A form's `project_name` field (see TypedRecords), matched among the form's
+    `projects` (Records of id, case number, name); the project found goes to `_typed`."""
+
+    projects: Records
+    _typed: dict[str, int]
+
+    def validate_project_name(self, field):
+        """Typed text, if any, must single out one project in the user's scope: by case
+        number, by case number and name as shown, by the whole name, or as the only name
+        holding the text. Empty is no building project."""
+        if "project" in self.shown:
+            self._typed["project"] = self.shown["project"]
+            return
+        if "project" in self._unknown:
+            raise ValidationError(_l("Not a valid choice."))
+        if not field.data:
+            return
+        found = self.projects.find(field.data, exact=PROJECT_LABEL)
+        if not found:
+            raise ValidationError(_(
+                "No building project has “%(text)s” as its case number or in its name.",
+                text=field.data))
+        if len(found) > 1:
+            raise ValidationError(_(
+                "Several building projects match “%(text)s” (%(names)s): type the case number.",
+                text=field.data, names=named_list([project_label(row) for row in found])))
+        self._typed["project"] = found[0].id
 
 
 def _with_current(records: list, current) -> list:
