@@ -129,3 +129,27 @@ def report(clause, contractor, **kw) -> ContractorReport:
     db.session.add(r)
     db.session.flush()
     return r
+
+
+def two_estates() -> dict:
+    """Aarhus (Gellerup, Brabrand Boligforening) and Odense (Vollsmose, fsb) with three
+    projects: 2026-001 "Gellerup etape 1" has Kærhøj and Hansen Tag, 2026-002 "Gellerup
+    etape 2" has Hansen & Søn, 2026-003 "Vollsmose tage" has Lindekrog. For tests that add
+    more records than a drop-down holds; the names are what they type."""
+    aarhus = organisation("municipality", name="Aarhus Kommune")
+    odense = organisation("municipality", name="Odense Kommune")
+    gellerup = housing_area(aarhus, name="Gellerup")
+    vollsmose = housing_area(odense, name="Vollsmose")
+    brabrand = organisation("builder", name="Brabrand Boligforening")
+    fsb = organisation("builder", name="fsb")
+    kaerhoej = organisation("contractor", name="Kærhøj Byg A/S")
+    hansen_tag = organisation("contractor", name="Hansen Tag ApS")
+    hansen_soen = organisation("contractor", name="Hansen & Søn Murer A/S")
+    lindekrog = organisation("contractor", name="Lindekrog Malerfirma ApS")
+    p1 = project(case_number="2026-001", name="Gellerup etape 1", area=gellerup,
+                 builder=brabrand, contractors=[kaerhoej, hansen_tag])
+    p2 = project(case_number="2026-002", name="Gellerup etape 2", area=gellerup,
+                 builder=brabrand, contractors=[hansen_soen])
+    p3 = project(case_number="2026-003", name="Vollsmose tage", area=vollsmose,
+                 builder=fsb, contractors=[lindekrog])
+    return dict(locals())

@@ -25,34 +25,22 @@ def world(db):
     (Gellerup, Brabrand) has Hansen & Søn; 2026-003 (Vollsmose, fsb) has Lindekrog; 2026-900
     (Vollsmose, fsb) has 55 filler contractors. Three participants, placed with Hansen Tag,
     Hansen & Søn and Lindekrog."""
-    aarhus = factories.organisation("municipality", name="Aarhus Kommune")
-    odense = factories.organisation("municipality", name="Odense Kommune")
-    gellerup = factories.housing_area(aarhus, name="Gellerup")
-    vollsmose = factories.housing_area(odense, name="Vollsmose")
-    brabrand = factories.organisation("builder", name="Brabrand Boligforening")
-    fsb = factories.organisation("builder", name="fsb")
-    kaerhoej = factories.organisation("contractor", name="Kærhøj Byg A/S")
-    hansen_tag = factories.organisation("contractor", name="Hansen Tag ApS")
-    hansen_soen = factories.organisation("contractor", name="Hansen & Søn Murer A/S")
-    lindekrog = factories.organisation("contractor", name="Lindekrog Malerfirma ApS")
-    fillers = [factories.organisation("contractor", name=f"Filler Entreprise {n:02d} A/S")
-               for n in range(FILLERS)]
-    p1 = factories.project(case_number="2026-001", name="Gellerup etape 1", area=gellerup,
-                           builder=brabrand, contractors=[kaerhoej, hansen_tag])
-    p2 = factories.project(case_number="2026-002", name="Gellerup etape 2", area=gellerup,
-                           builder=brabrand, contractors=[hansen_soen])
-    p3 = factories.project(case_number="2026-003", name="Vollsmose tage", area=vollsmose,
-                           builder=fsb, contractors=[lindekrog])
-    p9 = factories.project(case_number="2026-900", name="Vollsmose facader", area=vollsmose,
-                           builder=fsb, contractors=fillers)
-    amina = factories.participant(aarhus, name="Amina Hassan", ref="D-0001", housing_area=gellerup)
-    bo = factories.participant(aarhus, name="Bo Jensen", ref="D-0002", housing_area=gellerup)
-    carl = factories.participant(odense, name="Carl Nielsen", ref="D-0003", housing_area=vollsmose)
-    factories.placement(amina, hansen_tag, project=p1)
-    factories.placement(bo, hansen_soen, project=p2)
-    factories.placement(carl, lindekrog, project=p3)
+    w = SimpleNamespace(**factories.two_estates())
+    w.fillers = [factories.organisation("contractor", name=f"Filler Entreprise {n:02d} A/S")
+                 for n in range(FILLERS)]
+    w.p9 = factories.project(case_number="2026-900", name="Vollsmose facader",
+                             area=w.vollsmose, builder=w.fsb, contractors=w.fillers)
+    w.amina = factories.participant(w.aarhus, name="Amina Hassan", ref="D-0001",
+                                    housing_area=w.gellerup)
+    w.bo = factories.participant(w.aarhus, name="Bo Jensen", ref="D-0002",
+                                 housing_area=w.gellerup)
+    w.carl = factories.participant(w.odense, name="Carl Nielsen", ref="D-0003",
+                                   housing_area=w.vollsmose)
+    factories.placement(w.amina, w.hansen_tag, project=w.p1)
+    factories.placement(w.bo, w.hansen_soen, project=w.p2)
+    factories.placement(w.carl, w.lindekrog, project=w.p3)
     db.session.commit()
-    return SimpleNamespace(**locals())
+    return w
 
 
 @pytest.fixture()

@@ -24,32 +24,17 @@ def world(db):
     Hansen Tag; 2026-002 "Gellerup etape 2" (Brabrand) has Hansen & Søn; 2026-003 "Vollsmose
     tage" (fsb) and the 55 fillers 2026-100… "Vollsmose blok 00…54" (fsb) have Lindekrog.
     Employers: those four, 55 filler contractors and the café (kind other)."""
-    aarhus = factories.organisation("municipality", name="Aarhus Kommune")
-    odense = factories.organisation("municipality", name="Odense Kommune")
-    gellerup = factories.housing_area(aarhus, name="Gellerup")
-    vollsmose = factories.housing_area(odense, name="Vollsmose")
-    brabrand = factories.organisation("builder", name="Brabrand Boligforening")
-    fsb = factories.organisation("builder", name="fsb")
-    kaerhoej = factories.organisation("contractor", name="Kærhøj Byg A/S")
-    hansen_tag = factories.organisation("contractor", name="Hansen Tag ApS")
-    hansen_soen = factories.organisation("contractor", name="Hansen & Søn Murer A/S")
-    lindekrog = factories.organisation("contractor", name="Lindekrog Malerfirma ApS")
-    cafe = factories.organisation("other", name="Café Gellerup")
-    fillers = [factories.organisation("contractor", name=f"Filler Entreprise {n:02d} A/S")
-               for n in range(FILLERS)]
-    p1 = factories.project(case_number="2026-001", name="Gellerup etape 1", area=gellerup,
-                           builder=brabrand, contractors=[kaerhoej, hansen_tag])
-    p2 = factories.project(case_number="2026-002", name="Gellerup etape 2", area=gellerup,
-                           builder=brabrand, contractors=[hansen_soen])
-    p3 = factories.project(case_number="2026-003", name="Vollsmose tage", area=vollsmose,
-                           builder=fsb, contractors=[lindekrog])
-    blocks = [factories.project(case_number=f"2026-{100 + n}", name=f"Vollsmose blok {n:02d}",
-                                area=vollsmose, builder=fsb, contractors=[lindekrog])
-              for n in range(FILLERS)]
-    amina = factories.participant(aarhus, name="Amina Hassan", ref="D-0001",
-                                  housing_area=gellerup)
+    w = SimpleNamespace(**factories.two_estates())
+    w.cafe = factories.organisation("other", name="Café Gellerup")
+    w.fillers = [factories.organisation("contractor", name=f"Filler Entreprise {n:02d} A/S")
+                 for n in range(FILLERS)]
+    w.blocks = [factories.project(case_number=f"2026-{100 + n}", name=f"Vollsmose blok {n:02d}",
+                                  area=w.vollsmose, builder=w.fsb, contractors=[w.lindekrog])
+                for n in range(FILLERS)]
+    w.amina = factories.participant(w.aarhus, name="Amina Hassan", ref="D-0001",
+                                    housing_area=w.gellerup)
     db.session.commit()
-    return SimpleNamespace(**locals())
+    return w
 
 
 @pytest.fixture()
