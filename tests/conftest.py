@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, make_url, text
 
+from tests import factories
 from tracker import create_app
 from tracker.config import normalise_database_url
 from tracker.extensions import db as _db
@@ -140,6 +141,15 @@ def login(client):
         return response
 
     return _login
+
+
+@pytest.fixture()
+def staff(db, login):
+    """A secretariat worker, signed in."""
+    user = factories.user("staff")
+    db.session.commit()
+    login(user)
+    return user
 
 
 def statements(db, action):

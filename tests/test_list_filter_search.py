@@ -43,14 +43,6 @@ def world(db):
     return w
 
 
-@pytest.fixture()
-def staff(db, login):
-    user = factories.user("staff")
-    db.session.commit()
-    login(user)
-    return user
-
-
 def _case_numbers(page: str) -> list[str]:
     return re.findall(r">(2026-\d{3})</a>", page)
 

@@ -37,14 +37,6 @@ def world(db):
     return w
 
 
-@pytest.fixture()
-def staff(db, login):
-    user = factories.user("staff")
-    db.session.commit()
-    login(user)
-    return user
-
-
 def _field(page: str, name: str) -> str:
     """The markup of one field of a form (its div)."""
     start = page.index(f'name="{name}"')

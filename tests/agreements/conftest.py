@@ -1,2 +1,2 @@
 """Agreements reuse the project tests' small world (Aarhus, Gellerup, Brabrand, Kærhøj)."""
-from tests.projects.conftest import project, site, staff  # noqa: F401  (fixtures)
+from tests.projects.conftest import project, site  # noqa: F401  (fixtures)

@@ -9,14 +9,6 @@ from tracker.models import Evaluation, EvaluationAction
 
 
 @pytest.fixture()
-def staff(db, login):
-    user = factories.user("staff")
-    db.session.commit()
-    login(user)
-    return user
-
-
-@pytest.fixture()
 def year_2025(db):
     """A project running through 2025 with two clauses and four participants.
 

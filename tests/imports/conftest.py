@@ -209,14 +209,6 @@ def happy_with(**changes) -> dict:
 
 
 @pytest.fixture()
-def staff(db, login):
-    user = factories.user("staff")
-    db.session.commit()
-    login(user)
-    return user
-
-
-@pytest.fixture()
 def admin(db, login):
     user = factories.user("admin")
     db.session.commit()

@@ -10,14 +10,6 @@ from tests import factories
 from tracker.models import HousingArea, Organisation
 
 
-@pytest.fixture()
-def staff(db, login):
-    user = factories.user("staff")
-    db.session.commit()
-    login(user)
-    return user
-
-
 def _form(**overrides):
     data = {"name": "Brabrand Boligforening", "kind": "builder", "cvr": "35209115",
             "municipality_code": "", "email": ""}

@@ -45,11 +45,3 @@ def world(db):
                         dagpenge=benefit(db, "dagpenge"), kontanthjaelp=benefit(db, "kontanthjaelp"))
     db.session.commit()
     return w
-
-
-@pytest.fixture()
-def staff(db, login):
-    user = factories.user("staff")
-    db.session.commit()
-    login(user)
-    return user

@@ -23,14 +23,6 @@ def site(db):
                            builder=builder, other_builder=other_builder, main=main, sub=sub)
 
 
-@pytest.fixture()
-def staff(db, login):
-    user = factories.user("staff")
-    db.session.commit()
-    login(user)
-    return user
-
-
 def project_form(site, **overrides) -> dict:
     """A valid project form as a browser posts it."""
     data = {"case_number": "2026-017", "name": "Helhedsplan Gellerup, etape 2",
