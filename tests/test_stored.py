@@ -124,6 +124,28 @@ def test_scope_keys_differ_by_scope_and_agree_for_the_same_scope(app):
     assert stored.scope_key("d", 1) != stored.scope_key("e", 1)
 
 
+def test_scope_keys_of_role_scoped_queries_follow_every_value(db):
+    """The key is made from a query's shape (kept) and its values (each time): the same
+    shape with other values — an organisation, a list of ids, a date — is another key."""
+    from tracker import access
+    from tracker.models import Clause
+
+    first, second = f.organisation("municipality"), f.organisation("municipality")
+    db.session.flush()
+    users = [f.user("municipality", org=first), f.user("municipality", org=first),
+             f.user("municipality", org=second)]
+    keys = [stored.scope_key("dashboard", access.visible(Clause, u),
+                             access.visible(Placement, u)) for u in users]
+    assert keys[0] == keys[1]
+    assert keys[0] != keys[2]
+    by_ids = [stored.scope_key("d", select(Placement).where(Placement.id.in_(ids)))
+              for ids in ([1, 2], [1, 3], [1, 2])]
+    assert by_ids[0] == by_ids[2] != by_ids[1]
+    by_day = [stored.scope_key("d", select(Placement).where(Placement.start_date < day))
+              for day in (date(2026, 1, 1), date(2026, 1, 2))]
+    assert by_day[0] != by_day[1]
+
+
 def test_old_values_and_figures_are_dropped_on_sign_in(db, client, login):
     user = f.user()
     clause = f.clause(f.agreement(f.project(contractors=[f.organisation()])))

@@ -39,3 +39,44 @@ def test_a_lazy_message_with_a_value_is_text_when_it_becomes_html(app):
         message = _l("%(name)s already has this CVR number.", name="<b>Bo & Co</b>")
         assert str(message) == "<b>Bo & Co</b> har allerede dette CVR-nummer."
         assert escape(message) == "&lt;b&gt;Bo &amp; Co&lt;/b&gt; har allerede dette CVR-nummer."
+
+
+def test_messages_follow_a_change_of_language_within_a_request(app):
+    """The catalogue kept for a request is looked up again when the language changes: a
+    Danish PDF rendered inside an English page's request (force_locale), a change of
+    language saved during the request (refresh), and back."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    from tracker.formatting import number
+    from tracker.i18n import gettext, locale, ngettext
+
+    template = "{{ _('Search') }} | {{ ngettext('%(num)d placement rule ends on the same day.', " \
+               "'%(num)d placement rules end on the same day.', 2) }} | {{ 1234.5|number(1) }}"
+    with app.test_request_context("/?lang=da"):
+        assert gettext("Search") == "Søg"
+        assert str(locale()) == "da"
+        with force_locale("en"):
+            assert gettext("Search") == "Search"
+            assert number(1234.5, 1) == "1,234.5"
+            assert render_template_string(template) == (
+                "Search | 2 placement rules end on the same day. | 1,234.5")
+        assert gettext("Search") == "Søg"
+        assert number(1234.5, 1) == "1.234,5"
+        assert ngettext("%(num)d placement rule ends on the same day.",
+                        "%(num)d placement rules end on the same day.", 1) == (
+            "1 forløbsregel ophører samme dag.")
+        app.config["BABEL_DEFAULT_LOCALE"] = "en"
+        try:
+            refresh()  # as after a user changed language
+            assert gettext("Search") == "Search"
+        finally:
+            app.config["BABEL_DEFAULT_LOCALE"] = "da"
+        refresh()
+        assert render_template_string(template).startswith("Søg | 2 ")
+
+
+def test_outside_a_request_messages_are_the_source_text():
+    from tracker.i18n import gettext
+
+    assert gettext("Search") == "Search"

@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from tracker import audit, auth, figures
+    from tracker import audit, auth, figures, i18n
     from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
 
     db.init_app(app)
@@ -34,6 +34,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=auth.select_locale)
+    i18n.install(app.jinja_env)
     login_manager.init_app(app)
     auth.configure_login(app, login_manager)
     talisman.init_app(

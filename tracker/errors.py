@@ -1,9 +1,9 @@
 """Friendly error pages in the user's language; JSON under /api/."""
 from flask import abort, jsonify, render_template, request
-from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from tracker.extensions import db
+from tracker.i18n import gettext as _
 
 
 def _messages() -> dict[int, str]:

@@ -8,8 +8,9 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import parse_pattern
 import flask_babel
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 
+from tracker.i18n import locale as get_locale
 from tracker.models import codes
 
 DANISH = Locale.parse("da")
@@ -111,7 +112,7 @@ def code_label(code, field: str) -> str:
 
 def cell(value) -> str:
     """A list cell: dates, numbers and booleans in the user's format, the rest as text."""
-    from flask_babel import gettext as _
+    from tracker.i18n import gettext as _
 
     if value is None:
         return ""

@@ -3,7 +3,6 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask import flash
-from flask_babel import get_translations
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, StringField
@@ -11,7 +10,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from tracker.extensions import db
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import lazy_gettext as _l, translations
 from tracker.validation import contains_cpr
 
 
@@ -131,7 +130,7 @@ class Form(FlaskForm):
 
     class Meta:
         def get_translations(self, form):
-            return get_translations()
+            return translations()
 
 
 def choices(mapping: dict, blank: str | None = None) -> list[SelectChoice]:
@@ -206,9 +205,8 @@ def commit_edit(form, obj, apply=None) -> bool:
 
 def _wtforms_messages():  # pragma: no cover - never called
     """WTForms' own messages, listed so the Danish catalogue carries them
-    (Flask-WTF translates them through Flask-Babel)."""
-    from flask_babel import gettext as _
-    from flask_babel import ngettext
+    (WTForms translates them through `Form.Meta.get_translations`)."""
+    from tracker.i18n import gettext as _, ngettext
 
     return [
         _("This field is required."), _("Invalid email address."), _("Not a valid choice."),

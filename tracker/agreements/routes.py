@@ -6,7 +6,6 @@ answers for); only the secretariat creates and changes them.
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +28,7 @@ from tracker.agreements.service import (
 from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
+from tracker.i18n import gettext as _
 from tracker.models import (
     Agreement, AgreementParty, Clause, Evaluation, Project, ProjectContractor,
 )

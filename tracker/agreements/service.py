@@ -3,7 +3,6 @@ calculation, and the figures of clauses as a page shows them."""
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
@@ -11,6 +10,7 @@ from tracker.extensions import db
 from tracker.figures import clause_figures
 from tracker.formatting import money, number
 from tracker.fulfilment import ClauseFigures
+from tracker.i18n import gettext as _
 from tracker.models import Clause, Project
 from tracker.models.codes import UNITS, label
 

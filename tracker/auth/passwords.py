@@ -37,7 +37,7 @@ def _common_passwords() -> frozenset[str]:
 
 def password_problem(password: str) -> str | None:
     """Why a new password is refused, in the user's language; None when it is fine."""
-    from flask_babel import gettext as _
+    from tracker.i18n import gettext as _
 
     if len(password) < MIN_LENGTH:
         return _("The password must have at least %(n)d characters.", n=MIN_LENGTH)

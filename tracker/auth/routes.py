@@ -3,7 +3,6 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker import stored
@@ -11,6 +10,7 @@ from tracker.audit import record_event
 from tracker.auth.forms import LanguageForm, LoginForm
 from tracker.auth.service import authenticate, find_user
 from tracker.extensions import db, limiter
+from tracker.i18n import gettext as _
 
 bp = Blueprint("auth", __name__)
 

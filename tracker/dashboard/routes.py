@@ -2,7 +2,6 @@
 from datetime import date
 
 from flask import Blueprint, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import Select, func, select
 
@@ -10,6 +9,7 @@ from tracker import access, charts, stored
 from tracker.dashboard import service
 from tracker.formatting import number
 from tracker.extensions import db
+from tracker.i18n import gettext as _
 from tracker.models import (
     Clause, ContractorReport, EvaluationAction, Organisation, Participant, Placement,
 )

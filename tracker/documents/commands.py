@@ -7,11 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.documents.service import KINDS, DocumentRequest, IssueError, file_name, issue
 from tracker.extensions import db
+from tracker.i18n import gettext as _
 from tracker.models import Organisation, Participant, Project
 
 # The options each kind takes (DESIGN §6); any other option given is an error.

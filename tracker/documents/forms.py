@@ -1,5 +1,4 @@
 """Forms: issue a document; verify one (public)."""
-from flask_babel import gettext as _
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField
@@ -9,7 +8,7 @@ from tracker import access
 from tracker.documents.service import issuable_kinds
 from tracker.extensions import db
 from tracker.forms import Form, choices, no_cpr
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.lists import SELECT_MAX, Records, named_list
 from tracker.models import Organisation, Project
 from tracker.models.codes import DOCUMENT_KINDS

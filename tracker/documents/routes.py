@@ -3,7 +3,6 @@ import hashlib
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
@@ -21,7 +20,7 @@ from tracker.documents.service import (
     issue as issue_document,
 )
 from tracker.extensions import db, limiter
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.lists import Column, Filter, ListSpec, Records
 from tracker.models import Document, HousingArea, Organisation, Participant, Project
 from tracker.models.codes import DOCUMENT_KINDS, label

@@ -19,7 +19,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, format_datetime
-from flask_babel import gettext as _
 from markupsafe import Markup
 from openpyxl import Workbook
 from sqlalchemy import (
@@ -43,7 +42,7 @@ from tracker.figures import clause_figures
 from tracker.figures import lookup as figure_lookup
 from tracker.formatting import number, percent, short_date
 from tracker.fulfilment import FULL_TIME_HOURS, ClauseFigures
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.models import (
     Agreement,
     AgreementParty,

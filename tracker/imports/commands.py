@@ -3,11 +3,11 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from tracker.audit import CLI_ACTOR
 from tracker.extensions import db
+from tracker.i18n import gettext as _
 from tracker.imports.export import record_export, write_workbook
 from tracker.imports.reader import SourceError, open_path
 from tracker.imports.report import as_text

@@ -26,13 +26,13 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload, undefer
 
 from tracker.access import SECRETARIAT
 from tracker.extensions import db
+from tracker.i18n import gettext as _
 from tracker.imports.reader import SourceError, open_bytes
 from tracker.imports.report import Problem, Report
 from tracker.imports.service import concurrent_change_message, import_workbook

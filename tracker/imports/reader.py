@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from flask_babel import gettext as _
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import (
     CALENDAR_MAC_1904,
@@ -24,6 +23,8 @@ from openpyxl.utils.datetime import (
     from_excel,
     from_ISO8601,
 )
+
+from tracker.i18n import gettext as _
 
 # Uncompressed size we are willing to read from one upload: a guard against ZIP bombs.
 # The 20,000-participant, 100,000-placement benchmark workbook unpacks to about 70 MB.

@@ -3,7 +3,8 @@ the changes. Plain data, so the command line, the page and a background job (as 
 show the same report."""
 from dataclasses import asdict, dataclass, field
 
-from flask_babel import gettext as _
+from tracker.i18n import gettext as _
+
 
 # The page and a job file keep this many problems; the command line prints every one.
 MAX_KEPT_PROBLEMS = 20_000

@@ -28,12 +28,12 @@ from datetime import date
 from itertools import islice
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker import figures
 from tracker.audit import UNAUDITED_COLUMNS, _plain
+from tracker.i18n import gettext as _
 from tracker.imports.mapping import EMPTY_TEXT, MODELS, TARGETS, key_ids
 from tracker.imports.reader import SourceError, Workbook, damaged_message
 from tracker.imports.report import Report

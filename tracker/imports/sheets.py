@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-from flask_babel import gettext as _
 
 from tracker.formatting import number
 from tracker.models.codes import (
@@ -25,6 +24,7 @@ from tracker.models.codes import (
     UNITS,
 )
 from tracker.forms import parse_number
+from tracker.i18n import gettext as _
 from tracker.validation import contains_cpr, cvr_is_valid, municipalities
 
 

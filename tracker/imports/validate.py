@@ -15,11 +15,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.formatting import short_date
+from tracker.i18n import gettext as _
 from tracker.imports.mapping import sheet_rows
 from tracker.imports.reader import NotUtf8, Workbook
 from tracker.imports.report import SAMPLES_PER_SHEET, Problem, Report, Sample, SheetCount

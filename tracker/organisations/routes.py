@@ -1,6 +1,5 @@
 """Organisations and housing areas: list, create, edit, deactivate (secretariat only)."""
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -8,7 +7,7 @@ from tracker import access
 from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.lists import Column, Filter, ListSpec
 from tracker.models import HousingArea, Organisation
 from tracker.models.codes import ORG_KINDS, label

@@ -3,7 +3,6 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_wtf.file import FileField
 from sqlalchemy import or_, select
 from wtforms import DateField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -13,7 +12,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr, record_choices
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.lists import SELECT_MAX, Records, named_list
 from tracker.models import BenefitGroup, FollowUp, HousingArea, Organisation, Participant, Placement, Project, ProjectContractor
 from tracker.models.codes import DIMENSIONS, EDUCATION_LEVELS, FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, GENDERS, OUTCOMES, PLACEMENT_KINDS, READINESS

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, and_, exists, false, select, true
@@ -21,7 +20,7 @@ from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import apply_form, commit_edit, is_stale
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.lists import PER_PAGE, Column, Filter, ListSpec, Records
 from tracker.models import (
     BenefitGroup,

@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import (
     Date,
     Integer,
@@ -39,6 +38,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from tracker.audit import current_actor
 from tracker.extensions import db
 from tracker.formatting import number
+from tracker.i18n import gettext as _
 from tracker.models import AuditEvent, FollowUp, Participant, Placement, PlacementRule, ProgressAssessment
 from tracker.models.base import utcnow
 from tracker.models.codes import DIMENSIONS, FOLLOW_UP_MONTHS, PLACEMENT_KINDS, label

@@ -1,14 +1,13 @@
 """Forms for building projects and the contractors on them; Danish number input."""
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from tracker.extensions import db
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.lists import SELECT_MAX, Records, TypedRecords, named_list
 from tracker.models import HousingArea, Organisation, Project, ProjectContractor
 from tracker.models.codes import CONTRACTOR_ROLES, PROJECT_STATUSES

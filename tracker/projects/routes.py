@@ -7,7 +7,6 @@ import sys
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +16,7 @@ from tracker import access
 from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.lists import Column, Filter, ListSpec, Records
 from tracker.models import HousingArea, Organisation, Project, ProjectContractor
 from tracker.models.codes import CONTRACTOR_ROLES, PROJECT_STATUSES, label

@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import abort
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -22,7 +21,7 @@ from tracker.audit import history
 from tracker.extensions import db
 from tracker.formatting import money, short_date
 from tracker.fulfilment import ClauseFigures
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.models import (
     Agreement,
     AgreementParty,

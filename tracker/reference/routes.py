@@ -7,8 +7,6 @@ not deleted, so older participants and placements keep the meaning they had.
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
@@ -18,7 +16,7 @@ from tracker.auth import admin_required
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import CONFLICT_MESSAGE, VersionField, apply_form, commit_edit, is_stale
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import gettext as _, lazy_gettext as _l, ngettext
 from tracker.lists import Column, Filter, ListSpec
 from tracker.models import BenefitGroup, Participant, PlacementRule
 from tracker.models.codes import PLACEMENT_KINDS, READINESS, label

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +22,7 @@ from tracker.extensions import db
 from tracker.figures import clause_figures
 from tracker.formatting import short_date
 from tracker.forms import CONFLICT_MESSAGE, is_stale
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.lists import (
     EXPORT_FORMATS,
     PER_PAGE,

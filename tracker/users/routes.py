@@ -7,7 +7,6 @@ SECURITY: sign out everywhere, a password change ends other sessions).
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +17,7 @@ from tracker.auth.passwords import hash_password, verify_password
 from tracker.auth.service import register_failure, throttled
 from tracker.extensions import db
 from tracker.forms import commit_edit
-from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.lists import Column, Filter, ListSpec
 from tracker.models import ApiToken, Organisation, User
 from tracker.models.codes import ROLES, label
