@@ -255,3 +255,39 @@ def test_a_placement_form_with_many_participants_takes_a_reference_or_name(db, c
     client.post("/placements/new", data=dict(form, ref="F-0101", participant_name="carl"))
     assert db.session.scalar(select(Placement.participant_id).where(
         Placement.ref == "F-0101")) == world.carl.id
+
+
+def _builder_options(page: str) -> list[str]:
+    return re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', _field(page, "builder"))
+
+
+def test_a_lists_length_and_options_are_kept_until_counted_data_changes(db, client, login,
+                                                                        world, staff):
+    """The project list's length and filter options are read once and kept (tracker.stored):
+    a second view counts nothing; a new project and a renamed builder show at once; a
+    builder's list keeps its own length, never the secretariat's."""
+    from tests.conftest import statements
+
+    first = client.get("/projects/").get_data(as_text=True)
+    assert "4 rækker" in first  # 2026-001, -002, -003 and -900
+    assert _builder_options(first) == ["Brabrand Boligforening", "fsb"]
+    again, sent = statements(db, lambda: client.get("/projects/").get_data(as_text=True))
+    assert "4 rækker" in again
+    assert _builder_options(again) == ["Brabrand Boligforening", "fsb"]
+    assert not [s for s in sent if "count(" in s.lower()]
+    assert not [s for s in sent if "FROM organisations" in s and "ORDER BY" in s]
+
+    factories.project(case_number="2026-004", area=world.gellerup, builder=world.brabrand)
+    world.fsb.name = "FSB Bolig"
+    db.session.commit()
+    changed = client.get("/projects/").get_data(as_text=True)
+    assert "5 rækker" in changed
+    assert _builder_options(changed) == ["Brabrand Boligforening", "FSB Bolig"]
+
+    builder = factories.user("builder", org=world.fsb)
+    db.session.commit()
+    client.post("/logout")
+    login(builder)
+    own = client.get("/projects/").get_data(as_text=True)
+    assert "2 rækker" in own  # fsb's 2026-003 and -900
+    assert _builder_options(own) == ["FSB Bolig"]

@@ -544,7 +544,7 @@ class RowPagination(SelectPagination):
 class RowListSpec(ListSpec):
     """A ListSpec whose rows are (Placement, months, due) tuples."""
 
-    def page(self, query: Select):
+    def page(self, query: Select, state: dict):
         page = request.args.get("page", 1, type=int)
         return RowPagination(select=query, session=db.session(), page=max(page, 1),
                              per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
