@@ -46,3 +46,24 @@ def test_a_moment_shows_as_its_danish_date(app):
         moment = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)
         assert formatting.short_date(moment) == "01.07.2026"
         assert formatting.short_date(date(2026, 6, 30)) == "30.06.2026"
+
+
+def test_timestamps_in_copenhagen_time_across_the_clock_changes(app):
+    """Stored times are UTC (naive ones too); shown in Danish time: UTC+2 in summer, UTC+1
+    in winter; 2026's clock changes at 01:00 UTC on 29 March and 25 October."""
+    from datetime import datetime, timezone
+
+    utc = timezone.utc
+    with app.test_request_context():
+        assert [formatting.timestamp(v) for v in (
+            datetime(2026, 3, 29, 0, 59, tzinfo=utc),  # still winter time: 01:59
+            datetime(2026, 3, 29, 1, 0, tzinfo=utc),  # summer time from here: 03:00
+            datetime(2026, 10, 25, 0, 30),  # naive, read as UTC: 02:30 summer time
+            datetime(2026, 10, 25, 1, 30, tzinfo=utc),  # 02:30 again, winter time
+            datetime(2026, 12, 31, 23, 5, tzinfo=utc),  # the next day and year
+        )] == ["29.03.2026 01:59", "29.03.2026 03:00", "25.10.2026 02:30",
+               "25.10.2026 02:30", "01.01.2027 00:05"]
+        assert formatting.timestamp(None) == ""
+    with app.test_request_context(), force_locale("en"):
+        assert formatting.timestamp(datetime(2026, 6, 30, 12, 5, tzinfo=utc)) == \
+            "30 Jun 2026 14:05"

@@ -1,5 +1,5 @@
 """Danish (and English) number, money, percent and date formatting for templates and PDFs."""
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from functools import lru_cache
@@ -10,7 +10,7 @@ from babel.numbers import parse_pattern
 import flask_babel
 from flask_babel import format_datetime
 
-from tracker.i18n import locale as get_locale
+from tracker.i18n import locale as get_locale, timezone as user_timezone
 from tracker.models import codes
 
 DANISH = Locale.parse("da")
@@ -88,9 +88,18 @@ def long_date(value: date | None) -> str:
 
 
 def timestamp(value: datetime | None) -> str:
+    """30.06.2026 14:05 in the user's time zone (a naive value is UTC). The Danish form
+    directly, as `number` (a participant page shows 100 of them in its history); Babel's
+    pattern for the rest."""
     if value is None:
         return ""
-    return format_datetime(value, "dd.MM.yyyy HH:mm" if _is_danish() else "d MMM yyyy HH:mm")
+    if (get_locale() or DANISH).language == "da":
+        zone = user_timezone()  # as flask_babel.to_user_timezone, without its look-ups
+        local = zone.normalize((value if value.tzinfo else value.replace(tzinfo=UTC))
+                               .astimezone(zone))
+        return (f"{local.day:02d}.{local.month:02d}.{local.year:04d} "
+                f"{local.hour:02d}:{local.minute:02d}")
+    return format_datetime(value, "d MMM yyyy HH:mm")
 
 
 LABELS = {

@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import (
     CTE, Date, Integer, Select, and_, case, column, exists, func, literal, or_, select,
-    values,
 )
 
 from tracker.extensions import db
@@ -27,7 +26,7 @@ from tracker.models import (
     Project,
     ProjectContractor,
 )
-from tracker.sqlfunctions import days_between, greatest, least, scaled_int
+from tracker.sqlfunctions import days_between, greatest, least, rows_cte, scaled_int
 
 # Decimal places the stored NUMERIC columns hold (Placement.hours_per_week, report figures).
 HOURS_PER_WEEK_PLACES = 1
@@ -389,10 +388,11 @@ def window_registered(windows: list[Window], site_hours: dict[int, Decimal | Non
     if not windows:
         return {}
     site_hours = site_hours or {}
-    listed = values(  # VALUES, not a UNION of selects: PostgreSQL plans it in a fraction
-        column("key", Integer), column("source_clause_id", Integer),
-        column("window_start", Date), column("window_end", Date), name="windows",
-    ).data([(w.key, w.clause_id, w.start, w.end) for w in windows]).cte("windows")
+    listed = rows_cte(  # not a UNION of selects: PostgreSQL plans that in a multiple
+        "windows", [column("key", Integer), column("source_clause_id", Integer),
+                    column("window_start", Date), column("window_end", Date)],
+        [(w.key, w.clause_id, w.start, w.end) for w in windows],
+        db.session.get_bind().dialect.name)
     periods = (
         select(
             listed.c.key.label("clause_id"),  # grouped by window, under the name the totals use

@@ -1,6 +1,6 @@
 """Translation for the application: `gettext` (import it as `_`), `ngettext`,
-`lazy_gettext` (as `_l`) and `locale`, used instead of Flask-Babel's own in the code, the
-templates and the number formats.
+`lazy_gettext` (as `_l`), `locale` and `timezone`, used instead of Flask-Babel's own in
+the code, the templates and the number and date formats.
 
 **Escaping.** Flask-Babel's lazy string declares itself safe HTML (`__html__` returns its
 text), so a message with a value put in — "%(name)s already has this CVR number." with a
@@ -42,6 +42,13 @@ def locale():
         return None
     chosen = getattr(namespace, "babel_locale", None)
     return chosen if chosen is not None else flask_babel.get_locale()
+
+
+def timezone():
+    """The user's time zone of the moment, as flask_babel.get_timezone()."""
+    namespace = _namespace()
+    chosen = getattr(namespace, "babel_tzinfo", None) if namespace is not None else None
+    return chosen if chosen is not None else flask_babel.get_timezone()
 
 
 def translations():

@@ -39,7 +39,7 @@ KEEP_FOR = timedelta(days=2)  # stored values and figures are dropped once this 
 CHANGED = "figures_changed"  # session.info key (shared with tracker.figures)
 # Part of every key: raise it when what a stored value holds or how it is computed changes,
 # so values of the previous code are not read after an upgrade.
-FORMAT = 1
+FORMAT = 2
 
 
 def upsert_insert(dialect_name: str):

@@ -179,3 +179,23 @@ def test_many_clauses_list_the_lowest_fulfilment_first(db, client, login):
     assert "K-T05" in at_risk and "K-T29" in at_risk
     assert "K-T03" not in at_risk and "K-T04" not in at_risk  # the two highest (33 %, 25 %)
     assert "27 klausuler i alt" in body and "<h3>Alle klausuler</h3>" not in body
+
+
+def test_the_listed_clauses_are_kept_with_the_counts_and_follow_a_change(db, client, login,
+                                                                         world):
+    """The dashboard keeps the rows it lists with its counts (tracker.stored): a second view
+    reads no clause; a new case number and clause reference show at once."""
+    from tests.conftest import statements
+
+    login(world["staff"])
+    first = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    assert ">BB-2207</a>" in first and "<td>K-RISK</td>" in first
+    again, sent = statements(db, lambda: client.get("/?as_of=2026-06-30").get_data(as_text=True))
+    assert again.count("<td>K-RISK</td>") == first.count("<td>K-RISK</td>") == 2  # at risk, all
+    assert not [s for s in sent if "FROM clauses" in s or "clause_figures" in s]
+    world["behind"].ref = "K-BAGUD"
+    world["behind"].agreement.project.case_number = "BB-2208"
+    db.session.commit()
+    changed = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    assert "<td>K-BAGUD</td>" in changed and "K-RISK" not in changed
+    assert ">BB-2208</a>" in changed and "BB-2207" not in changed

@@ -2,9 +2,9 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import Date, Select, case, func, literal, select
-from sqlalchemy.orm import joinedload
 
 from tracker.charts import month_starts
 from tracker import figures
@@ -16,11 +16,27 @@ from tracker.sqlfunctions import no_index
 
 
 @dataclass
+class ClauseRef:
+    """What a dashboard shows of a clause and links to."""
+
+    id: int
+    ref: str
+    kind: str
+    unit: str
+
+
+@dataclass
+class ProjectRef:
+    id: int
+    case_number: str
+
+
+@dataclass
 class ClauseRow:
     """A clause with its project and its figures as of a date."""
 
-    clause: Clause
-    project: Project
+    clause: ClauseRef
+    project: ProjectRef
     figures: ClauseFigures
 
 
@@ -29,17 +45,37 @@ class ClauseRow:
 LIST_LIMIT = 25
 
 
-def _clause_rows(clauses: Select, known: dict[int, ClauseFigures]) -> list[ClauseRow]:
-    """The clauses of `known` among a (role-scoped) Select, with their project and figures,
-    by project and clause: one query."""
-    query = (clauses.join(Agreement, Clause.agreement_id == Agreement.id)
+def _shown_rows(clauses: Select, known: dict) -> list[dict]:
+    """The clauses of `known` (id → stored figures row or ClauseFigures) among a
+    (role-scoped) Select, with their project and figures, by project and clause, as JSON:
+    one query."""
+    query = (clauses.order_by(None).join(Agreement, Clause.agreement_id == Agreement.id)
              .join(Project, Agreement.project_id == Project.id)
-             .add_columns(Project)
-             .options(joinedload(Clause.responsible_contractor))
+             .with_only_columns(Clause.id, Clause.ref, Clause.kind, Clause.unit, Project.id,
+                                Project.case_number)
              .where(Clause.id.in_(list(known)))
              .order_by(Project.case_number, Clause.ref))
-    return [ClauseRow(clause, project, known[clause.id])
-            for clause, project in db.session.execute(query).all()]
+    rows = []
+    for clause_id, ref, kind, unit, project_id, case_number in db.session.execute(query):
+        f = figures.full(known[clause_id])
+        rows.append({
+            "clause": [clause_id, ref, kind, unit], "project": [project_id, case_number],
+            "figures": [str(f.target), *(None if v is None else str(v)
+                                         for v in (f.registered, f.reported, f.percent)),
+                        f.status, f.discrepancy, f.period_start.isoformat(),
+                        f.period_end.isoformat()]})
+    return rows
+
+
+def _row(value: dict) -> ClauseRow:
+    """A ClauseRow from what `_shown_rows` keeps."""
+    target, registered, reported, percent, status, discrepancy, start, end = value["figures"]
+    clause = ClauseRef(*value["clause"])
+    return ClauseRow(
+        clause, ProjectRef(*value["project"]),
+        ClauseFigures(clause.id, Decimal(target),
+                      *(None if v is None else Decimal(v) for v in (registered, reported, percent)),
+                      status, discrepancy, date.fromisoformat(start), date.fromisoformat(end)))
 
 
 @dataclass
@@ -71,12 +107,11 @@ def _largest_gap_first(f):
 def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT,
              summary: dict | None = None) -> Overview:
     """Status counts over all the clauses of a (role-scoped) Select and the short lists,
-    from `summary(clauses, as_of, limit)` (computed here when not given: the dashboard keeps
-    it in tracker.stored); then the listed clauses' figures and rows, two queries."""
+    from `summary(clauses, as_of, limit)`: computed here when not given; the dashboard keeps
+    it in tracker.stored, and with it the listed clauses' rows, so a view reads none."""
     if summary is None:
         summary = clause_summary(clauses, as_of, limit)
-    known = figures.clause_figures(summary["shown"], as_of) if summary["shown"] else {}
-    rows = {row.clause.id: row for row in _clause_rows(clauses, known)} if known else {}
+    rows = {row.clause.id: row for row in map(_row, summary["rows"])}
     return Overview(
         total=summary["total"], counts=Counter(summary["counts"]),
         attention=[rows[i] for i in summary["attention"] if i in rows],
@@ -87,8 +122,9 @@ def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT,
 
 
 def clause_summary(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> dict:
-    """What `overview` shows, as ids and numbers (JSON): the counts by status and the ids
-    of the clauses it lists; from the figures of every clause (tracker.figures)."""
+    """What `overview` shows, as JSON: the counts by status, the ids of the clauses it lists
+    and their rows (by project and clause); from the figures of every clause
+    (tracker.figures)."""
     known = figures.lookup(clauses, as_of)
     values = known.values()
     at_risk = [f.clause_id for f in sorted(
@@ -100,7 +136,8 @@ def clause_summary(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> dic
     return {"total": len(known), "counts": dict(Counter(f.status for f in values)),
             "attention": at_risk[:limit], "attention_total": len(at_risk),
             "discrepancies": gaps[:limit], "discrepancies_total": len(gaps),
-            "everything": everything, "shown": shown}
+            "everything": everything,
+            "rows": _shown_rows(clauses, {i: known[i] for i in shown}) if shown else []}
 
 
 def _next_month(first: date) -> date:
