@@ -21,6 +21,8 @@ With `--existing` it measures a database as it is instead (the national data set
 ≤ 5 s and ≤ 400 MB peak memory of the render:
 
     .venv/bin/python bench/documents.py --existing --database-url sqlite:///bench/out/national.db
+
+`--statements` adds one more build of each document with each SQL statement's time.
 """
 import argparse
 import os
@@ -210,6 +212,40 @@ def _measure(req, repeat: int, app) -> dict:
     return result
 
 
+def _statements(cases: dict) -> None:
+    """One build of each document with each statement's time, in the order sent."""
+    from sqlalchemy import event
+
+    from tracker.documents import service
+    from tracker.extensions import db
+
+    log = []
+
+    def before(conn, *_a):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn, _cursor, statement, *_a):
+        log.append((time.perf_counter() - conn.info.pop("bench_started"), statement))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        for name, req in cases.items():
+            log.clear()
+            db.session.expire_all()
+            start = time.perf_counter()
+            service.build(req)
+            total = time.perf_counter() - start
+            sql = sum(seconds for seconds, _ in log)
+            print(f"\n{name}: build {1000 * total:.1f} ms, of which {len(log)} statements "
+                  f"{1000 * sql:.1f} ms")
+            for seconds, statement in log:
+                print(f"  {1000 * seconds:7.1f} ms  {' '.join(statement.split())[:100]}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine, "after_cursor_execute", after)
+
+
 def measure_existing(url: str, repeat: int, today: date | None = None) -> list[dict]:
     """Each document for its largest scope in this database as it is (not migrated), for
     bench/run.py: medians in seconds, `render_mb` the largest render child's peak memory,
@@ -259,6 +295,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--existing", action="store_true",
                         help="measure this database as it is (e.g. the national data set)")
+    parser.add_argument("--statements", action="store_true",
+                        help="then one more build of each document with its SQL statements "
+                             "timed (execute() only; on SQLite until the first row)")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -311,6 +350,8 @@ def main() -> int:
                   f"{r['attachment']:>6.3f} {r['app']:>6.3f} {r['pdf']:>6.3f} {r['pdf_cpu']:>7.3f} "
                   f"{r['total']:>6.2f} {share:>6.1%} {r['render_mb']:>6.0f} MB  ≤ {limit:.0f} s, "
                   f"{'≤ 400 MB' if args.existing else '≤ 20 %'} {'ok' if ok else 'MISSED'}")
+        if args.statements:
+            _statements(cases)
         print("\nSeconds, medians. app = queries + template + xlsx (the application's own work);"
               "\npdf = WeasyPrint in its child process, wall clock; share = app CPU / pdf CPU;"
               "\nMB = the largest render child's peak resident memory so far.")
