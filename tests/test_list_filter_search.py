@@ -291,3 +291,11 @@ def test_a_lists_length_and_options_are_kept_until_counted_data_changes(db, clie
     own = client.get("/projects/").get_data(as_text=True)
     assert "2 rækker" in own  # fsb's 2026-003 and -900
     assert _builder_options(own) == ["FSB Bolig"]
+
+
+def test_a_long_lists_length_is_a_danish_number(db, client, world, staff, monkeypatch):
+    from tracker.lists import ListSpec
+
+    monkeypatch.setattr(ListSpec, "_kept", lambda self, query: {"total": 123456, "options": {}})
+    page = client.get("/projects/").get_data(as_text=True)
+    assert "123.456 rækker" in page and "Side 1 af 4.939" in page  # 123,456 / 25 = 4,938.2

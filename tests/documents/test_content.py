@@ -210,3 +210,14 @@ def test_documents_are_danish_whatever_the_users_language(db, world):
     assert "Opfyldelseserklæring" in html and "Dokumentnummer" in html and "Opgjort pr." in html
     assert "Compliance statement" not in html and "Document number" not in html
     assert "50,0 %" in html  # K1, with the Danish decimal comma
+
+
+def test_counts_in_the_notes_are_danish_numbers(db, world):
+    """A national project's attachment holds thousands of rows: the note says "1.340"."""
+    req = DocumentRequest("clause-status", as_of=AS_OF, project=world.project)
+    service.check_request(req, None, date(2026, 11, 24))
+    built = service.build(req)
+    built.context["attachment_rows"] = 1340
+    html = service.render_html("clause-status", built, req, "D-2026-000001",
+                               service.utcnow(), None)
+    assert "viser de 1.340 forløb med en række hver" in html
