@@ -170,3 +170,12 @@ def test_every_demo_user_can_sign_in(app, seeded):
         assert response.headers["Location"] != "/login"
     wrong = app.test_client().post("/login", data={"email": LOGINS[0][1], "password": "forkert"})
     assert wrong.status_code == 200
+
+
+def test_the_printed_address_is_where_make_run_serves(runner, monkeypatch):
+    """`PORT=5089 make run` serves on 5089 (Makefile), so the sign-in address says 5089."""
+    monkeypatch.setenv("PORT", "5089")
+    result = runner.invoke(args=["seed-demo"])
+    assert "Sign in at http://127.0.0.1:5089 " in result.output
+    monkeypatch.delenv("PORT")
+    assert "Sign in at http://127.0.0.1:5000 " in runner.invoke(args=["seed-demo"]).output

@@ -1,5 +1,6 @@
 """The flask commands of DESIGN §6 (`flask --app tracker COMMAND --help`)."""
 import hashlib
+import os
 import secrets
 import sys
 
@@ -95,7 +96,9 @@ def seed_demo(if_empty):
         logins = demo.seed()
         db.session.commit()
         click.echo("Demo data loaded.")
-    click.echo("Sign in at http://127.0.0.1:5000 with (role, e-mail, password):")
+    # The port `make run` serves on (Makefile: PORT, 5000 unless set).
+    port = os.environ.get("PORT") or "5000"
+    click.echo(f"Sign in at http://127.0.0.1:{port} with (role, e-mail, password):")
     for role, email, password in logins:
         click.echo(f"  {role:<13} {email:<34} {password}")
 
