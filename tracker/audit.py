@@ -1,7 +1,7 @@
 """The audit trail, written from one place: a session hook plus explicit view/export records."""
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import Select, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from tracker.models import AuditEvent, ImportJob, Participant
@@ -147,8 +147,12 @@ def history(session: Session, entity: str, entity_id: int, limit: int = 50) -> l
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)).all()
 
 
-def participant_history(session: Session, participant_id: int, limit: int = 100) -> list[AuditEvent]:
+def participant_history_query(participant_id: int) -> Select:
     """Who viewed, exported or changed anything of one participant, newest first."""
-    return session.scalars(
-        select(AuditEvent).where(AuditEvent.participant_id == participant_id)
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)).all()
+    return (select(AuditEvent).where(AuditEvent.participant_id == participant_id)
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))
+
+
+def participant_history(session: Session, participant_id: int, limit: int) -> list[AuditEvent]:
+    """The newest `limit` events of `participant_history_query`."""
+    return session.scalars(participant_history_query(participant_id).limit(limit)).all()

@@ -2,11 +2,12 @@
 exports, no-store caching, the pathway timeline, and a constant number of queries."""
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from tests import factories
 from tracker.extensions import db as _db
@@ -128,6 +129,58 @@ def test_view_is_logged_with_the_chosen_purpose_and_shown(db, client, world, sta
     history = page[page.index("Logning (historik)"):]
     assert f"<td>{staff.email}</td><td>Set</td><td>Deltager</td><td>Opfølgning</td>" in history
     assert "<td>Ændret</td><td>Forløb</td><td></td><td>Førte til</td>" in history
+
+
+def _history_rows(page: str) -> list[str]:
+    table = page[page.index("Logning (historik)"):]
+    return re.findall(r"<tr><td>\d\d\.\d\d\.\d{4} \d\d:\d\d</td>", table)
+
+
+def test_the_page_shows_the_newest_history_and_the_rest_is_one_click_away(
+        db, client, world, staff, people, monkeypatch):
+    """The participant page lists the 20 newest entries and links to the whole history,
+    which is paged (here 10 a page) and is itself an access that is logged."""
+    from tracker.participants import routes
+
+    amina = people["amina"]
+    for _ in range(24):
+        client.get(f"/participants/{amina.id}")
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.participant_id == amina.id))
+    assert total > 25  # 24 views, the registrations of the fixture
+    page = client.get(f"/participants/{amina.id}").get_data(as_text=True)
+    assert len(_history_rows(page)) == 20
+    assert f'<a href="/participants/{amina.id}/history?purpose=casework">Hele historikken</a>' \
+        in page
+
+    monkeypatch.setattr(routes, "HISTORY_PER_PAGE", 10)
+    first = client.get(f"/participants/{amina.id}/history?purpose=follow_up")
+    assert first.status_code == 200 and first.headers["Cache-Control"].startswith("no-store")
+    body = first.get_data(as_text=True)
+    # 25 views before this one + the registrations + this view, 10 a page.
+    pages = -(-(total + 2) // 10)
+    assert f"Side 1 af {pages}" in body and len(_history_rows(body)) == 10
+    assert f"{total + 2} poster." in body and "logges med formålet »Opfølgning«" in body
+    last = client.get(f"/participants/{amina.id}/history?page={pages}").get_data(as_text=True)
+    assert 1 <= len(_history_rows(last)) <= 10
+    viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "view")
+                                .order_by(AuditEvent.id.desc()).limit(2)).all()
+    assert [(v.participant_id, v.purpose) for v in viewed] == [
+        (amina.id, "casework"), (amina.id, "follow_up")]
+
+
+def test_the_whole_history_only_for_those_who_see_the_history(db, client, login, world,
+                                                               people):
+    amina, omar = people["amina"], people["omar"]
+    _user(db, login, "contractor", world.kaerhoej)
+    assert client.get(f"/participants/{amina.id}/history").status_code == 404
+    client.post("/logout")
+    _user(db, login, "builder", world.builder)
+    assert client.get(f"/participants/{amina.id}/history").status_code == 404
+    client.post("/logout")
+    _user(db, login, "municipality", world.aarhus)
+    assert client.get(f"/participants/{amina.id}/history").status_code == 200
+    assert client.get(f"/participants/{omar.id}/history").status_code == 404
 
 
 def test_unknown_purpose_falls_back_to_casework(db, client, world, staff, people):

@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, exists, false, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker import access
-from tracker.audit import participant_history, record_access
+from tracker.audit import participant_history, participant_history_query, record_access
 from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.formatting import short_date
@@ -50,6 +50,9 @@ bp = Blueprint("participants", __name__)
 SECRETARIAT = access.SECRETARIAT
 CONSENT_TYPES = ("pdf", "jpg", "png")
 DEFAULT_PURPOSE = "casework"
+# The participant page lists the newest audit entries; the history page all of them, paged.
+HISTORY_SHOWN = 20
+HISTORY_PER_PAGE = 100
 EXPORT_PURPOSE = "reporting"
 
 ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
@@ -122,8 +125,8 @@ def _field_names(event, words) -> list[str]:
 
 
 def _history_rows(events) -> list[dict]:
-    """The audit events in words. Up to 100 rows of mostly the same few words: each word is
-    translated once per page, not once per row."""
+    """The audit events in words. Up to HISTORY_PER_PAGE rows of mostly the same few words:
+    each word is translated once per page, not once per row."""
     translated: dict[tuple[int, str], str] = {}
 
     def words(mapping: dict, code) -> str:
@@ -349,11 +352,33 @@ def detail(participant_id: int):
         )
     record_access(db.session, "view", participant, purpose=purpose)
     if level == "full":
-        context["history"] = _history_rows(participant_history(db.session, participant.id))
+        events = participant_history(db.session, participant.id, HISTORY_SHOWN + 1)
+        context["history"] = _history_rows(events[:HISTORY_SHOWN])
+        context["more_history"] = len(events) > HISTORY_SHOWN
     # Render before committing: a commit would expire every loaded row and reload them.
     page = render_template("participants/detail.html", **context)
     db.session.commit()
     return page
+
+
+@bp.route("/participants/<int:participant_id>/history")
+@login_required
+def history(participant_id: int):
+    """The participant's whole audit history, newest first, HISTORY_PER_PAGE to a page, for
+    those who see its newest entries on the participant page (the secretariat, the
+    resident's municipality). Looking is logged as a view, with the page's purpose."""
+    if _level() != "full":
+        abort(404)
+    participant = _participant_or_404(participant_id)
+    purpose = _purpose()
+    record_access(db.session, "view", participant, purpose=purpose)
+    page = db.paginate(participant_history_query(participant.id), per_page=HISTORY_PER_PAGE,
+                       max_per_page=HISTORY_PER_PAGE, error_out=False)
+    html = render_template("participants/history.html", participant=participant, page=page,
+                           history=_history_rows(page.items), purpose=purpose,
+                           purposes=ACCESS_PURPOSES)
+    db.session.commit()
+    return html
 
 
 # --- placements -----------------------------------------------------------------------------
