@@ -99,15 +99,23 @@ def test_a_name_matching_several_lists_them_and_saves_nothing(db, client, world,
                   employer_name="hansen").get_data(as_text=True)
     project = _field(page, "project_name")
     assert 'class="field has-error"' in project and 'value="gellerup"' in project
-    assert "(2026-001 Gellerup etape 1, 2026-002 Gellerup etape 2)" in project
+    assert "(2026-001 Gellerup etape 1; 2026-002 Gellerup etape 2)" in project
     employer = _field(page, "employer_name")
-    assert "(Hansen &amp; Søn Murer A/S, Hansen Tag ApS)" in employer
+    assert "(Hansen &amp; Søn Murer A/S; Hansen Tag ApS)" in employer
     # More than ten projects hold "blok": ten are named, then "…".
     page = _place(client, world, project_name="blok",
                   employer_name="lindekrog").get_data(as_text=True)
     named = re.search(r"\((2026-1.*?)\)", _field(page, "project_name")).group(1)
-    assert named == ", ".join(f"2026-{100 + n} Vollsmose blok {n:02d}" for n in range(10)) + " …"
+    assert named == "; ".join(f"2026-{100 + n} Vollsmose blok {n:02d}" for n in range(10)) + " …"
     assert _placements(db) == []
+
+
+def test_names_holding_commas_are_told_apart_in_the_message(db, client, world, staff):
+    factories.organisation("contractor", name="Jensen, Berg ApS")
+    factories.organisation("contractor", name="Jensen, Hansen & Co A/S")
+    db.session.commit()
+    page = _place(client, world, project_name="", employer_name="jensen").get_data(as_text=True)
+    assert "(Jensen, Berg ApS; Jensen, Hansen &amp; Co A/S)" in _field(page, "employer_name")
 
 
 def test_the_messages_for_nothing_and_several(db, client, login, world):
@@ -120,9 +128,9 @@ def test_the_messages_for_nothing_and_several(db, client, login, world):
     assert "No employer has “Nobody ApS” in its name or as its CVR number." in page
     page = _place(client, world, project_name="etape", employer_name="hansen").get_data(
         as_text=True)
-    assert ("Several building projects match “etape” (2026-001 Gellerup etape 1, 2026-002 "
+    assert ("Several building projects match “etape” (2026-001 Gellerup etape 1; 2026-002 "
             "Gellerup etape 2): type the case number.") in page
-    assert ("Several employers match “hansen” (Hansen &amp; Søn Murer A/S, Hansen Tag ApS): "
+    assert ("Several employers match “hansen” (Hansen &amp; Søn Murer A/S; Hansen Tag ApS): "
             "type the whole name or the CVR number.") in page
     page = _place(client, world, project_name="", employer_name="").get_data(as_text=True)
     assert "Choose the employer." in page
@@ -147,7 +155,7 @@ def test_an_employer_not_on_the_project_is_refused_as_before(db, client, world, 
     # Two Hansen firms, neither of them on 2026-003: several, and nothing saved.
     page = _place(client, world, project_name="2026-003",
                   employer_name="hansen").get_data(as_text=True)
-    assert "(Hansen &amp; Søn Murer A/S, Hansen Tag ApS)" in _field(page, "employer_name")
+    assert "(Hansen &amp; Søn Murer A/S; Hansen Tag ApS)" in _field(page, "employer_name")
     assert _placements(db) == []
     assert _place(client, world, project_name="",
                   employer_name="Lindekrog Malerfirma ApS").status_code == 302
@@ -235,7 +243,7 @@ def test_typed_contractor_and_several_matching(db, client, world, staff):
     page = client.post("/documents/new", data={
         "kind": "compliance", "project_name": "2026-001", "contractor_name": "hansen",
         "as_of": "2026-06-30"}).get_data(as_text=True)
-    assert "(Hansen &amp; Søn Murer A/S, Hansen Tag ApS)" in _field(page, "contractor_name")
+    assert "(Hansen &amp; Søn Murer A/S; Hansen Tag ApS)" in _field(page, "contractor_name")
     assert _documents(db) == []
 
 

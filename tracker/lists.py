@@ -41,8 +41,9 @@ def like_pattern(text: str) -> str:
 
 
 def named_list(names: list[str]) -> str:
-    """The first MATCHES_SHOWN names, comma-separated, with "…" when there were more."""
-    shown = ", ".join(names[:MATCHES_SHOWN])
+    """The first MATCHES_SHOWN names, separated by semicolons (names hold commas: "Jensen,
+    Berg ApS"), with "…" when there were more."""
+    shown = "; ".join(names[:MATCHES_SHOWN])
     return shown + (" …" if len(names) > MATCHES_SHOWN else "")
 
 
