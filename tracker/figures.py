@@ -186,6 +186,11 @@ _NOT_COUNTED = (ApiToken, AuditEvent, DataVersion, Document, ImportJob, ReportEv
                 SentReminder, StoredFigures, StoredFile, StoredValue, User)
 
 
+def counted(model) -> bool:
+    """Whether a change to rows of `model` puts the stored values out of date."""
+    return not issubclass(model, _NOT_COUNTED)
+
+
 def _before_flush(session: Session, _context, _instances) -> None:
     """The stored aggregates go out of date first, when counted data changes (the data
     version is always locked before any project row, so two writers cannot deadlock on

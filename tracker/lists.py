@@ -23,7 +23,7 @@ from sqlalchemy import Select, func, inspect, or_, select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.sql.elements import ColumnElement
 
-from tracker import stored
+from tracker import figures, stored
 from tracker.extensions import db
 from tracker.forms import choices as code_choices
 from tracker.i18n import lazy_gettext as _l, locale
@@ -288,16 +288,16 @@ class ListSpec:
         return [(str(r[0]), records.label(r)) for r in rows]
 
     def page(self, query: Select, state: dict):
-        """The page of rows the query string asks for. While nothing typed narrows the list
-        (search text, a name in a record filter), the list's length and its filters'
-        options are kept in tracker.stored until counted data changes: one statement
+        """The page of rows the query string asks for. While nothing typed narrows a list of
+        counted data (search text, a name in a record filter), the list's length and its
+        filters' options are kept in tracker.stored until counted data changes: one statement
         instead of a count and one per filter (5 of 7 on the project list). The key holds
         the user's scope (the list's query, role and organisation) and the language (the
         options' words)."""
         typed = state["q"] or any(
             f.kind == "record" and state["filters"].get(f.key)
             and record_id(state["filters"][f.key]) is None for f in self.filters)
-        if typed:
+        if typed or not self._counted(query):
             return db.paginate(query, per_page=PER_PAGE, error_out=False, max_per_page=PER_PAGE)
         user = current_user
         kept = stored.value(
@@ -310,6 +310,14 @@ class ListSpec:
         state["options"] = {key: [tuple(option) for option in options]
                             for key, options in kept["options"].items()}
         return page
+
+    def _counted(self, query: Select) -> bool:
+        """Whether the list's rows and its record filters' options are all counted data
+        (tracker.figures): a new user or document raises no data version, so a kept length
+        of their lists would stay out of date."""
+        selects = [query, *(f.options.query() for f in self.filters if f.kind == "record")]
+        models = [s.column_descriptions[0].get("entity") for s in selects]
+        return all(model is not None and figures.counted(model) for model in models)
 
     def _kept(self, query: Select) -> dict:
         """What `page` keeps: the list's length and the options of its record filters and

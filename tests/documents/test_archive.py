@@ -56,6 +56,16 @@ def test_staff_issues_from_a_project_page_button(db, client, login, world):
     assert world.users["staff"].name in text  # "Udstedt af <name> den …"
 
 
+def test_the_document_list_counts_a_new_document_at_once(db, client, login, world):
+    """Issuing a document changes no counted data: the list's length must not be kept."""
+    login(world.users["staff"])
+    _stored(db, "clause-status", number="D-2026-000101", project_id=world.project.id)
+    assert "1 række" in client.get("/documents/").get_data(as_text=True)
+    _stored(db, "clause-status", number="D-2026-000102", project_id=world.project.id)
+    page = client.get("/documents/").get_data(as_text=True)
+    assert "2 rækker" in page and "D-2026-000102" in page
+
+
 @pytest.mark.parametrize("role, kind", [
     ("builder", "compliance"), ("contractor", "training"), ("municipality", "clause-status"),
 ])

@@ -59,6 +59,15 @@ def test_create_secretariat_user(db, client, admin):
     assert verify_password(user.password_hash, NEW_PASSWORD)
 
 
+def test_the_user_list_counts_a_new_user_at_once(db, client, admin):
+    """Users are not counted data (no stored value goes out of date with them): the list's
+    length must not be kept from before."""
+    assert "1 række" in client.get("/users/").get_data(as_text=True)  # the admin
+    assert client.post("/users/new", data=_form()).status_code == 302
+    page = client.get("/users/").get_data(as_text=True)
+    assert "2 rækker" in page and "Lone Bak" in page
+
+
 def test_create_contractor_user_bound_to_a_contractor(db, client, admin):
     firm = factories.organisation("contractor", name="Kærhøj Byg A/S")
     db.session.commit()
