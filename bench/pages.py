@@ -21,12 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import flask.templating  # noqa: E402
-from flask import render_template_string  # noqa: E402
-from flask_login import login_required  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from bench.run import BENCH_PASSWORD, Page, absolute_sqlite, choose_pages, make_app  # noqa: E402
-from bench.wsgi import FLOOR_TEMPLATE  # noqa: E402
+from bench.floor import add_floor  # noqa: E402
 
 
 def main() -> int:
@@ -38,13 +36,7 @@ def main() -> int:
     from tracker.config import normalise_database_url
     from tracker.extensions import db
 
-    app = make_app(absolute_sqlite(normalise_database_url(args.database_url)))
-
-    @app.get("/_bench/floor")
-    @login_required
-    def bench_floor():
-        return render_template_string(FLOOR_TEMPLATE)
-
+    app = add_floor(make_app(absolute_sqlite(normalise_database_url(args.database_url))))
     with app.app_context():
         pages = [Page("floor: base layout, signed in", "staff", "/_bench/floor"),
                  *(p for p in choose_pages(db) if p.role != "api")]
