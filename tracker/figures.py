@@ -27,8 +27,8 @@ from tracker.fulfilment import ClauseFigures
 from tracker.fulfilment import clause_figures as compute
 from tracker.models import (
     Agreement, ApiToken, AuditEvent, Clause, ContractorReport, DataVersion, Document, ImportJob,
-    Placement, Project, ProjectContractor, ReportEvidence, SentReminder, StoredFigures,
-    StoredFile, StoredValue, User,
+    Participant, Placement, Project, ProjectContractor, ReportEvidence, SentReminder,
+    StoredFigures, StoredFile, StoredValue, User,
 )
 from tracker.models.base import utcnow
 
@@ -139,8 +139,10 @@ def _text(value: Decimal | None) -> str | None:
 def data_changed(session: Session, project_ids: Iterable[int] | None = None) -> None:
     """Raise the figures version of the given projects (of every project when None), in the
     session's transaction: their stored figures no longer count, nor do the stored
-    aggregates (tracker.stored)."""
+    aggregates (tracker.stored), and the stored page parts are dropped (the write may have
+    changed residents' records)."""
     stored.raise_version(session)
+    stored.forget_parts(session)
     _raise_projects(session, project_ids)
 
 
@@ -194,10 +196,13 @@ def counted(model) -> bool:
 def _before_flush(session: Session, _context, _instances) -> None:
     """The stored aggregates go out of date first, when counted data changes (the data
     version is always locked before any project row, so two writers cannot deadlock on
-    them); then note the projects changed or deleted objects belonged to before the flush."""
+    them), and a changed or deleted resident's record drops the stored page parts; then
+    note the projects changed or deleted objects belonged to before the flush."""
     changed = [o for o in session.dirty if session.is_modified(o)]
     if any(not isinstance(o, _NOT_COUNTED) for o in (*session.new, *changed, *session.deleted)):
         stored.raise_version(session)
+    if any(isinstance(o, Participant) for o in (*changed, *session.deleted)):
+        stored.forget_parts(session)  # no page part may keep what a resident's record said
     _collect(session, changed, before=True)
     _collect(session, session.deleted, before=True)
     gone = [o.id for o in session.deleted if isinstance(o, Clause)]

@@ -294,10 +294,7 @@ class ListSpec:
         instead of a count and one per filter (5 of 7 on the project list). The key holds
         the user's scope (the list's query, role and organisation) and the language (the
         options' words)."""
-        typed = state["q"] or any(
-            f.kind == "record" and state["filters"].get(f.key)
-            and record_id(state["filters"][f.key]) is None for f in self.filters)
-        if typed or not self._counted(query):
+        if self.typed(state) or not self._counted(query):
             return db.paginate(query, per_page=PER_PAGE, error_out=False, max_per_page=PER_PAGE)
         user = current_user
         kept = stored.value(
@@ -310,6 +307,13 @@ class ListSpec:
         state["options"] = {key: [tuple(option) for option in options]
                             for key, options in kept["options"].items()}
         return page
+
+    def typed(self, state: dict) -> bool:
+        """Whether something typed narrows the list: search text, or a name (not a chosen
+        record) in a record filter. Such lists are not kept in tracker.stored."""
+        return bool(state["q"]) or any(
+            f.kind == "record" and state["filters"].get(f.key)
+            and record_id(state["filters"][f.key]) is None for f in self.filters)
 
     def _counted(self, query: Select) -> bool:
         """Whether the list's rows and its record filters' options are all counted data

@@ -13,6 +13,14 @@ the projects they change). Nothing is kept in process memory.
 
 The per-clause figures are kept per project instead (tracker.figures): they cost most to
 compute, and a change to one project leaves the others' figures current.
+
+**Page parts.** The heaviest parts of a few pages (the project page's agreements, clauses,
+placements and reports; the review queue) are kept as rendered HTML (`part`), under the same
+rule: read back while no counted data changed. A part holds nothing of one user or request
+(no form tokens, no messages): its key holds the scoped queries it was made from, the role,
+language, time zone and as-of date. Parts may name residents, so when a resident's record
+changes (a name corrected, the record anonymised or deleted) every part is dropped in the
+same transaction, and no value is stored for a version that is already out of date.
 """
 import hashlib
 import json
@@ -21,12 +29,16 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, select
+from flask import request
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import Select, and_, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.util import LRUCache
 
+from tracker import i18n
 from tracker.extensions import db
 from tracker.models import DataVersion, StoredFigures, StoredValue
 from tracker.models.base import utcnow
@@ -77,9 +89,11 @@ def scope_key(name: str, *parts: Select | str | int | None) -> str:
     return f"{name}:{digest}"[:100]
 
 
-def value(key: str, as_of: date, compute: Callable[[], Any]) -> Any:
+def value(key: str, as_of: date, compute: Callable[[], Any],
+          keep: Callable[[Any], bool] | None = None) -> Any:
     """The stored value of `key` as of `as_of` while it is current, else `compute()` (a
-    JSON-able value), stored for the next reader. One statement when it is current."""
+    JSON-able value), stored for the next reader unless `keep` says no. One statement when
+    it is current."""
     row = db.session.connection().execute(
         select(VERSION.c.version, STORED.c.data_version, STORED.c.value)
         .select_from(VERSION.outerjoin(STORED, and_(STORED.c.key == key,
@@ -89,21 +103,55 @@ def value(key: str, as_of: date, compute: Callable[[], Any]) -> Any:
     if row is not None and row.data_version == version:
         return json.loads(row.value)
     result = compute()
-    if version is not None:
+    if version is not None and (keep is None or keep(result)):
         _store(key, as_of, version, json.dumps(result, separators=(",", ":")))
     return result
+
+
+PART = "part"  # the kind (key prefix) of stored page parts
+_FORM_TOKEN = 'name="csrf_token"'
+
+
+def part(name: str, as_of: date, render: Callable[[], str],
+         *scope: Select | str | int | None) -> Markup:
+    """A rendered part of a page, `render()` (HTML), stored as a value: `scope` holds the
+    scoped queries and whatever else the part shows differently (flags, the as-of date
+    asked for); the signed-in user's role, the language, time zone and the application's
+    address are added here. A part holding a form token is never stored (it belongs to one
+    user's session): such a form stays outside the part."""
+    key = scope_key(PART, name, getattr(current_user, "role", None), str(i18n.locale()),
+                    str(i18n.timezone()), request.script_root, *scope)
+
+    def keep(html: str) -> bool:
+        if _FORM_TOKEN in html:
+            log.error("Page part %s holds a form token; not stored", name)
+            return False
+        return True
+
+    return Markup(value(key, as_of, lambda: str(render()), keep))
+
+
+def forget_parts(session: Session) -> None:
+    """Drop every stored page part, in the session's transaction (a resident's record
+    changed: no copy of what it said may stay behind)."""
+    session.connection().execute(delete(STORED).where(STORED.c.key.startswith(PART + ":")))
 
 
 def _store(key: str, as_of: date, version: int, text: str) -> None:
     """Keep a computed value, in a transaction of its own (the request's own may be a read
     that is never committed); not when this transaction changed counted data (the value
-    would describe uncommitted rows). A failure only costs the next reader time."""
+    would describe uncommitted rows), nor when the data changed since `version` was read
+    (nobody would read it, and a part may name a resident whose record changed meanwhile).
+    A failure only costs the next reader time."""
     if db.session.info.get(CHANGED):
         return
     now = utcnow()
     engine = db.engine
-    statement = upsert_insert(engine.dialect.name)(STORED).values(key=key, as_of=as_of, data_version=version, value=text,
-                                      computed_at=now)
+    values = {"key": key, "as_of": as_of, "data_version": version, "value": text,
+              "computed_at": now}
+    row = select(*(literal(v, STORED.c[name].type) for name, v in values.items()))
+    statement = upsert_insert(engine.dialect.name)(STORED).from_select(
+        list(values), row.where(VERSION.c.id == 1, VERSION.c.version == version))
     statement = statement.on_conflict_do_update(
         index_elements=[STORED.c.key, STORED.c.as_of],
         set_={"data_version": version, "value": text, "computed_at": now},

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import event, func, select
 
 from tests import factories
+from tests.conftest import statements
 from tracker.extensions import db as _db
 from tracker.models import AuditEvent
 
@@ -288,3 +289,26 @@ def test_participant_page_statements_do_not_grow_with_placements(db, client, wor
     two = _pathway(db, world, "To", 2)
     ten = _pathway(db, world, "Ti", 10)
     assert _statements(client, f"/participants/{two.id}") == _statements(client, f"/participants/{ten.id}")
+
+
+def test_the_pathway_is_kept_until_a_change_and_the_history_read_on_every_view(
+        db, client, world, staff, people):
+    """The pathway, placements, follow-ups and assessments are a stored part
+    (tracker.stored.part); the audit history and the purpose are not."""
+    amina = people["amina"]
+    url = f"/participants/{amina.id}"
+    client.get(url)
+    page, seen = statements(db, lambda: client.get(f"{url}?purpose=follow_up")
+                            .get_data(as_text=True))
+    for table in ("FROM placements", "FROM follow_ups", "FROM progress_assessments"):
+        assert not [s for s in seen if table in s], table
+    assert "Godt i gang" in page and "Første samtale" in page
+    # Both views in the history, each with its own purpose.
+    history = page[page.index("Logning (historik)"):]
+    assert f"<td>{staff.email}</td><td>Set</td><td>Deltager</td><td>Opfølgning</td>" in history
+    assert f"<td>{staff.email}</td><td>Set</td><td>Deltager</td><td>Sagsbehandling</td>" in history
+    # A new follow-up (counted data) shows at once.
+    follow_up(db, people["subsidy"], months=6, status="education", on=date(2026, 8, 1),
+              note="Startet på uddannelse")
+    db.session.commit()
+    assert "Startet på uddannelse" in client.get(url).get_data(as_text=True)

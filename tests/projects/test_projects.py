@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 
 from tests import factories
 from tests.projects.conftest import project_form
-from tracker.models import AuditEvent, Clause, Document, Participant, Project, ProjectContractor
+from tracker.models import AuditEvent, Clause, Participant, Project, ProjectContractor
 from tracker.forms import input_number, parse_number
 
 
@@ -252,33 +252,6 @@ def test_remove_refused_when_responsible_for_a_clause(db, client, site, staff, p
 
 
 # --- The project page -----------------------------------------------------------------------
-
-@pytest.fixture()
-def busy_project(db, site, project):
-    """One weeks clause with a placement and an approved report, one clause not yet begun.
-
-    Clause K-1 (weeks, target 10) runs 1 March – 31 August 2026: 184 days. Kærhøj's
-    placement runs 1 March – 11 April: 42 days = 6 weeks. As of 31 May 92 of 184 days
-    (50 %) have passed and 6 / 10 = 60,0 % is reached: on track. An approved report
-    for March says 5 weeks; 6 and 5 differ by 1 > 10 % of 6: a discrepancy.
-    """
-    agreement = factories.agreement(project, ref="PA-1", title="Socialt partnerskab Gellerup")
-    k1 = factories.clause(agreement, ref="K-1", unit="weeks", target="10",
-                          responsible_contractor=site.main, start_date=date(2026, 3, 1),
-                          end_date=date(2026, 8, 31))
-    factories.clause(agreement, ref="K-2", unit="persons", target="2",
-                     start_date=date(2026, 7, 1))
-    person = factories.participant(name="Amina Hassan")
-    factories.placement(person, site.main, project=project, start_date=date(2026, 3, 1),
-                        end_date=date(2026, 4, 11), trade="murer")
-    factories.report(k1, site.main, period_start=date(2026, 3, 1),
-                     period_end=date(2026, 3, 31), status="approved", weeks=Decimal("5"))
-    db.session.add(Document(number="D-2026-0001", kind="clause-status", scope="2026-017",
-                            project_id=project.id, as_of=date(2026, 5, 31), sha256="0" * 64,
-                            size=4, content=b"%PDF"))
-    db.session.commit()
-    return project
-
 
 def _row(page: str, ref: str) -> str:
     start = page.index(f'<th scope="row">{ref}')

@@ -14,7 +14,7 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, and_, exists, false, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
-from tracker import access
+from tracker import access, stored
 from tracker.audit import participant_history, participant_history_query, record_access
 from tracker.auth import secretariat_required
 from tracker.extensions import db
@@ -311,7 +311,9 @@ def consent_document(participant_id: int):
 def detail(participant_id: int):
     """One participant: facts, pathway, follow-ups, progress and audit history in full for the
     secretariat and the municipality; a contractor sees the name and its own placements.
-    Every view is logged with the purpose chosen on the page."""
+    Every view is logged with the purpose chosen on the page. The pathway, placements,
+    follow-ups and assessments are a stored part, rendered again only after a counted
+    change."""
     user = current_user
     level = _level()
     today = date.today()
@@ -319,37 +321,50 @@ def detail(participant_id: int):
         participant_id, joinedload(Participant.housing_area), joinedload(Participant.municipality),
         joinedload(Participant.benefit_group), joinedload(Participant.consent_file))
     purpose = _purpose()
-    placements = db.session.scalars(
-        access.visible(Placement, user).where(Placement.participant_id == participant.id)
-        .options(joinedload(Placement.employer), joinedload(Placement.project))
-        .order_by(Placement.start_date, Placement.id)).all()
-    context = {"participant": participant, "placements": placements, "detail": level,
-               "purpose": purpose, "purposes": ACCESS_PURPOSES, "today": today,
-               "dimensions": DIMENSIONS,
-               "can_edit": user.role in SECRETARIAT,
+    can_edit = user.role in SECRETARIAT
+    placement_query = (access.visible(Placement, user)
+                       .where(Placement.participant_id == participant.id))
+    follow_up_query = (access.visible(FollowUp, user)
+                       .join(Placement, FollowUp.placement_id == Placement.id)
+                       .where(Placement.participant_id == participant.id))
+    assessment_query = (access.visible(ProgressAssessment, user)
+                        .where(ProgressAssessment.participant_id == participant.id))
+
+    def render_pathway() -> str:
+        placements = db.session.scalars(
+            placement_query.options(joinedload(Placement.employer), joinedload(Placement.project))
+            .order_by(Placement.start_date, Placement.id)).all()
+        context = {"participant": participant, "placements": placements, "detail": level,
+                   "today": today, "dimensions": DIMENSIONS, "can_edit": can_edit}
+        if level == "full":
+            follow_ups = db.session.scalars(
+                follow_up_query.order_by(FollowUp.follow_up_date, FollowUp.id)).all()
+            assessments = db.session.scalars(
+                assessment_query.order_by(ProgressAssessment.assessed_on,
+                                          ProgressAssessment.id)).all()
+            rules = service.load_rules()
+            warnings = {p.id: service.placement_warnings(p, participant, rules)
+                        for p in placements}
+            context.update(
+                follow_ups=follow_ups, assessments=assessments, warnings=warnings,
+                due=service.pending_follow_ups(placements, follow_ups),
+                refs={p.id: p for p in placements},
+                timeline=charts.pathway_timeline(
+                    placements, today,
+                    lambda p: url_for("participants.placement", placement_id=p.id),
+                    warned={pid for pid, w in warnings.items() if w}),
+                chart=charts.progress_chart(assessments),
+                changes=service.change_since_first(assessments),
+            )
+        return render_template("participants/_pathway.html", **context)
+
+    # A stored part (tracker.stored.part), stored before this view is logged below: on
+    # SQLite the log's row would hold the database's write lock until the commit.
+    pathway = stored.part("participant-pathway", today, render_pathway, placement_query,
+                          follow_up_query, assessment_query, level, can_edit)
+    context = {"participant": participant, "pathway": pathway, "detail": level,
+               "purpose": purpose, "purposes": ACCESS_PURPOSES, "can_edit": can_edit,
                "benefit": _benefit_name(participant.benefit_group)}
-    if level == "full":
-        follow_ups = db.session.scalars(
-            access.visible(FollowUp, user).join(Placement, FollowUp.placement_id == Placement.id)
-            .where(Placement.participant_id == participant.id)
-            .order_by(FollowUp.follow_up_date, FollowUp.id)).all()
-        assessments = db.session.scalars(
-            access.visible(ProgressAssessment, user)
-            .where(ProgressAssessment.participant_id == participant.id)
-            .order_by(ProgressAssessment.assessed_on, ProgressAssessment.id)).all()
-        rules = service.load_rules()
-        warnings = {p.id: service.placement_warnings(p, participant, rules) for p in placements}
-        context.update(
-            follow_ups=follow_ups, assessments=assessments, warnings=warnings,
-            due=service.pending_follow_ups(placements, follow_ups),
-            refs={p.id: p for p in placements},
-            timeline=charts.pathway_timeline(
-                placements, today,
-                lambda p: url_for("participants.placement", placement_id=p.id),
-                warned={pid for pid, w in warnings.items() if w}),
-            chart=charts.progress_chart(assessments),
-            changes=service.change_since_first(assessments),
-        )
     record_access(db.session, "view", participant, purpose=purpose)
     if level == "full":
         events = participant_history(db.session, participant.id, HISTORY_SHOWN + 1)

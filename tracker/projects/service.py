@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import abort
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
 
 from tracker import access
 from tracker.agreements.service import (
@@ -143,10 +143,21 @@ def load_project(project_id: int, user) -> Project:
 
 @dataclass
 class ProjectPage:
-    """Everything the project page shows, loaded with a fixed number of statements."""
+    """What the project page reads on every view: the project, its contractors (the forms
+    that change them), documents and history (neither is counted data, tracker.stored)."""
 
     project: Project
     contractors: list[ProjectContractor]
+    documents: list[Document]
+    history: list["HistoryRow"]
+
+
+@dataclass
+class ProjectFigures:
+    """The project page's stored part (`figures_part`): agreements, clauses with their
+    figures, the newest placements and report versions; loaded with a fixed number of
+    statements."""
+
     agreements: list[Agreement]
     clauses: list[Clause]
     figures: dict[int, ClauseFigures]
@@ -155,66 +166,71 @@ class ProjectPage:
     placement_count: int
     reports: list[ContractorReport]
     report_count: int
-    documents: list[Document]
-    history: list["HistoryRow"]
     detail: str
     as_of: date
 
 
-def _count(query) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-
-
-def project_page(project_id: int, user, as_of: date, all_placements: bool = False,
-                 all_reports: bool = False) -> ProjectPage:
-    """Gather the project page for a user: every part through the user's scope.
-
-    The number of statements is fixed: it does not grow with clauses, placements or reports.
-    """
+def project_page(project_id: int, user) -> ProjectPage:
+    """Gather what the project page reads on every view, through the user's scope."""
     project = load_project(project_id, user)
     contractors = db.session.scalars(
         select(ProjectContractor).where(ProjectContractor.project_id == project.id)
         .options(joinedload(ProjectContractor.contractor))
         .order_by(ProjectContractor.role, ProjectContractor.id)).all()
-    agreements = db.session.scalars(
-        access.visible(Agreement, user).where(Agreement.project_id == project.id)
-        .options(selectinload(Agreement.parties).joinedload(AgreementParty.organisation),
-                 joinedload(Agreement.signed_file))
-        .order_by(Agreement.ref)).unique().all()
-    clause_query = (access.visible(Clause, user)
-                    .join(Agreement, Clause.agreement_id == Agreement.id)
-                    .where(Agreement.project_id == project.id))
-    clauses, figures = clauses_with_figures(clause_query, as_of)
-    detail = access.participant_detail(user)
-    placement_query = access.visible(Placement, user).where(Placement.project_id == project.id)
-    placement_query = placement_query.options(joinedload(Placement.employer))
-    if detail != "pseudonym":  # builders see P-0042, made from the id alone
-        placement_query = placement_query.options(joinedload(Placement.participant))
-    placement_count = _count(placement_query)
-    placement_query = placement_query.order_by(Placement.start_date.desc(), Placement.id.desc())
-    placements = db.session.scalars(
-        placement_query if all_placements else placement_query.limit(PLACEMENTS_SHOWN)).all()
-    report_query = (
-        access.visible(ContractorReport, user)
-        .where(ContractorReport.clause_id.in_(clause_query.with_only_columns(Clause.id))))
-    report_count = _count(report_query)
-    report_query = (
-        report_query
-        .options(joinedload(ContractorReport.clause), joinedload(ContractorReport.contractor))
-        .order_by(ContractorReport.period_start.desc(), ContractorReport.clause_id,
-                  ContractorReport.report_version.desc(), ContractorReport.id.desc()))
-    reports = db.session.scalars(
-        report_query if all_reports else report_query.limit(REPORTS_SHOWN)).all()
     documents = db.session.scalars(
         access.visible(Document, user).where(Document.project_id == project.id)
         .order_by(Document.issued_at.desc())).all()
     events = (history_rows(history(db.session, "projects", project.id))
               if user.role in SECRETARIAT else [])
-    calculations = {c.id: target_calculation(c, project) for c in clauses}
-    return ProjectPage(project, contractors, agreements, clauses, figures, calculations,
-                       placements, placement_count, reports, report_count, documents, events,
-                       detail, as_of)
+    return ProjectPage(project, contractors, documents, events)
 
+
+def figure_queries(project: Project, user) -> dict[str, Select]:
+    """The scoped queries of the project page's figures part (they are also its key)."""
+    clauses = (access.visible(Clause, user).join(Agreement, Clause.agreement_id == Agreement.id)
+               .where(Agreement.project_id == project.id))
+    return {
+        "agreements": access.visible(Agreement, user).where(Agreement.project_id == project.id),
+        "clauses": clauses,
+        "placements": access.visible(Placement, user).where(Placement.project_id == project.id),
+        "reports": access.visible(ContractorReport, user)
+        .where(ContractorReport.clause_id.in_(clauses.with_only_columns(Clause.id))),
+    }
+
+
+def project_figures(project: Project, user, as_of: date, all_placements: bool = False,
+                    all_reports: bool = False,
+                    queries: dict[str, Select] | None = None) -> ProjectFigures:
+    """Gather the project page's figures part for a user: every part through the user's
+    scope (`queries`, from `figure_queries`). The number of statements is fixed: it does not
+    grow with clauses, placements or reports."""
+    queries = queries or figure_queries(project, user)
+    agreements = db.session.scalars(
+        queries["agreements"]
+        .options(joinedload(Agreement.parties).joinedload(AgreementParty.organisation),
+                 joinedload(Agreement.signed_file))
+        .order_by(Agreement.ref)).unique().all()
+    clauses, figures = clauses_with_figures(queries["clauses"], as_of)
+    detail = access.participant_detail(user)
+    placement_count, report_count = db.session.execute(select(
+        *(select(func.count()).select_from(queries[name].order_by(None).subquery())
+          .scalar_subquery() for name in ("placements", "reports")))).one()
+    placement_query = queries["placements"].options(joinedload(Placement.employer))
+    if detail != "pseudonym":  # builders see P-0042, made from the id alone
+        placement_query = placement_query.options(joinedload(Placement.participant))
+    placement_query = placement_query.order_by(Placement.start_date.desc(), Placement.id.desc())
+    placements = db.session.scalars(
+        placement_query if all_placements else placement_query.limit(PLACEMENTS_SHOWN)).all()
+    report_query = (
+        queries["reports"]
+        .options(joinedload(ContractorReport.clause), joinedload(ContractorReport.contractor))
+        .order_by(ContractorReport.period_start.desc(), ContractorReport.clause_id,
+                  ContractorReport.report_version.desc(), ContractorReport.id.desc()))
+    reports = db.session.scalars(
+        report_query if all_reports else report_query.limit(REPORTS_SHOWN)).all()
+    calculations = {c.id: target_calculation(c, project) for c in clauses}
+    return ProjectFigures(agreements, clauses, figures, calculations, placements,
+                          placement_count, reports, report_count, detail, as_of)
 
 
 @dataclass

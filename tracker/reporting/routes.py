@@ -10,12 +10,13 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import access
+from tracker import access, stored
 from tracker.audit import record_access
 from tracker.auth import roles_required, secretariat_required
 from tracker.extensions import db
@@ -242,23 +243,32 @@ def index():
     """The secretariat's review queue and due reports; a contractor's portal."""
     if current_user.role == "contractor":
         return _portal()
-    state = DUE.state()
-    scope = _due_scope(current_user, state)
+    user, state = current_user, DUE.state()
     if request.args.get("export") in EXPORT_FORMATS:  # every row, not just one page
+        scope = _due_scope(user, state)
         rows = service.due_reports(**scope) if scope is not None else []
         return export_response(DUE, rows, request.args["export"], "forfaldne-indberetninger")
-    due = (service.due_report_page(**scope, page=request.args.get("page", 1, type=int) or 1,
-                                   per_page=PER_PAGE)
-           if scope is not None else service.DuePage([], 1, PER_PAGE, 0, 0))
+    due_number = request.args.get("page", 1, type=int) or 1
     queue_number = max(request.args.get("queue_page", 1, type=int) or 1, 1)
-    queue = service.review_queue_page(access.visible(ContractorReport, current_user),
-                                      page=queue_number, per_page=QUEUE_PER_PAGE)
-    return render_template(
-        "reporting/staff_index.html", queue=queue,
-        compare=service.comparisons(queue.items),
-        evidence=service.evidence_files([r.id for r in queue.items]),
-        spec=DUE, page=due, state=state, overdue_count=due.overdue,
-        deadline_days=service.DEADLINE_DAYS, no_contractor=scope is None)
+    reports = access.visible(ContractorReport, user)
+
+    def render_lists() -> str:
+        scope = _due_scope(user, state)
+        due = (service.due_report_page(**scope, page=due_number, per_page=PER_PAGE)
+               if scope is not None else service.DuePage([], 1, PER_PAGE, 0, 0))
+        queue = service.review_queue_page(reports, page=queue_number, per_page=QUEUE_PER_PAGE)
+        return render_template(
+            "reporting/_review.html", queue=queue, compare=service.comparisons(queue.items),
+            evidence=service.evidence_files([r.id for r in queue.items]),
+            spec=DUE, page=due, state=state, overdue_count=due.overdue,
+            deadline_days=service.DEADLINE_DAYS, no_contractor=scope is None)
+
+    # Both lists are a stored part (tracker.stored.part) while nothing typed narrows them.
+    lists = (Markup(render_lists()) if DUE.typed(state) else stored.part(
+        "review-queue", today(), render_lists, reports, access.visible(Clause, user),
+        user.organisation_id, queue_number, due_number, state["sort"],
+        *sorted(state["filters"].items())))
+    return render_template("reporting/staff_index.html", lists=lists)
 
 
 def _portal():
@@ -314,18 +324,18 @@ def _stored_evidence(form: ReportForm) -> list | None:
     if len(uploads) > MAX_FILES:
         form.evidence.errors = [_("At most %(n)s files per report.", n=MAX_FILES)]
         return None
-    stored, errors = [], []
+    kept, errors = [], []
     for upload in uploads:
         try:
             _check_name_matches_content(upload)
-            stored.append(store_upload(upload, allowed=EVIDENCE_TYPES, max_mb=EVIDENCE_MAX_MB,
-                                       uploaded_by=current_user))
+            kept.append(store_upload(upload, allowed=EVIDENCE_TYPES, max_mb=EVIDENCE_MAX_MB,
+                                     uploaded_by=current_user))
         except UploadError as error:
             errors.append(f"{upload.filename}: {error}")
     if errors:
         form.evidence.errors = errors + [_("Nothing was saved. Choose the files again.")]
         return None
-    return stored
+    return kept
 
 
 def _check_name_matches_content(upload) -> None:

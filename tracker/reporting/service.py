@@ -679,12 +679,10 @@ def review_queue_page(reports: Select, page: int, per_page: int) -> ListPage:
     """One page of the review queue, oldest first, each report with its clause, agreement,
     project and contractor. The page is cut out of the queue before the joins (from the
     partial index ix_contractor_reports_awaiting_review), so the database joins `per_page`
-    reports instead of the whole queue; the queue's length is a stored value
-    (tracker.stored). Two statements while it is kept, four when it is counted."""
+    reports instead of the whole queue. Two statements (the page is part of a stored page
+    part, tracker.stored.part, so they run once after each counted change)."""
     queue = review_queue(reports)
-    count = select(func.count()).select_from(queue.order_by(None).subquery())
-    total = stored.value(stored.scope_key("review-queue", count), date.today(),  # any date
-                         lambda: db.session.scalar(count))
+    total = db.session.scalar(select(func.count()).select_from(queue.order_by(None).subquery()))
     page = min(max(page, 1), max(1, -(-total // per_page)))
     chosen = (queue.order_by(ContractorReport.submitted_at.asc(), ContractorReport.id.asc())
               .limit(per_page).offset((page - 1) * per_page).subquery())
