@@ -5,6 +5,12 @@ statements' execute() and the rest (ORM, Flask, the view's own code).
 
     .venv/bin/python bench/pages.py --database-url postgresql://postgres@127.0.0.1:5432/bench_national
     .venv/bin/python bench/pages.py --database-url sqlite:///bench/out/national.db --page review
+    .venv/bin/python bench/pages.py --database-url … --after-change
+
+`--after-change` measures first views: before each request a counted change elsewhere (the
+data version raised, as any change to counted data does), so stored values and page parts
+(tracker.stored) are computed, rendered and stored again; the clause figures, kept per
+project, stay stored.
 
 The database holds the data set of `bench/generate.py` (users *@bench.dk). A participant
 page view is recorded in the audit trail, as in production.
@@ -21,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import flask.templating  # noqa: E402
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
 
 from bench.run import BENCH_PASSWORD, Page, absolute_sqlite, choose_pages, make_app  # noqa: E402
 from bench.floor import add_floor  # noqa: E402
@@ -32,6 +38,8 @@ def main() -> int:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--page", default="", help="only pages whose name holds this")
+    parser.add_argument("--after-change", action="store_true",
+                        help="raise the data version before each request (first views)")
     args = parser.parse_args()
     from tracker.config import normalise_database_url
     from tracker.extensions import db
@@ -77,6 +85,9 @@ def main() -> int:
         contextvars.Context().run(client.get, page.path)  # warm-up: stored values, caches
         samples = []
         for _ in range(args.repeat):
+            if args.after_change:
+                with engine.begin() as conn:
+                    conn.execute(text("UPDATE data_version SET version = version + 1"))
             spent.update(render=0.0, sql=0.0)
             start = time.perf_counter()
             response = contextvars.Context().run(client.get, page.path)
