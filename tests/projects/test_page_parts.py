@@ -126,3 +126,23 @@ def test_a_value_is_not_kept_when_the_data_changed_while_it_was_computed(db, app
     assert stored.value("changed-meanwhile", date(2026, 5, 31), compute) == 42
     assert db.session.scalar(select(func.count()).select_from(StoredValue)
                              .where(StoredValue.key == "changed-meanwhile")) == 0
+
+
+def test_the_counts_of_a_large_project_are_written_the_danish_way(app):
+    """1,340 placements and 12,345 report versions: "1.340" and "12.345" (the template alone;
+    a project of that size is the national benchmark's)."""
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    figures = SimpleNamespace(agreements=[], clauses=[], figures={}, calculations={},
+                              placements=[], placement_count=1340, reports=[],
+                              report_count=12345, detail="full", as_of=date(2026, 5, 31))
+    with app.test_request_context("/projects/1"):
+        html = render_template("projects/_figures.html", page=figures,
+                               project=SimpleNamespace(id=1), can_edit=False,
+                               today=date(2026, 5, 31), report_link=False)
+    assert '<span class="count">(1.340)</span>' in html
+    assert "Viser de 0 nyeste af 1.340 forløb." in html
+    assert '<span class="count">(12.345)</span>' in html
+    assert "Viser de 0 nyeste af 12.345 indberetningsversioner." in html
