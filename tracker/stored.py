@@ -16,8 +16,8 @@ compute, and a change to one project leaves the others' figures current.
 
 **Page parts.** The heaviest parts of a few pages (the project page's agreements, clauses,
 placements and reports; the review queue; a participant's pathway, placements, follow-ups
-and assessments) are kept as rendered HTML (`part`), under the same
-rule: read back while no counted data changed. A part holds nothing of one user or request
+and assessments) are kept as rendered HTML (`part`), under the same rule: read back while
+no counted data changed. A part holds nothing of one user or request
 (no form tokens, no messages): its key holds the scoped queries it was made from, the role,
 language, time zone and as-of date. Parts may name residents, so when a resident's record
 changes (a name corrected, the record anonymised or deleted) every part is dropped in the

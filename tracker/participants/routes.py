@@ -360,8 +360,10 @@ def detail(participant_id: int):
 
     # A stored part (tracker.stored.part), stored before this view is logged below: on
     # SQLite the log's row would hold the database's write lock until the commit.
+    # The key: the scoped queries (the role, in every part's key, decides the level of
+    # detail and what may be edited).
     pathway = stored.part("participant-pathway", today, render_pathway, placement_query,
-                          follow_up_query, assessment_query, level, can_edit)
+                          follow_up_query, assessment_query)
     context = {"participant": participant, "pathway": pathway, "detail": level,
                "purpose": purpose, "purposes": ACCESS_PURPOSES, "can_edit": can_edit,
                "benefit": _benefit_name(participant.benefit_group)}

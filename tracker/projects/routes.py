@@ -162,13 +162,14 @@ def detail(project_id: int):
     given = tuple(request.args.get(name) for name in ("as_of", "placements", "reports"))
 
     def render_figures() -> str:
-        figures = project_figures(page.project, user, as_of, all_placements, all_reports,
-                                  queries=queries)
+        figures = project_figures(page.project, user, queries, as_of, all_placements,
+                                  all_reports)
         return render_template("projects/_figures.html", page=figures, project=page.project,
                                can_edit=can_edit, today=today, report_link=report_link)
 
+    # The key: the scoped queries and the arguments as given (the role, in every part's key,
+    # decides what may be edited and linked).
     figures_part = stored.part("project-figures", today, render_figures, *queries.values(),
-                               as_of, all_placements, all_reports, can_edit, report_link,
                                *given)
     contractor_form = AddContractorForm(project=page.project) if can_edit else None
     return render_template("projects/detail.html", page=page, project=page.project,

@@ -198,13 +198,11 @@ def figure_queries(project: Project, user) -> dict[str, Select]:
     }
 
 
-def project_figures(project: Project, user, as_of: date, all_placements: bool = False,
-                    all_reports: bool = False,
-                    queries: dict[str, Select] | None = None) -> ProjectFigures:
+def project_figures(project: Project, user, queries: dict[str, Select], as_of: date,
+                    all_placements: bool = False, all_reports: bool = False) -> ProjectFigures:
     """Gather the project page's figures part for a user: every part through the user's
     scope (`queries`, from `figure_queries`). The number of statements is fixed: it does not
     grow with clauses, placements or reports."""
-    queries = queries or figure_queries(project, user)
     agreements = db.session.scalars(
         queries["agreements"]
         .options(joinedload(Agreement.parties).joinedload(AgreementParty.organisation),

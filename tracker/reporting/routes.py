@@ -263,11 +263,11 @@ def index():
             spec=DUE, page=due, state=state, overdue_count=due.overdue,
             deadline_days=service.DEADLINE_DAYS, no_contractor=scope is None)
 
-    # Both lists are a stored part (tracker.stored.part) while nothing typed narrows them.
+    # Both lists are a stored part (tracker.stored.part) while nothing typed narrows them;
+    # the key: the scoped queries, the page numbers, the order and the filters.
     lists = (Markup(render_lists()) if DUE.typed(state) else stored.part(
         "review-queue", today(), render_lists, reports, access.visible(Clause, user),
-        user.organisation_id, queue_number, due_number, state["sort"],
-        *sorted(state["filters"].items())))
+        queue_number, due_number, state["sort"], *sorted(state["filters"].items())))
     return render_template("reporting/staff_index.html", lists=lists)
 
 
