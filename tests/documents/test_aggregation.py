@@ -259,3 +259,51 @@ def test_annual_report_figures_by_hand(db, town):
         assert {k: row[k] for k in ("enrolled", "placements", "moved_into_work_or_education",
                                     "follow_ups")} == municipality_summary(
             row["municipality"].id, date(2026, 1, 1), END)
+
+
+def test_annual_report_counts_placements_by_their_effective_end(db):
+    """The annual report's passes read "overlapping the year" without the effective end's
+    CASE (DESIGN §4, `service._overlapping`); these placements are its edge cases. The year
+    2026 as of 30.06.2026; every placement started 01.06.2025, each for its own resident."""
+    m = factories.organisation("municipality", name="Kantby Kommune")
+    area = factories.housing_area(m, name="Kanten")
+    firm = factories.organisation("contractor", name="Kant A/S")
+    project = factories.project(area=area, case_number="K-1", start_date=date(2025, 1, 1))
+    begun = date(2025, 6, 1)
+    cases = {
+        # planned end in 2025, no end: its effective end is the planned end: not in 2026
+        "planned 2025": dict(planned_end=date(2025, 12, 31)),
+        # ended in 2025: not in 2026
+        "ended 2025": dict(end_date=date(2025, 12, 31), planned_end=date(2026, 3, 1)),
+        # no planned end, no end: running on the as-of date: in 2026
+        "open": dict(),
+        # planned end 01.01.2026, the year's first day, no end: in 2026 (one day)
+        "planned 1 Jan": dict(planned_end=date(2026, 1, 1)),
+        # planned end after the as-of date, no end: running: in 2026
+        "planned 2027": dict(planned_end=date(2027, 3, 1)),
+        # ended after the as-of date (not known on it): in 2026
+        "ended later": dict(end_date=date(2026, 9, 30)),
+    }
+    for name, dates in cases.items():
+        person = factories.participant(m, name=name, housing_area=area,
+                                       intake_date=date(2025, 5, 1))
+        factories.placement(person, firm, kind="wage_subsidy", project=project,
+                            start_date=begun, **dates)
+    late = factories.participant(m, name="late", housing_area=area, intake_date=date(2025, 5, 1))
+    # started after the as-of date: not yet in the year's figures
+    factories.placement(late, firm, kind="internship", project=project,
+                        start_date=date(2026, 7, 1))
+    db.session.commit()
+
+    c = service.annual(2026, date(2026, 6, 30)).context
+
+    # Counted: "open", "planned 1 Jan", "planned 2027", "ended later": 4 placements of 4 people.
+    assert c["headline"]["placements"] == 4
+    assert c["headline"]["persons"] == 4
+    assert c["by_kind"] == [("internship", 0), ("wage_subsidy", 4), ("apprenticeship", 0),
+                            ("ordinary_job", 0)]
+    assert [(r["project"].case_number, r["placements"], r["persons"])
+            for r in c["projects"]] == [("K-1", 4, 4)]
+    [row] = c["municipalities"]
+    assert row["placements"]["wage_subsidy"] == 4
+    assert row["enrolled"] == 0  # every intake was in 2025
