@@ -22,7 +22,8 @@ With `--existing` it measures a database as it is instead (the national data set
 
     .venv/bin/python bench/documents.py --existing --database-url sqlite:///bench/out/national.db
 
-`--statements` adds one more build of each document with each SQL statement's time.
+`--statements` adds one more build of each document with each SQL statement's time;
+`--builds N` adds N builds and templates of each document without the PDF (medians, min, max).
 """
 import argparse
 import os
@@ -246,6 +247,26 @@ def _statements(cases: dict) -> None:
         event.remove(db.engine, "after_cursor_execute", after)
 
 
+def _builds(cases: dict, count: int) -> None:
+    """Each document's data assembly and template, `count` times in a row, without the PDF:
+    the application's own part alone, steadier than the medians of a few full renders."""
+    from tracker.documents import service
+    from tracker.extensions import db
+
+    print(f"\nBuild + template, {count} times each (after one not counted), ms:")
+    for name, req in cases.items():
+        times = []
+        for _ in range(count + 1):
+            db.session.expire_all()
+            start = time.perf_counter()
+            built = service.build(req)
+            service.render_html(req.kind, built, req, "D-2026-000000", service.utcnow(), None)
+            times.append(1000 * (time.perf_counter() - start))
+        times = times[1:]
+        print(f"  {name:36} median {statistics.median(times):7.1f}  min {min(times):7.1f}  "
+              f"max {max(times):7.1f}")
+
+
 def measure_existing(url: str, repeat: int, today: date | None = None) -> list[dict]:
     """Each document for its largest scope in this database as it is (not migrated), for
     bench/run.py: medians in seconds, `render_mb` the largest render child's peak memory,
@@ -298,6 +319,8 @@ def main() -> int:
     parser.add_argument("--statements", action="store_true",
                         help="then one more build of each document with its SQL statements "
                              "timed (execute() only; on SQLite until the first row)")
+    parser.add_argument("--builds", type=int, default=0, metavar="N",
+                        help="then N builds + templates of each document, without the PDF")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -352,6 +375,8 @@ def main() -> int:
                   f"{'≤ 400 MB' if args.existing else '≤ 20 %'} {'ok' if ok else 'MISSED'}")
         if args.statements:
             _statements(cases)
+        if args.builds:
+            _builds(cases, args.builds)
         print("\nSeconds, medians. app = queries + template + xlsx (the application's own work);"
               "\npdf = WeasyPrint in its child process, wall clock; share = app CPU / pdf CPU;"
               "\nMB = the largest render child's peak resident memory so far.")
