@@ -2,8 +2,9 @@
 
 The annual report counts a national year's placements (65,000 of 100,000) per project and
 per participant. In (project, …) and (participant, …) order with the dates, kind and outcome
-the counting rules read, both databases count them from an index alone, in its order,
-without reading the table or sorting (bench/documents.py --existing --statements). The
+the counting rules read, the databases count them from an index alone, in its order, without
+reading the table (both per project; SQLite per participant too, PostgreSQL hashes the
+table there; bench/documents.py --existing --statements). The
 index by project still serves a project page's placements newest first (0008); the two
 take the place of the one-column indexes on project_id and participant_id, which they
 begin with. ANALYZE lets the planners know the new indexes at once.

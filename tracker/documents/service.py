@@ -993,8 +993,8 @@ def annual(year: int, as_of: date) -> Built:
             (clause_projects[clause_id], f.status) for clause_id, f in figures.items()).items():
         statuses[project_id][status] = n
         all_statuses[status] += n
-    # The year's placements per project, read from the index on (project, participant,
-    # dates) in its order: neither database reads the table or sorts.
+    # The year's placements per project, counted from the index by project alone
+    # (ix_placements_by_project holds every column this reads), in its order.
     per_project = {pid: (n, persons) for pid, n, persons in conn.execute(
         select(Placement.project_id, func.count(), func.count(distinct(Placement.participant_id)))
         .where(_overlapping(start, end), Placement.project_id.in_(project_ids))

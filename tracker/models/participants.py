@@ -86,10 +86,10 @@ class Placement(Timestamped, Base):
         CheckConstraint("outcome IS NULL OR end_date IS NOT NULL", name="outcome_when_ended"),
         CheckConstraint("next_placement_id IS NULL OR next_placement_id <> id", name="next_not_self"),
         # A project page lists its placements newest first, a page at a time. The annual
-        # report counts a year's placements per project and per participant: with the
-        # columns the counting rules read, both databases count them from these indexes
-        # alone, in their order, without reading the table or sorting
-        # (tracker.documents.service.annual).
+        # report counts a year's placements per project and per participant: holding the
+        # columns the counting rules read, these indexes let the databases count them in
+        # the indexes' order without reading the table (tracker.documents.service.annual;
+        # PostgreSQL still prefers to hash the table for the per-participant count).
         Index("ix_placements_by_project", "project_id", "start_date", "id", "participant_id",
               "end_date", "planned_end"),
         Index("ix_placements_by_participant", "participant_id", "start_date", "end_date",
