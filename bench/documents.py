@@ -14,11 +14,14 @@ as in production). Each is repeated; the median is printed, wall-clock and CPU t
 
 - clause status report for a project with 60 placements: ≤ 2 s
 - every document for the largest scope of the demo data: ≤ 3 s
-- the application's own share (queries + template + attachment) ≤ 20 % of WeasyPrint's time
+- the application's own share, (queries + template) / pdf, ≤ 20 % (the issue's "queries,
+  template" against WeasyPrint's render time; wall clock, so a PostgreSQL server's work
+  counts). The XLSX attachment is written when a document is issued too; it is shown in
+  its own column and counts in the total.
 
 With `--existing` it measures a database as it is instead (the national data set of
 `bench/generate.py`), each document for its largest scope, against the national targets:
-≤ 5 s and ≤ 400 MB peak memory of the render:
+≤ 5 s and ≤ 400 MB peak memory of the render, and the same share:
 
     .venv/bin/python bench/documents.py --existing --database-url sqlite:///bench/out/national.db
 
@@ -181,18 +184,17 @@ def _measure(req, repeat: int, app) -> dict:
     from tracker.extensions import db
 
     service.check_request(req, None, date.today())
-    samples = {"queries": [], "template": [], "attachment": [], "pdf": [], "pdf_cpu": [],
-               "app_cpu": []}
+    samples = {"queries": [], "template": [], "attachment": [], "pdf": [], "pdf_cpu": []}
     pages = 0
     for _ in range(repeat):
         db.session.expire_all()
-        cpu0, t0 = time.process_time(), time.perf_counter()
+        t0 = time.perf_counter()
         built = service.build(req)
         t1 = time.perf_counter()
         html = service.render_html(req.kind, built, req, "D-2026-000000", service.utcnow(), None)
         t2 = time.perf_counter()
         service.workbook(built.sheets, req.as_of)
-        t3, cpu1 = time.perf_counter(), time.process_time()
+        t3 = time.perf_counter()
         children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         pdf = service.render_pdf(html, app.static_folder, identifier="D-2026-000000")
         t4 = time.perf_counter()
@@ -204,10 +206,10 @@ def _measure(req, repeat: int, app) -> dict:
         samples["pdf"].append(t4 - t3)
         samples["pdf_cpu"].append((children1.ru_utime + children1.ru_stime)
                                   - (children0.ru_utime + children0.ru_stime))
-        samples["app_cpu"].append(cpu1 - cpu0)
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
     result = {key: statistics.median(values) for key, values in samples.items()}
     result["app"] = result["queries"] + result["template"] + result["attachment"]
+    result["share"] = (result["queries"] + result["template"]) / result["pdf"]
     result["total"] = result["app"] + result["pdf"]
     result["pages"] = pages
     return result
@@ -290,7 +292,8 @@ def measure_existing(url: str, repeat: int, today: date | None = None) -> list[d
             r = _measure(req, repeat, app)
             rows.append({"document": kind, "scope": _scope_name(req), "cold": cold, **r,
                          "ok": r["total"] <= TARGET_NATIONAL
-                         and r["render_mb"] <= TARGET_NATIONAL_MB})
+                         and r["render_mb"] <= TARGET_NATIONAL_MB
+                         and r["share"] <= TARGET_SHARE})
     return rows
 
 
@@ -364,22 +367,22 @@ def main() -> int:
             r = _measure(req, args.repeat, app)
             limit = (TARGET_NATIONAL if args.existing else
                      TARGET_CLAUSE_STATUS_60 if "60 placements" in name else TARGET_LARGEST)
-            # The share compares CPU time: wall time on a shared machine includes waiting.
-            share = r["app_cpu"] / r["pdf_cpu"] if r["pdf_cpu"] else float("nan")
-            ok = r["total"] <= limit and (share <= TARGET_SHARE if not args.existing
-                                          else r["render_mb"] <= TARGET_NATIONAL_MB)
+            share = r["share"]
+            ok = (r["total"] <= limit and share <= TARGET_SHARE
+                  and (not args.existing or r["render_mb"] <= TARGET_NATIONAL_MB))
             failures += not ok
             print(f"{name:36} {r['pages']:>5} {r['queries']:>8.3f} {r['template']:>8.3f} "
                   f"{r['attachment']:>6.3f} {r['app']:>6.3f} {r['pdf']:>6.3f} {r['pdf_cpu']:>7.3f} "
                   f"{r['total']:>6.2f} {share:>6.1%} {r['render_mb']:>6.0f} MB  ≤ {limit:.0f} s, "
-                  f"{'≤ 400 MB' if args.existing else '≤ 20 %'} {'ok' if ok else 'MISSED'}")
+                  f"{'≤ 400 MB, ' if args.existing else ''}≤ 20 % {'ok' if ok else 'MISSED'}")
         if args.statements:
             _statements(cases)
         if args.builds:
             _builds(cases, args.builds)
-        print("\nSeconds, medians. app = queries + template + xlsx (the application's own work);"
-              "\npdf = WeasyPrint in its child process, wall clock; share = app CPU / pdf CPU;"
-              "\nMB = the largest render child's peak resident memory so far.")
+        print("\nSeconds, medians, wall clock. app = queries + template + xlsx (the application's"
+              "\nown work); pdf = WeasyPrint in its child process (pdf cpu: its CPU time);"
+              "\nshare = (queries + template) / pdf; MB = the largest render child's peak"
+              "\nresident memory so far.")
         print("command: " + " ".join([".venv/bin/python", "bench/documents.py", *sys.argv[1:]]))
     return 1 if failures else 0
 

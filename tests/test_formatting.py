@@ -67,3 +67,19 @@ def test_timestamps_in_copenhagen_time_across_the_clock_changes(app):
     with app.test_request_context(), force_locale("en"):
         assert formatting.timestamp(datetime(2026, 6, 30, 12, 5, tzinfo=utc)) == \
             "30 Jun 2026 14:05"
+
+
+def test_chart_figures_are_danish_numbers(app):
+    """A national annual report's chart peaks at 31,377 running placements: its axis says
+    31.377 and 15.688 (31377 // 2), and a pathway box 1.234."""
+    from datetime import date as day
+
+    from tracker import charts
+
+    with app.test_request_context(), force_locale("da"):
+        svg = charts.monthly_columns([day(2026, 1, 1), day(2026, 2, 1)],
+                                     {"internship": [20000, 31377]}, {"internship": "Praktik"},
+                                     "Forløb")
+        flow = charts.pathway_flow([("Praktik", 1234), ("Løntilskud", 56)], "Forløb")
+    assert ">31.377<" in svg and ">15.688<" in svg and ">0<" in svg
+    assert ">1.234<" in flow and ">56<" in flow

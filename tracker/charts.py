@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
+from tracker.formatting import number
+
 STATUS_COLOURS = {
     "met": "#1e7b3a", "on_track": "#2f6fb0", "at_risk": "#b3261e",
     "no_data": "#8a94a3", "not_started": "#c5ccd6",
@@ -71,17 +73,19 @@ def fulfilment_bars(bars: list[Bar], title: str, width: int = 640, label_width: 
 def monthly_columns(months: list[date], series: dict[str, list[int]], labels: dict[str, str],
                     title: str, width: int = 640, height: int = 220) -> Markup:
     """Stacked columns per month (e.g. running placements by kind), with a legend."""
-    left, bottom, top = 36, 40, 10
-    plot_w, plot_h = width - left - 10, height - top - bottom
     totals = [sum(values[i] for values in series.values()) for i in range(len(months))]
     peak = max(totals + [1])
+    ticks = (0, peak // 2, peak) if peak > 1 else (0, 1)
+    # Room on the left for the longest tick label (about 6 units a character at size 10).
+    left, bottom, top = max(36, 10 + 6 * len(number(peak))), 40, 10
+    plot_w, plot_h = width - left - 10, height - top - bottom
     step = plot_w / max(len(months), 1)
     body = []
-    for tick in (0, peak // 2, peak) if peak > 1 else (0, 1):
+    for tick in ticks:
         y = top + plot_h - tick / peak * plot_h
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" '
                     f'stroke="{GRID}" stroke-width="1"/>')
-        body.append(_text(left - 4, y + 4, str(tick), size=10, anchor="end", fill=MUTED))
+        body.append(_text(left - 4, y + 4, number(tick), size=10, anchor="end", fill=MUTED))
     for i, month in enumerate(months):
         x = left + i * step + step * 0.15
         y = top + plot_h
@@ -113,7 +117,8 @@ def pathway_flow(steps: list[tuple[str, int]], title: str, width: int = 640) -> 
         x = i * (box_w + gap)
         body.append(f'<rect x="{x:.1f}" y="10" width="{box_w:.1f}" height="{box_h}" rx="6" '
                     f'fill="#eef2f6" stroke="{GRID}"/>')
-        body.append(_text(x + box_w / 2, 32, str(count), size=18, anchor="middle", weight="bold"))
+        body.append(_text(x + box_w / 2, 32, number(count), size=18, anchor="middle",
+                          weight="bold"))
         body.append(_text(x + box_w / 2, 52, label, size=11, anchor="middle", fill=MUTED))
         if i:
             ax = x - gap + 4

@@ -13,11 +13,12 @@ The staff dashboard and the annual report need the figures of all 7,000 clauses 
 national deployment: about 0.7 s to compute, a few milliseconds to read back.
 """
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, delete, event, inspect, select, update
+from sqlalchemy import Select, and_, delete, event, func, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -90,6 +91,28 @@ def lookup(clauses: Select | Iterable[int], as_of: date) -> dict:
         result.update(computed)
         _store(computed, missing, as_of)
     return result
+
+
+def status_counts(clauses: Select, as_of: date) -> Counter:
+    """How many of the clauses of a Select of clause ids have each status as of `as_of`:
+    one grouped query over the stored rows once every clause has a current one. Clauses
+    without one are computed first (`lookup`, which also stores them) and counted from its
+    result. The annual report needs only these counts of a national deployment's 7,000
+    clauses: reading and counting the rows themselves cost ~20 ms."""
+    by_status = Counter(dict(db.session.connection().execute(
+        select(STORED.c.status, func.count())
+        .select_from(Clause)
+        .join(Agreement, Clause.agreement_id == Agreement.id)
+        .join(Project, Agreement.project_id == Project.id)
+        .outerjoin(STORED, and_(STORED.c.clause_id == Clause.id, STORED.c.as_of == as_of,
+                                STORED.c.project_id == Agreement.project_id,
+                                STORED.c.project_version == Project.figures_version))
+        .where(Clause.id.in_(clauses.order_by(None)))
+        .group_by(STORED.c.status)).all()))
+    if by_status[None]:  # some clause has no current stored row
+        return Counter(value.status for value in lookup(clauses, as_of).values())
+    by_status.pop(None, None)
+    return by_status
 
 
 def _from_row(row) -> ClauseFigures:

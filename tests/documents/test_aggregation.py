@@ -261,6 +261,34 @@ def test_annual_report_figures_by_hand(db, town):
             row["municipality"].id, date(2026, 1, 1), END)
 
 
+def test_annual_projects_beyond_the_pdf_are_read_for_the_workbook(db, town, monkeypatch):
+    """More projects than the PDF lists: the PDF says how many, and their figures are read
+    when the workbook is written (P-1: a1, a2, a3, b1, c1 of Ada, Bo, Cai; P-2: Dea's d1–d4
+    and Fie's f1; see test_annual_report_figures_by_hand)."""
+    from openpyxl import load_workbook
+
+    from tests.conftest import statements
+
+    def per_project(sql):
+        return "count(DISTINCT placements.participant_id)" in sql
+
+    monkeypatch.setattr(service, "MAX_PDF_ROWS", 1)
+    req = service.DocumentRequest("annual", as_of=END, year=2026)
+    built, seen = statements(db, lambda: service.build(req))
+    assert not any(per_project(sql) for sql in seen)
+    c = built.context
+    assert c["projects"] is None and c["project_count"] == 2 and c["attachment_rows"] == 2
+    assert c["headline"]["projects"] == 2 and c["headline"]["placements"] == 11
+    html = service.render_html("annual", built, req, "D-2026-000001", service.utcnow(), None)
+    assert "2 byggesager" in html and "regnearket" in html and "P-1" not in html
+    book, seen = statements(db, lambda: service.workbook(built.sheets, END))
+    assert sum(per_project(sql) for sql in seen) == 1
+    rows = [row for row in load_workbook(io.BytesIO(book), read_only=True)
+            .worksheets[0].iter_rows(values_only=True)]
+    # Case number, clauses (none), the four statuses, placements, participants.
+    assert [(r[0], r[4], *r[-2:]) for r in rows[1:]] == [("P-1", 0, 5, 3), ("P-2", 0, 5, 2)]
+
+
 def test_annual_report_counts_placements_by_their_effective_end(db):
     """The annual report's passes read "overlapping the year" without the effective end's
     CASE (DESIGN §4, `service._overlapping`); these placements are its edge cases. The year

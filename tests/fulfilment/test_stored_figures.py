@@ -149,6 +149,29 @@ def test_a_stored_row_of_an_older_version_is_not_read(db, world):
     assert len(seen) > 1  # computed again, not read
 
 
+def test_status_counts_are_computed_then_read_back_in_one_statement(db, world):
+    """As of 30.06.2026 the clause period (2026) has run 181 of 365 days: 49.6 %. The weeks
+    clause has 61/7 of 10 weeks (87.1 %): on track; the persons clause none of 4: at risk."""
+    clauses = select(Clause.id)
+    expected = {"on_track": 1, "at_risk": 1}
+    counts, seen = statements(db, lambda: figures.status_counts(clauses, AS_OF))
+    assert counts == expected and len(seen) > 1  # nothing stored yet: computed and stored
+    assert stored_count(db) == 2
+    counts, seen = statements(db, lambda: figures.status_counts(clauses, AS_OF))
+    assert counts == expected and len(seen) == 1  # one grouped statement over the stored rows
+    # The second project gets its person: 1 of 4 = 25 %, still at risk; its row is out of
+    # date, so the counts are computed again, and the first project's row is still read.
+    f.placement(f.participant(), world["main"], project=world["second"],
+                start_date=date(2026, 5, 1), end_date=date(2026, 5, 31))
+    f.clause(f.agreement(world["second"]), unit="persons", target="1")  # 1 of 1: met
+    db.session.commit()
+    counts, seen = statements(db, lambda: figures.status_counts(clauses, AS_OF))
+    assert counts == {"on_track": 1, "at_risk": 1, "met": 1} and len(seen) > 1
+    assert figures.status_counts(clauses.where(Clause.id == world["clause"].id), AS_OF) == {
+        "on_track": 1}
+    assert figures.status_counts(clauses.where(Clause.id == -1), AS_OF) == {}
+
+
 def test_store_figures_command_stores_every_clause(db, world, runner):
     result = runner.invoke(args=["store-figures", "--as-of", "2026-06-30"])
     assert result.exit_code == 0, result.output

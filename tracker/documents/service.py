@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from flask import current_app
@@ -40,6 +42,7 @@ from tracker.documents.render import RenderError, render_pdf
 from tracker.extensions import db
 from tracker.figures import clause_figures
 from tracker.figures import lookup as figure_lookup
+from tracker.figures import status_counts as figure_status_counts
 from tracker.formatting import number, percent, short_date
 from tracker.fulfilment import FULL_TIME_HOURS, ClauseFigures
 from tracker.i18n import gettext as _, lazy_gettext as _l
@@ -746,30 +749,14 @@ def _progression(residents: Any, start: date, end: date) -> list[dict]:
         .order_by(pa.participant_id, pa.assessed_on, pa.id)).all()
     width = len(columns)
     persons, first_sum, latest_sum = [0] * width, [0] * width, [0] * width
-
-    def add(first, latest, scores):  # one person's first and latest score per dimension
+    for _pid, assessments in groupby(rows, key=itemgetter(0)):  # one person's, in order
+        assessments = list(assessments)
         for i in range(width):
-            if scores[i] >= 2:
+            scores = [row[i + 1] for row in assessments if row[i + 1] is not None]
+            if len(scores) >= 2:
                 persons[i] += 1
-                first_sum[i] += first[i]
-                latest_sum[i] += latest[i]
-
-    current = None
-    first, latest, scores = [None] * width, [None] * width, [0] * width
-    for pid, *values in rows:
-        if pid != current:
-            if current is not None:
-                add(first, latest, scores)
-            current = pid
-            first, latest, scores = [None] * width, [None] * width, [0] * width
-        for i, value in enumerate(values):
-            if value is not None:
-                if not scores[i]:
-                    first[i] = value
-                latest[i] = value
-                scores[i] += 1
-    if current is not None:
-        add(first, latest, scores)
+                first_sum[i] += scores[0]
+                latest_sum[i] += scores[-1]
     result = []
     for i, dimension in enumerate(DIMENSIONS):
         n = persons[i]
@@ -963,10 +950,9 @@ def _by_municipality(start: date, end: date, figures: dict | None = None) -> lis
     return rows
 
 
-def annual(year: int, as_of: date) -> Built:
-    """Annual report across all projects: headline figures, per project and per
-    municipality, and the year's evaluation findings."""
-    start, end = date(year, 1, 1), min(date(year, 12, 31), as_of)
+def _annual_projects(start: date, end: date, as_of: date) -> list[dict]:
+    """Every building project running in the period, by case number, with its clauses by
+    status as of `as_of` and its placements and participants overlapping the period."""
     s, e = _d(start), _d(end)
     conn = db.session.connection()  # Core for the thousands of rows of a national deployment
     builder, area, municipality = aliased(Organisation), aliased(HousingArea), aliased(Organisation)
@@ -984,21 +970,40 @@ def annual(year: int, as_of: date) -> Built:
                     .join(Agreement, Clause.agreement_id == Agreement.id)
                     .where(Agreement.project_id.in_(project_ids)))
     clause_projects = dict(conn.execute(year_clauses).all())
-    # Every clause of the year, read back when stored (tracker.figures); only the status
-    # is used, so the stored rows are not turned into ClauseFigures.
+    # Only the status is used, so the stored rows are not turned into ClauseFigures.
     figures = figure_lookup(year_clauses.with_only_columns(Clause.id), as_of)
-    statuses = defaultdict(dict)
-    all_statuses = defaultdict(int)
-    for (project_id, status), n in Counter(
-            (clause_projects[clause_id], f.status) for clause_id, f in figures.items()).items():
-        statuses[project_id][status] = n
-        all_statuses[status] += n
+    statuses = defaultdict(Counter)
+    for clause_id, f in figures.items():
+        statuses[clause_projects[clause_id]][f.status] += 1
     # The year's placements per project, counted from the index by project alone
     # (ix_placements_by_project holds every column this reads), in its order.
     per_project = {pid: (n, persons) for pid, n, persons in conn.execute(
         select(Placement.project_id, func.count(), func.count(distinct(Placement.participant_id)))
         .where(_overlapping(start, end), Placement.project_id.in_(project_ids))
         .group_by(Placement.project_id))}
+    rows = []
+    for p in projects:
+        counts, (n, persons) = statuses[p.id], per_project.get(p.id, (0, 0))
+        rows.append({"project": p, "clauses": sum(counts.values()), "statuses": counts,
+                     "placements": n, "persons": persons})
+    return rows
+
+
+def annual(year: int, as_of: date) -> Built:
+    """Annual report across all projects: headline figures, per project and per
+    municipality, and the year's evaluation findings.
+
+    The projects are listed in the PDF up to MAX_PDF_ROWS of them; a national deployment's
+    1,300 go to the attachment only, and their figures are read when it is written (the
+    PDF needs only how many there are and their clauses' statuses: `figures.status_counts`)."""
+    start, end = date(year, 1, 1), min(date(year, 12, 31), as_of)
+    s, e = _d(start), _d(end)
+    running = and_(Project.start_date <= e, Project.end_date >= s)
+    project_count = db.session.scalar(select(func.count()).select_from(Project).where(running))
+    year_clauses = (select(Clause.id).join(Agreement, Clause.agreement_id == Agreement.id)
+                    .where(Agreement.project_id.in_(select(Project.id).where(running))))
+    all_statuses = figure_status_counts(year_clauses, as_of)
+    listed = _annual_projects(start, end, as_of) if project_count <= MAX_PDF_ROWS else None
     per_municipality = _municipality_figures(start, end)
     totals = list(per_municipality.values())
     by_kind = {k: sum(f["placements"][k] for f in totals) for k in PLACEMENT_KINDS}
@@ -1009,23 +1014,22 @@ def annual(year: int, as_of: date) -> Built:
                  selectinload(Evaluation.actions))
         .join(Agreement, Evaluation.agreement_id == Agreement.id).order_by(Agreement.ref)
     ).unique().all()
-    project_rows = []
-    for p in projects:
-        counts, (n, persons) = statuses[p.id], per_project.get(p.id, (0, 0))
-        project_rows.append({"project": p, "clauses": sum(counts.values()), "statuses": counts,
-                             "placements": n, "persons": persons})
     municipality_rows = _by_municipality(start, end, per_municipality)
+
+    def project_sheet_rows() -> list[list]:
+        rows = listed if listed is not None else _annual_projects(start, end, as_of)
+        return [[r["project"].case_number, r["project"].name, r["project"].builder,
+                 r["project"].municipality, r["clauses"],
+                 *[r["statuses"].get(st, 0) for st in CLAUSE_STATUSES],
+                 r["placements"], r["persons"]] for r in rows]
+
     sheet = Sheet(_("Building projects"), [
         _("Case number"), _("Name"), _("Builder"), _("Municipality"), _("Clauses"),
-        *[str(w) for w in CLAUSE_STATUSES.values()], _("Placements"), _("Participants")])
-    for r in project_rows:
-        p = r["project"]
-        sheet.rows.append([p.case_number, p.name, p.builder, p.municipality,
-                           r["clauses"], *[r["statuses"].get(st, 0) for st in CLAUSE_STATUSES],
-                           r["placements"], r["persons"]])
+        *[str(w) for w in CLAUSE_STATUSES.values()], _("Placements"), _("Participants")],
+        project_sheet_rows)
     context = {
         "year": year, "start": start, "end": end,
-        "headline": {"projects": len(projects), "clauses": len(figures),
+        "headline": {"projects": project_count, "clauses": sum(all_statuses.values()),
                      "met": all_statuses["met"],
                      "enrolled": sum(f["enrolled"] for f in totals),
                      "persons": sum(f["persons"] for f in totals),
@@ -1034,11 +1038,13 @@ def annual(year: int, as_of: date) -> Built:
         "status_counts": [(st, all_statuses[st]) for st in CLAUSE_STATUSES if all_statuses[st]],
         "by_kind": [(k, by_kind.get(k, 0)) for k in PLACEMENT_KINDS],
         "follow_ups": [(st, follow_ups.get(st, 0)) for st in FOLLOW_UP_STATUSES],
-        "projects": project_rows, "municipalities": municipality_rows,
+        # None: more projects than the PDF lists (the attachment has them all).
+        "projects": listed, "project_count": project_count,
+        "municipalities": municipality_rows,
         "evaluations": evaluations, "max_rows": MAX_PDF_ROWS,
         "placements_chart": _placements_chart(_running_by_month(literal(True), start, end),
                                               _("Running placements per month")),
-        "attachment_rows": len(sheet.rows),
+        "attachment_rows": project_count,  # one sheet row per project
     }
     return Built(title=_("Annual report"),
                  scope=_("The year %(year)s, all building projects", year=year),
