@@ -165,6 +165,11 @@ def _store(key: str, as_of: date, version: int, text: str) -> None:
         log.warning("Could not store %s as of %s", key, as_of, exc_info=True)
 
 
+def current_version(connection) -> int | None:
+    """The data version as this connection reads it (None before the first change)."""
+    return connection.execute(select(VERSION.c.version).where(VERSION.c.id == 1)).scalar()
+
+
 def raise_version(session: Session) -> None:
     """Every stored value is out of date from this transaction's commit on."""
     statement = upsert_insert(session.get_bind().dialect.name)(VERSION).values(id=1, version=1)

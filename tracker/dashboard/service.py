@@ -157,7 +157,16 @@ def running_placements_by_month(placements: Select, as_of: date, months: int = 1
 
 def running_by_month(placements: Select, starts: list[date], last: date) -> dict:
     """Placements of a (role-scoped) Select running in each month beginning on `starts`, the
-    last month cut at `last`, by kind: one grouped query, whatever the number of months.
+    last month cut at `last`, by kind: one grouped query, whatever the number of months
+    (`running_counts`, then `running_series`)."""
+    if not starts:
+        return {"months": [], "series": {}}
+    counts = db.session.execute(running_counts(placements, starts, last)).all()
+    return running_series(counts, starts)
+
+
+def running_counts(placements: Select, starts: list[date], last: date) -> Select:
+    """The grouped query behind `running_by_month` (`starts` not empty).
 
     A placement runs in a month when it started by the month's end and its effective end
     (DESIGN §4, as of that month's end) is on or after the month's first day. As of a month's
@@ -165,10 +174,8 @@ def running_by_month(placements: Select, starts: list[date], last: date) -> dict
     the month's end itself; so the placement runs unless `coalesce(end, planned end)` falls
     before the month's first day. Each placement is therefore put in two buckets, the first
     month it runs by (start) and the first month it no longer runs in (end), counted by
-    kind, and the months are summed up from those counts.
+    kind; `running_series` sums the months up from those counts.
     """
-    if not starts:
-        return {"months": [], "series": {}}
     ends = [min(next_start - timedelta(days=1), last)
             for next_start in [*starts[1:], _next_month(starts[-1])]]
     scoped = placements.with_only_columns(
@@ -177,12 +184,15 @@ def running_by_month(placements: Select, starts: list[date], last: date) -> dict
     stop = func.coalesce(scoped.c.end_date, scoped.c.planned_end, type_=Date)
     first_in = case(*((scoped.c.start_date <= literal(e, Date()), i) for i, e in enumerate(ends)))
     first_out = case(*((stop < literal(s, Date()), i) for i, s in enumerate(starts)))
-    counts = db.session.execute(
-        select(scoped.c.kind, first_in, first_out, func.count())
-        # no_index: over a whole deployment, SQLite would otherwise read the placements one
-        # by one through the (project, start) index, skipping across the projects.
-        .where(no_index(scoped.c.start_date) <= literal(ends[-1], Date()))
-        .group_by(scoped.c.kind, first_in, first_out)).all()
+    return (select(scoped.c.kind, first_in, first_out, func.count())
+            # no_index: over a whole deployment, SQLite would otherwise read the placements
+            # one by one through the (project, start) index, skipping across the projects.
+            .where(no_index(scoped.c.start_date) <= literal(ends[-1], Date()))
+            .group_by(scoped.c.kind, first_in, first_out))
+
+
+def running_series(counts, starts: list[date]) -> dict:
+    """The months and, by kind, the placements running in each, from `running_counts` rows."""
     series = {kind: [0] * len(starts) for kind in PLACEMENT_KINDS}
     for kind, start_month, stop_month, n in counts:
         for month in range(start_month, len(starts) if stop_month is None else stop_month):

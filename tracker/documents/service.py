@@ -37,8 +37,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker import access, charts
-from tracker.dashboard.service import running_by_month
+from tracker.dashboard.service import running_counts, running_series
 from tracker.documents.render import RenderError, render_pdf
+from tracker.documents.parallel import fetch_all
 from tracker.extensions import db
 from tracker.figures import clause_figures
 from tracker.figures import lookup as figure_lookup
@@ -386,16 +387,28 @@ def _months(first: date, last: date) -> list[date]:
 
 def _running_by_month(condition: Any, first: date, last: date) -> dict:
     """Placements matching `condition` running in each month from `first` to `last` (the
-    last MAX_CHART_MONTHS months), by kind: one query.
+    last MAX_CHART_MONTHS months), by kind: one query (`_running_query`)."""
+    months, query = _running_query(condition, first, last)
+    return _running(db.session.execute(query).all() if months else [], months)
+
+
+def _running_query(condition: Any, first: date, last: date) -> tuple[list[date], Any]:
+    """The months of `_running_by_month` and its grouped query (None without months).
 
     A placement whose end (actual, else planned) falls before the chart's first month runs
     in none of its months and adds nothing; it is left out before the grouping (at national
     scale most of a municipality's five years of placements)."""
     months = _months(first, last)
-    if months:
-        stop = func.coalesce(Placement.end_date, Placement.planned_end, type_=Date)
-        condition = and_(condition, or_(stop.is_(None), stop >= _d(months[0])))
-    return running_by_month(select(Placement).where(condition), months, last)
+    if not months:
+        return months, None
+    stop = func.coalesce(Placement.end_date, Placement.planned_end, type_=Date)
+    condition = and_(condition, or_(stop.is_(None), stop >= _d(months[0])))
+    return months, running_counts(select(Placement).where(condition), months, last)
+
+
+def _running(counts, months: list[date]) -> dict:
+    """The chart's figures from the rows of `_running_query`."""
+    return running_series(counts, months) if months else {"months": [], "series": {}}
 
 
 def _as_date(value) -> date:
@@ -632,14 +645,14 @@ def _age_band(reference_year: int) -> Any:
         else_="50+")
 
 
-# The columns of `_resident_rows` after the four breakdown keys, in this order.
+# The columns of `_resident_query` after the four breakdown keys, in this order.
 _RESIDENT_FLAGS = ("enrolled", "in_placement", "moved", "internship", "wage_subsidy",
                    "ordinary_job", "direct_job")
 _RESIDENT_COUNTS = (*(f"kind:{k}" for k in PLACEMENT_KINDS), *(f"outcome:{o}" for o in OUTCOMES),
                     "outcome:")
 
 
-def _resident_rows(municipality_id: int, start: date, end: date) -> list[tuple]:
+def _resident_query(municipality_id: int, start: date, end: date) -> Any:
     """One row per resident of the municipality, from one pass over their placements:
     housing area, benefit group, age band and gender; then 0/1 for enrolled (intake in the
     period), in a placement (overlapping the period), moved into work or education (§4,
@@ -694,13 +707,12 @@ def _resident_rows(municipality_id: int, start: date, end: date) -> list[tuple]:
         .outerjoin(HousingArea, Participant.housing_area_id == HousingArea.id)
         .outerjoin(BenefitGroup, Participant.benefit_group_id == BenefitGroup.id)
         .where(Participant.municipality_id == municipality_id))
-    # Through Core: thousands of residents; the ORM's row handling would cost more than SQL.
-    return [tuple(row) for row in db.session.connection().execute(query).all()]
+    return query
 
 
 def _breakdowns(rows: list[tuple]) -> list[dict]:
     """Residents enrolled, in a placement and moved into work or education in the period,
-    by housing area, benefit group, age band and gender, from `_resident_rows`."""
+    by housing area, benefit group, age band and gender, from `_resident_query`."""
     groupings = [(_("Housing area"), 0, None), (_("Benefit group at intake"), 1, None),
                  (_("Age"), 2, AGE_BANDS), (_("Gender"), 3, GENDERS)]
     result = []
@@ -730,24 +742,26 @@ def _breakdowns(rows: list[tuple]) -> list[dict]:
 def _pathway_steps(rows: list[tuple]) -> dict:
     """Residents with an internship in the period; of them, those whose internship led on
     to a wage subsidy, and from that to an ordinary job; and straight to an ordinary job
-    (from `_resident_rows`)."""
+    (from `_resident_query`)."""
     return {step: sum(row[7 + i] for row in rows)
             for i, step in enumerate(("internship", "wage_subsidy", "ordinary_job", "direct_job"))}
 
 
-def _progression(residents: Any, start: date, end: date) -> list[dict]:
-    """Per dimension: residents with two or more scores in the period, their average first
-    and latest score and the average change (first to latest non-empty score): one query
-    reading the residents' assessments of the period in order (a few thousand short rows
-    at national scale; ranking them in SQL took ten times as long)."""
+def _progression_query(residents: Any, start: date, end: date) -> Any:
+    """The residents' assessments of the period in order, for `_progression` (a few
+    thousand short rows at national scale; ranking them in SQL took ten times as long)."""
     pa = ProgressAssessment
-    columns = [getattr(pa, d) for d in DIMENSIONS]
-    rows = db.session.connection().execute(
-        select(pa.participant_id, *columns)
-        .where(among(pa.participant_id, residents),
-               pa.assessed_on.between(_d(start), _d(end)))
-        .order_by(pa.participant_id, pa.assessed_on, pa.id)).all()
-    width = len(columns)
+    return (select(pa.participant_id, *(getattr(pa, d) for d in DIMENSIONS))
+            .where(among(pa.participant_id, residents),
+                   pa.assessed_on.between(_d(start), _d(end)))
+            .order_by(pa.participant_id, pa.assessed_on, pa.id))
+
+
+def _progression(rows: list) -> list[dict]:
+    """Per dimension: residents with two or more scores in the period, their average first
+    and latest score and the average change (first to latest non-empty score), from the
+    rows of `_progression_query`."""
+    width = len(DIMENSIONS)
     persons, first_sum, latest_sum = [0] * width, [0] * width, [0] * width
     for _pid, assessments in groupby(rows, key=itemgetter(0)):  # one person's, in order
         assessments = list(assessments)
@@ -774,20 +788,30 @@ def municipality_report(municipality: Organisation, date_from: date, date_to: da
     """Municipality report for one municipality and period: DESIGN §6 summary, pathways,
     outcomes, follow-ups, progression and breakdowns with small counts suppressed.
 
-    The residents' placements are read in one pass (`_resident_rows`): the summary (the
+    The residents' placements are read in one pass (`_resident_query`): the summary (the
     same figures as `pathways.municipality_summary`, checked in the tests), the pathway
-    steps, the outcomes and the breakdowns all come from it."""
+    steps, the outcomes and the breakdowns all come from it. It, the follow-ups, the
+    chart's and the assessments' queries are read side by side (`fetch_all`)."""
     residents = select(Participant.id).where(Participant.municipality_id == municipality.id)
     s, e = _d(date_from), _d(date_to)
-    rows = _resident_rows(municipality.id, date_from, date_to)
+    resident_placements = among(Placement.participant_id, residents)
+    queries = {
+        "residents": _resident_query(municipality.id, date_from, date_to),
+        "follow_ups": select(FollowUp.months, FollowUp.status, func.count())
+        .join(Placement, FollowUp.placement_id == Placement.id)
+        .where(resident_placements, FollowUp.follow_up_date.between(s, e))
+        .group_by(FollowUp.months, FollowUp.status),
+        "assessments": _progression_query(residents, date_from, date_to),
+    }
+    months, queries["chart"] = _running_query(resident_placements, date_from, date_to)
+    if queries["chart"] is None:
+        del queries["chart"]
+    read = fetch_all(queries)
+    rows = read["residents"]
     first_count = 4 + len(_RESIDENT_FLAGS)
     totals = dict(zip(_RESIDENT_COUNTS, (sum(column) for column in zip(
         *(row[first_count:] for row in rows))) if rows else [0] * len(_RESIDENT_COUNTS)))
-    follow_ups = {(m, st): n for m, st, n in db.session.execute(
-        select(FollowUp.months, FollowUp.status, func.count())
-        .join(Placement, FollowUp.placement_id == Placement.id)
-        .where(among(Placement.participant_id, residents), FollowUp.follow_up_date.between(s, e))
-        .group_by(FollowUp.months, FollowUp.status)).all()}
+    follow_ups = {(m, st): n for m, st, n in read["follow_ups"]}
     by_status = defaultdict(int)
     for (_months, status), n in follow_ups.items():
         by_status[status] += n
@@ -804,7 +828,6 @@ def municipality_report(municipality: Organisation, date_from: date, date_to: da
          (str(PLACEMENT_KINDS["wage_subsidy"]), steps["wage_subsidy"]),
          (str(PLACEMENT_KINDS["ordinary_job"]), steps["ordinary_job"])],
         _("Pathway: internship, wage subsidy, ordinary job"))
-    resident_placements = among(Placement.participant_id, residents)
     overlapping = and_(resident_placements, Placement.start_date <= e, _effective_end(e) >= s)
     sheet = _placement_sheet(overlapping, as_of, _("Placements"))
     context = {
@@ -816,10 +839,9 @@ def municipality_report(municipality: Organisation, date_from: date, date_to: da
              sum(n for (mm, _st), n in follow_ups.items() if mm == m))
             for m in FOLLOW_UP_MONTHS],
         "steps": steps, "flow_chart": flow,
-        "placements_chart": _placements_chart(
-            _running_by_month(resident_placements, date_from, date_to),
-            _("Running placements per month")),
-        "progression": _progression(residents, date_from, date_to),
+        "placements_chart": _placements_chart(_running(read.get("chart", []), months),
+                                              _("Running placements per month")),
+        "progression": _progression(read["assessments"]),
         "breakdowns": _breakdowns(rows),
         # The sheet's rows are the placements counted by kind: the period ends by the as-of
         # date (check_request), so every placement overlapping it started by then.
@@ -885,18 +907,15 @@ def pathway(participant: Participant, as_of: date) -> Built:
 def _municipality_figures(start: date, end: date) -> dict:
     """The §6 municipality summary of every municipality at once, by municipality id (None:
     participants without a municipality), plus per municipality the distinct participants
-    with a placement overlapping the period ("persons"): four grouped queries, one pass over
-    the placements for placements, persons and moves. A participant lives in one
-    municipality, so the national totals are the sums over the ids."""
+    with a placement overlapping the period ("persons"): three grouped queries
+    (`_municipality_queries`), read side by side. A participant lives in one municipality,
+    so the national totals are the sums over the ids."""
+    return _municipality_totals(fetch_all(_municipality_queries(start, end)))
+
+
+def _municipality_queries(start: date, end: date) -> dict:
+    """The grouped queries of `_municipality_figures`, by name, for `fetch_all`."""
     s, e = _d(start), _d(end)
-    figures: dict = defaultdict(lambda: {
-        "enrolled": 0, "placements": dict.fromkeys(PLACEMENT_KINDS, 0), "persons": 0,
-        "moved_into_work_or_education": 0, "follow_ups": dict.fromkeys(FOLLOW_UP_STATUSES, 0)})
-    conn = db.session.connection()
-    for mid, n in conn.execute(
-            select(Participant.municipality_id, func.count())
-            .where(Participant.intake_date.between(s, e)).group_by(Participant.municipality_id)):
-        figures[mid]["enrolled"] = n
     # One pass over the placements overlapping the period, per participant (whether any
     # moved them, how many of each kind), then the sums per municipality: no DISTINCT over a
     # national year's 65,000 placements. Every placement that moves its participant in the
@@ -909,20 +928,33 @@ def _municipality_figures(start: date, end: date) -> dict:
         .where(_overlapping(start, end)).group_by(Placement.participant_id)
         .subquery("per_participant"))
     q = per_participant.c
-    for mid, persons, moved_n, *by_kind in conn.execute(
-            select(Participant.municipality_id, func.count(), func.sum(q.moved),
-                   *(func.sum(q[k]) for k in PLACEMENT_KINDS))
-            .join(per_participant, q.pid == Participant.id)
-            .group_by(Participant.municipality_id)):
+    return {
+        "enrolled": select(Participant.municipality_id, func.count())
+        .where(Participant.intake_date.between(s, e)).group_by(Participant.municipality_id),
+        "placed": select(Participant.municipality_id, func.count(), func.sum(q.moved),
+                         *(func.sum(q[k]) for k in PLACEMENT_KINDS))
+        .join(per_participant, q.pid == Participant.id)
+        .group_by(Participant.municipality_id),
+        "follow_ups": select(Participant.municipality_id, FollowUp.status, func.count())
+        .join(Placement, FollowUp.placement_id == Placement.id)
+        .join(Participant, Placement.participant_id == Participant.id)
+        .where(no_index(FollowUp.follow_up_date).between(s, e))
+        .group_by(Participant.municipality_id, FollowUp.status),
+    }
+
+
+def _municipality_totals(rows: dict) -> dict:
+    """`_municipality_figures` from the rows of `_municipality_queries`."""
+    figures: dict = defaultdict(lambda: {
+        "enrolled": 0, "placements": dict.fromkeys(PLACEMENT_KINDS, 0), "persons": 0,
+        "moved_into_work_or_education": 0, "follow_ups": dict.fromkeys(FOLLOW_UP_STATUSES, 0)})
+    for mid, n in rows["enrolled"]:
+        figures[mid]["enrolled"] = n
+    for mid, persons, moved_n, *by_kind in rows["placed"]:
         row = figures[mid]  # PostgreSQL sums the per-participant sums as numeric
         row["persons"], row["moved_into_work_or_education"] = int(persons), int(moved_n)
         row["placements"] = {k: int(n) for k, n in zip(PLACEMENT_KINDS, by_kind)}
-    for mid, status, n in conn.execute(
-            select(Participant.municipality_id, FollowUp.status, func.count())
-            .join(Placement, FollowUp.placement_id == Placement.id)
-            .join(Participant, Placement.participant_id == Participant.id)
-            .where(no_index(FollowUp.follow_up_date).between(s, e))
-            .group_by(Participant.municipality_id, FollowUp.status)):
+    for mid, status, n in rows["follow_ups"]:
         if status in FOLLOW_UP_STATUSES:
             figures[mid]["follow_ups"][status] += n
     return figures
@@ -1004,7 +1036,13 @@ def annual(year: int, as_of: date) -> Built:
                     .where(Agreement.project_id.in_(select(Project.id).where(running))))
     all_statuses = figure_status_counts(year_clauses, as_of)
     listed = _annual_projects(start, end, as_of) if project_count <= MAX_PDF_ROWS else None
-    per_municipality = _municipality_figures(start, end)
+    # The grouped queries over the year's placements and follow-ups, side by side.
+    queries = _municipality_queries(start, end)
+    months, queries["chart"] = _running_query(literal(True), start, end)
+    if queries["chart"] is None:
+        del queries["chart"]
+    rows = fetch_all(queries)
+    per_municipality = _municipality_totals(rows)
     totals = list(per_municipality.values())
     by_kind = {k: sum(f["placements"][k] for f in totals) for k in PLACEMENT_KINDS}
     follow_ups = {st: sum(f["follow_ups"][st] for f in totals) for st in FOLLOW_UP_STATUSES}
@@ -1042,7 +1080,7 @@ def annual(year: int, as_of: date) -> Built:
         "projects": listed, "project_count": project_count,
         "municipalities": municipality_rows,
         "evaluations": evaluations, "max_rows": MAX_PDF_ROWS,
-        "placements_chart": _placements_chart(_running_by_month(literal(True), start, end),
+        "placements_chart": _placements_chart(_running(rows.get("chart", []), months),
                                               _("Running placements per month")),
         "attachment_rows": project_count,  # one sheet row per project
     }

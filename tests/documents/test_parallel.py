@@ -1,0 +1,88 @@
+"""A document's grouped statements side by side (tracker.documents.parallel): on connections
+of their own when they read the data the session reads, else on the session's connection."""
+from datetime import date
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from tests import factories
+from tracker.documents import parallel
+from tracker.models import Participant, Placement
+
+
+@pytest.fixture()
+def residents(db):
+    m = factories.organisation("municipality", name="Nordby Kommune")
+    firm = factories.organisation("contractor", name="Byg A/S")
+    for name in ("Ada", "Bo", "Cai"):
+        person = factories.participant(m, name=name, intake_date=date(2026, 2, 1))
+        factories.placement(person, firm, "internship", start_date=date(2026, 3, 1))
+    db.session.commit()  # the session's hooks raised the data version
+    return m
+
+
+QUERIES = {
+    "people": select(func.count()).select_from(Participant),
+    "placements": select(Placement.kind, func.count()).group_by(Placement.kind),
+}
+
+
+def _connections(db, action):
+    """The result of `action()` and the DBAPI connections its statements were sent on."""
+    used = []
+
+    def listener(conn, *_args):
+        used.append(conn.connection.dbapi_connection)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        return action(), used
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def test_statements_run_apart_and_read_what_the_session_reads(db, residents):
+    own = db.session.connection().connection.dbapi_connection
+    rows, used = _connections(db, lambda: parallel.fetch_all(QUERIES))
+    assert rows == {"people": [(3,)], "placements": [("internship", 3)]}
+    # The session reads the version; the statements (each after its own reading of the
+    # version; on SQLite after a BEGIN) run on other connections.
+    assert used[0] == own and own not in used[1:] and len(used) in (5, 7)
+
+
+def test_uncommitted_changes_of_the_session_are_counted_on_its_connection(db, residents):
+    factories.participant(residents, name="Dea")  # flushed, not committed: others cannot see it
+    own = db.session.connection().connection.dbapi_connection
+    rows, used = _connections(db, lambda: parallel.fetch_all(QUERIES))
+    assert rows["people"] == [(4,)]
+    assert set(used) == {own}
+    db.session.rollback()
+
+
+def test_a_change_committed_meanwhile_sends_the_statements_to_the_session(db, residents,
+                                                                          monkeypatch):
+    """Someone commits a new resident (raising the data version) after the session read the
+    version and before the other connections read theirs: what they read is not used."""
+    read_apart = parallel._read_apart
+    committed = []
+
+    def change_first(engine, statement):
+        if not committed:
+            committed.append(True)
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE data_version SET version = version + 1"))
+        return read_apart(engine, statement)
+
+    monkeypatch.setattr(parallel, "_read_apart", change_first)
+    own = db.session.connection().connection.dbapi_connection
+    rows, used = _connections(db, lambda: parallel.fetch_all(QUERIES))
+    assert rows == {"people": [(3,)], "placements": [("internship", 3)]}
+    # Read again on the session's connection: both statements after the discarded ones.
+    assert used[-2:] == [own, own]
+
+
+def test_one_connection_configured_reads_on_the_session(app, db, residents):
+    app.config["TRACKER_DOCUMENT_CONNECTIONS"] = 1
+    own = db.session.connection().connection.dbapi_connection
+    rows, used = _connections(db, lambda: parallel.fetch_all(QUERIES))
+    assert rows["people"] == [(3,)] and set(used) == {own}
