@@ -406,6 +406,15 @@ def _running_query(condition: Any, first: date, last: date) -> tuple[list[date],
     return months, running_counts(select(Placement).where(condition), months, last)
 
 
+def _add_chart(queries: dict, condition: Any, first: date, last: date) -> list[date]:
+    """Add the chart's query (`_running_query`) to `queries` for `fetch_all` as "chart",
+    when the chart has months; return the months."""
+    months, query = _running_query(condition, first, last)
+    if query is not None:
+        queries["chart"] = query
+    return months
+
+
 def _running(counts, months: list[date]) -> dict:
     """The chart's figures from the rows of `_running_query`."""
     return running_series(counts, months) if months else {"months": [], "series": {}}
@@ -803,9 +812,7 @@ def municipality_report(municipality: Organisation, date_from: date, date_to: da
         .group_by(FollowUp.months, FollowUp.status),
         "assessments": _progression_query(residents, date_from, date_to),
     }
-    months, queries["chart"] = _running_query(resident_placements, date_from, date_to)
-    if queries["chart"] is None:
-        del queries["chart"]
+    months = _add_chart(queries, resident_placements, date_from, date_to)
     read = fetch_all(queries)
     rows = read["residents"]
     first_count = 4 + len(_RESIDENT_FLAGS)
@@ -1038,9 +1045,7 @@ def annual(year: int, as_of: date) -> Built:
     listed = _annual_projects(start, end, as_of) if project_count <= MAX_PDF_ROWS else None
     # The grouped queries over the year's placements and follow-ups, side by side.
     queries = _municipality_queries(start, end)
-    months, queries["chart"] = _running_query(literal(True), start, end)
-    if queries["chart"] is None:
-        del queries["chart"]
+    months = _add_chart(queries, literal(True), start, end)
     rows = fetch_all(queries)
     per_municipality = _municipality_totals(rows)
     totals = list(per_municipality.values())
@@ -1055,11 +1060,11 @@ def annual(year: int, as_of: date) -> Built:
     municipality_rows = _by_municipality(start, end, per_municipality)
 
     def project_sheet_rows() -> list[list]:
-        rows = listed if listed is not None else _annual_projects(start, end, as_of)
+        projects = listed if listed is not None else _annual_projects(start, end, as_of)
         return [[r["project"].case_number, r["project"].name, r["project"].builder,
                  r["project"].municipality, r["clauses"],
                  *[r["statuses"].get(st, 0) for st in CLAUSE_STATUSES],
-                 r["placements"], r["persons"]] for r in rows]
+                 r["placements"], r["persons"]] for r in projects]
 
     sheet = Sheet(_("Building projects"), [
         _("Case number"), _("Name"), _("Builder"), _("Municipality"), _("Clauses"),
