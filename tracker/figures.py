@@ -68,18 +68,12 @@ def lookup(clauses: Select | Iterable[int], as_of: date) -> dict:
     # (stale ones made PostgreSQL hash all 7,000 stored rows of the day for 25 clauses).
     by_key = [] if isinstance(ids, Select) else [STORED.c.clause_id.in_(ids)]
     # Through Core: the ORM's row handling cost 0.1 s for 7,000 rows here.
-    rows = db.session.connection().execute(
-        select(Clause.id.label("clause_id"), Agreement.project_id.label("current_project"),
-               Project.figures_version.label("current_version"), STORED.c.target,
-               STORED.c.registered, STORED.c.reported, STORED.c.percent, STORED.c.status,
-               STORED.c.discrepancy, STORED.c.period_start, STORED.c.period_end)
-        .join(Agreement, Clause.agreement_id == Agreement.id)
-        .join(Project, Agreement.project_id == Project.id)
-        .outerjoin(STORED, and_(STORED.c.clause_id == Clause.id, STORED.c.as_of == as_of,
-                                STORED.c.project_id == Agreement.project_id,
-                                STORED.c.project_version == Project.figures_version,
-                                *by_key))
-        .where(Clause.id.in_(ids))).all()
+    rows = db.session.connection().execute(_with_stored_rows(
+        [Clause.id.label("clause_id"), Agreement.project_id.label("current_project"),
+         Project.figures_version.label("current_version"), STORED.c.target,
+         STORED.c.registered, STORED.c.reported, STORED.c.percent, STORED.c.status,
+         STORED.c.discrepancy, STORED.c.period_start, STORED.c.period_end],
+        ids, as_of, *by_key)).all()
     result, missing = {}, {}
     for row in rows:
         if row.status is None:
@@ -100,19 +94,26 @@ def status_counts(clauses: Select, as_of: date) -> Counter:
     result. The annual report needs only these counts of a national deployment's 7,000
     clauses: reading and counting the rows themselves cost ~20 ms."""
     by_status = Counter(dict(db.session.connection().execute(
-        select(STORED.c.status, func.count())
-        .select_from(Clause)
-        .join(Agreement, Clause.agreement_id == Agreement.id)
-        .join(Project, Agreement.project_id == Project.id)
-        .outerjoin(STORED, and_(STORED.c.clause_id == Clause.id, STORED.c.as_of == as_of,
-                                STORED.c.project_id == Agreement.project_id,
-                                STORED.c.project_version == Project.figures_version))
-        .where(Clause.id.in_(clauses.order_by(None)))
+        _with_stored_rows([STORED.c.status, func.count()], clauses.order_by(None), as_of)
         .group_by(STORED.c.status)).all()))
     if by_status[None]:  # some clause has no current stored row
         return Counter(value.status for value in lookup(clauses, as_of).values())
     by_status.pop(None, None)
     return by_status
+
+
+def _with_stored_rows(columns: list, ids, as_of: date, *condition) -> Select:
+    """`columns` of the clauses with these ids (a Select or a list), each joined to its
+    stored row as of `as_of` where that is current (computed at its project's present
+    figures version); the stored columns are None where there is none."""
+    return (select(*columns).select_from(Clause)
+            .join(Agreement, Clause.agreement_id == Agreement.id)
+            .join(Project, Agreement.project_id == Project.id)
+            .outerjoin(STORED, and_(STORED.c.clause_id == Clause.id, STORED.c.as_of == as_of,
+                                    STORED.c.project_id == Agreement.project_id,
+                                    STORED.c.project_version == Project.figures_version,
+                                    *condition))
+            .where(Clause.id.in_(ids)))
 
 
 def _from_row(row) -> ClauseFigures:

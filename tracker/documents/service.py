@@ -989,13 +989,26 @@ def _by_municipality(start: date, end: date, figures: dict | None = None) -> lis
     return rows
 
 
+def _running_projects(start: date, end: date) -> Any:
+    """Building projects running at some time from `start` to `end`."""
+    return and_(Project.start_date <= _d(end), Project.end_date >= _d(start))
+
+
+def _year_clauses(start: date, end: date) -> Any:
+    """The clause ids, with their projects, of the projects running from `start` to `end`
+    (the projects as a subquery: national scale has thousands, no long IN lists)."""
+    return (select(Clause.id, Agreement.project_id)
+            .join(Agreement, Clause.agreement_id == Agreement.id)
+            .where(Agreement.project_id.in_(select(Project.id)
+                                            .where(_running_projects(start, end)))))
+
+
 def _annual_projects(start: date, end: date, as_of: date) -> list[dict]:
     """Every building project running in the period, by case number, with its clauses by
     status as of `as_of` and its placements and participants overlapping the period."""
-    s, e = _d(start), _d(end)
     conn = db.session.connection()  # Core for the thousands of rows of a national deployment
     builder, area, municipality = aliased(Organisation), aliased(HousingArea), aliased(Organisation)
-    running = and_(Project.start_date <= e, Project.end_date >= s)
+    running = _running_projects(start, end)
     projects = conn.execute(
         select(Project.id, Project.case_number, Project.name, builder.name.label("builder"),
                area.name.label("area"), municipality.name.label("municipality"))
@@ -1003,11 +1016,8 @@ def _annual_projects(start: date, end: date, as_of: date) -> list[dict]:
         .outerjoin(area, Project.housing_area_id == area.id)
         .outerjoin(municipality, area.municipality_id == municipality.id)
         .where(running).order_by(Project.case_number)).all()
-    # The projects as a subquery: national scale has thousands (no long IN lists).
     project_ids = select(Project.id).where(running)
-    year_clauses = (select(Clause.id, Agreement.project_id)
-                    .join(Agreement, Clause.agreement_id == Agreement.id)
-                    .where(Agreement.project_id.in_(project_ids)))
+    year_clauses = _year_clauses(start, end)
     clause_projects = dict(conn.execute(year_clauses).all())
     # Only the status is used, so the stored rows are not turned into ClauseFigures.
     figures = figure_lookup(year_clauses.with_only_columns(Clause.id), as_of)
@@ -1036,12 +1046,10 @@ def annual(year: int, as_of: date) -> Built:
     1,300 go to the attachment only, and their figures are read when it is written (the
     PDF needs only how many there are and their clauses' statuses: `figures.status_counts`)."""
     start, end = date(year, 1, 1), min(date(year, 12, 31), as_of)
-    s, e = _d(start), _d(end)
-    running = and_(Project.start_date <= e, Project.end_date >= s)
-    project_count = db.session.scalar(select(func.count()).select_from(Project).where(running))
-    year_clauses = (select(Clause.id).join(Agreement, Clause.agreement_id == Agreement.id)
-                    .where(Agreement.project_id.in_(select(Project.id).where(running))))
-    all_statuses = figure_status_counts(year_clauses, as_of)
+    project_count = db.session.scalar(
+        select(func.count()).select_from(Project).where(_running_projects(start, end)))
+    all_statuses = figure_status_counts(
+        _year_clauses(start, end).with_only_columns(Clause.id), as_of)
     listed = _annual_projects(start, end, as_of) if project_count <= MAX_PDF_ROWS else None
     # The grouped queries over the year's placements and follow-ups, side by side.
     queries = _municipality_queries(start, end)
