@@ -1,5 +1,6 @@
 """A document's grouped statements side by side (tracker.documents.parallel): on connections
 of their own when they read the data the session reads, else on the session's connection."""
+import threading
 from datetime import date
 
 import pytest
@@ -11,7 +12,8 @@ from tracker.models import Participant, Placement
 
 
 @pytest.fixture()
-def residents(db):
+def residents(app, db):
+    app.config["TRACKER_DOCUMENT_CONNECTIONS"] = 4  # whatever this machine's processors
     m = factories.organisation("municipality", name="Nordby Kommune")
     firm = factories.organisation("contractor", name="Byg A/S")
     for name in ("Ada", "Bo", "Cai"):
@@ -66,12 +68,12 @@ def test_a_change_committed_meanwhile_sends_the_statements_to_the_session(db, re
     read_apart = parallel._read_apart
     committed = []
 
-    def change_first(engine, statement):
+    def change_first(engine, statement, process):
         if not committed:
             committed.append(True)
             with engine.begin() as conn:
                 conn.execute(text("UPDATE data_version SET version = version + 1"))
-        return read_apart(engine, statement)
+        return read_apart(engine, statement, process)
 
     monkeypatch.setattr(parallel, "_read_apart", change_first)
     own = db.session.connection().connection.dbapi_connection
@@ -86,3 +88,34 @@ def test_one_connection_configured_reads_on_the_session(app, db, residents):
     own = db.session.connection().connection.dbapi_connection
     rows, used = _connections(db, lambda: parallel.fetch_all(QUERIES))
     assert rows["people"] == [(3,)] and set(used) == {own}
+
+
+def _by_kind(rows):
+    return {kind: n for kind, n in rows}, threading.get_ident()
+
+
+def test_rows_are_processed_in_their_thread_apart(db, residents):
+    rows = parallel.fetch_all(QUERIES, process={"placements": _by_kind})
+    by_kind, thread = rows["placements"]
+    assert by_kind == {"internship": 3} and rows["people"] == [(3,)]
+    assert thread != threading.get_ident()
+
+
+def test_rows_read_on_the_session_are_processed_too(db, residents):
+    factories.participant(residents, name="Dea")  # uncommitted: read on the session
+    factories.placement(db.session.scalars(select(Participant)).first(),
+                        factories.organisation("contractor", name="Mur ApS"), "wage_subsidy",
+                        start_date=date(2026, 6, 1))
+    rows = parallel.fetch_all(QUERIES, process={"placements": _by_kind})
+    assert rows["placements"] == ({"internship": 3, "wage_subsidy": 1}, threading.get_ident())
+    db.session.rollback()
+
+
+@pytest.mark.parametrize(("configured", "processors", "expected"),
+                         [(None, 8, 4), (None, 2, 2), (None, 1, 1), ("", 2, 2), (3, 1, 3),
+                          ("1", 8, 1), (0, 8, 1)])
+def test_connections_one_per_processor_at_most_four_unless_configured(
+        monkeypatch, configured, processors, expected):
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: set(range(processors)),
+                        raising=False)
+    assert parallel.connection_count(configured) == expected

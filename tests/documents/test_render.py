@@ -132,7 +132,7 @@ def test_user_text_renders_as_plain_text_and_triggers_no_fetch(db, world, http_s
     assert requests == []
 
 
-@pytest.mark.parametrize("mode", ["fork", "spawn"])
+@pytest.mark.parametrize("mode", render.MODES)
 def test_even_raw_hostile_html_loads_nothing(http_server, mode):
     """Defence in depth: were a template ever to emit user markup unescaped, the fetcher
     would still refuse it."""
@@ -162,18 +162,20 @@ def _long_html(rows: int) -> str:
             f'</body></html>')
 
 
-@pytest.mark.parametrize("mode", ["fork", "spawn"])
+@pytest.mark.parametrize("mode", render.MODES)
 def test_a_render_that_takes_too_long_is_stopped(mode):
     with pytest.raises(RenderError) as error:
         render.render_pdf(_long_html(3000), STATIC, mode=mode, timeout=0.3)
     assert error.value.reason == "timeout"
 
 
-def test_a_render_that_needs_too_much_memory_is_stopped():
-    # fork (the default): the child may grow by at most this much beyond what it inherited.
+@pytest.mark.parametrize("mode", ["server", "fork"])
+def test_a_render_that_needs_too_much_memory_is_stopped(mode):
+    # server (the default) and fork: the child may grow by at most this much beyond what it
+    # inherited.
     with pytest.raises(RenderError) as error:
         render.render_pdf(_long_html(3000), STATIC, memory=8 * 1024 * 1024, timeout=60,
-                          mode="fork")
+                          mode=mode)
     assert error.value.reason == "memory"
 
 
@@ -200,6 +202,84 @@ def test_the_worker_survives_a_crashing_render(monkeypatch):
         render.render_pdf(_long_html(5), STATIC, timeout=30, mode="fork")
     assert error.value.reason == "failed" and "signal" in error.value.detail
     assert render.render_pdf(_long_html(5), STATIC, timeout=30, mode="spawn")[:5] == b"%PDF-"
+
+
+def test_the_render_server_forks_a_child_per_document_and_the_worker_none():
+    """server (the default): one server per worker process, started once; a child of it per
+    document, which holds nothing of the worker; the worker never forks."""
+    assert render.render_pdf(_long_html(5), STATIC, timeout=30)[:5] == b"%PDF-"
+    server = render._server(STATIC)
+    forks = []
+    os.register_at_fork(before=lambda: forks.append(os.getpid()))
+    children = set()
+    real_field = server._field
+
+    def note_child(word, deadline):
+        fields = real_field(word, deadline)
+        if word == b"PID":
+            children.add(int(fields[0]))
+        return fields
+
+    server._field = note_child
+    try:
+        for rows in (5, 6):
+            pdf = render.render_pdf(_long_html(rows), STATIC, timeout=30, identifier="D-1")
+            assert f"Række {rows - 1}" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    finally:
+        del server._field
+    assert render._server(STATIC) is server and server.process.poll() is None
+    assert len(children) == 2 and server.process.pid not in children
+    assert forks == []  # this process forked nothing (the hook is never removed; it is cheap)
+    assert 0 < render.last_usage["max_rss_mb"] < 400 and render.last_usage["cpu_seconds"] > 0
+
+
+def test_a_render_server_that_stopped_is_started_again():
+    render.render_pdf(_long_html(5), STATIC, timeout=30)
+    first = render._server(STATIC)
+    first.process.kill()
+    first.process.wait()
+    assert render.render_pdf(_long_html(5), STATIC, timeout=30)[:5] == b"%PDF-"
+    assert render._server(STATIC) is not first
+
+
+def test_the_server_survives_a_crashing_render():
+    """A render child killed from outside (as the kernel's OOM killer would) is reported as
+    failed; the server renders the next document."""
+    render.render_pdf(_long_html(5), STATIC, timeout=30)
+    server = render._server(STATIC)
+    errors = []
+
+    def long_render():
+        try:
+            render.render_pdf(_long_html(3000), STATIC, timeout=60)
+        except RenderError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=long_render)
+    thread.start()
+    for _ in range(500):
+        if server.child is not None:
+            break
+        threading.Event().wait(0.01)
+    os.kill(server.child, signal.SIGKILL)
+    thread.join(60)
+    assert len(errors) == 1 and errors[0].reason == "failed"
+    assert "signal 9" in errors[0].detail
+    assert render.render_pdf(_long_html(5), STATIC, timeout=30)[:5] == b"%PDF-"
+    assert render._server(STATIC) is server
+
+
+def test_a_render_server_that_cannot_start_is_a_failed_render(monkeypatch, tmp_path):
+    monkeypatch.setattr(render.sys, "executable", "/bin/false")  # exits at once
+    with pytest.raises(RenderError) as error:
+        render.render_pdf(_long_html(5), tmp_path, timeout=30, mode="server")
+    assert error.value.reason == "failed" and "did not start" in error.value.detail
+    assert str(tmp_path.resolve()) not in render._servers
+
+
+def test_an_unknown_render_mode_is_refused():
+    with pytest.raises(ValueError, match="render mode"):
+        render.render_pdf(_long_html(5), STATIC, mode="thread")
 
 
 # --- PDF/A and metadata ------------------------------------------------------------------------

@@ -5,15 +5,25 @@ then runs in a child process that sets its own resource limits first, so a runaw
 is stopped by the kernel (memory, CPU) or killed by the parent's timeout, and never
 stalls or exhausts the worker:
 
-- `fork` (POSIX, the default): the parent imports WeasyPrint once and warms up its font
-  machinery; each render forks, so the ~0.6 s import is not paid per document. The child's
+- `server` (POSIX, the default): once per worker process, a fresh interpreter runs this
+  file as a render server (`python -I render.py --serve …`): it imports WeasyPrint, warms up
+  its fonts, then forks one child per document. The ~0.6 s import is paid once, and a child
+  holds a copy of the server (WeasyPrint and nothing else), not of the worker: none of the
+  worker's data, connections or secrets. The worker itself never forks: after each fork
+  the forking process pays a page fault for every page it writes to again (about 4,000,
+  8 ms, in the next build of a national municipality report; bench/RESULTS.md). The child's
   address space may grow by at most `memory` bytes beyond what it inherited.
+- `fork`: the worker imports WeasyPrint once and warms it up; each render forks the worker.
+  The same limits as `server`.
 - `spawn`: a fresh interpreter runs this file (`python -I render.py …`, HTML on standard
   input, the PDF on standard output) with an absolute address-space limit of `memory`.
+
+After each render, `last_usage` holds the render process's peak memory and CPU time.
 
 The only resources a document may load are its stylesheet and fonts under the static
 folder (`static_file_for`); everything else — other files, http(s), data: — is refused.
 """
+import atexit
 import gc
 import os
 import signal
@@ -29,7 +39,9 @@ ALLOWED_SUFFIXES = {".css": "text/css", ".ttf": "font/ttf", ".otf": "font/otf",
                     ".woff": "font/woff", ".woff2": "font/woff2"}
 DEFAULT_MEMORY = 1536 * 1024 * 1024  # bytes of address space one render may use
 DEFAULT_TIMEOUT = 60  # seconds of wall-clock time
+SERVER_START_TIMEOUT = 120  # seconds a render server may take to import WeasyPrint and warm up
 EXIT_MEMORY = 3
+MODES = ("server", "fork", "spawn")
 _WARM_UP_HTML = ('<!doctype html><html lang="da"><head><title>-</title>'
                  '<link rel="stylesheet" href="css/pdf.css"></head>'
                  '<body><p>Æ ø å <b>1.234,5</b></p></body></html>')
@@ -104,11 +116,24 @@ def render_pdf(html: str, static_root: str | os.PathLike, *, timeout: float = DE
                mode: str | None = None) -> bytes:
     """Render HTML to PDF bytes in a child process; RenderError when it fails, needs more
     than `memory` bytes or takes longer than `timeout` seconds."""
-    mode = mode or ("fork" if hasattr(os, "fork") else "spawn")
+    mode = mode or ("server" if hasattr(os, "fork") else "spawn")
+    if mode not in MODES:
+        raise ValueError(f"render mode must be one of {', '.join(MODES)}: {mode!r}")
     ident = identifier.encode() if identifier else None
+    if mode == "server":
+        return _server(static_root).render(html, timeout, memory, ident)
     if mode == "fork":
         return _render_forked(html, static_root, timeout, memory, ident)
     return _render_spawned(html, static_root, timeout, memory, ident)
+
+
+# The render process's peak resident memory (MB) and CPU seconds, of this process's latest
+# render (for bench/documents.py).
+last_usage: dict[str, float] = {}
+
+
+def _record_usage(max_rss_kb: float, cpu_seconds: float) -> None:
+    last_usage.update(max_rss_mb=max_rss_kb / 1024, cpu_seconds=cpu_seconds)
 
 
 # --- fork ---------------------------------------------------------------------------------
@@ -132,13 +157,15 @@ def _warm_up(static_root: str | os.PathLike) -> None:
 
 
 def _freeze_long_lived() -> None:
-    """Take what the process holds now (the application, its libraries, WeasyPrint and its
-    fonts: about 170,000 objects) out of the cyclic garbage collector's reach, once, as
-    Python's documentation advises for a process that forks (`gc.freeze`). Each full
-    collection otherwise walked them all, about 0.1 s, and one fell inside every fourth or
-    fifth build of a national annual report; the render children no longer touch the pages
-    they share with the parent either. Frozen objects are still freed when nothing refers
-    to them; only cycles among what is held at this moment are never collected."""
+    """Take what the process holds now (the application, its libraries and, in `fork` mode
+    and in the render server, WeasyPrint and its fonts: about 170,000 objects) out of the
+    cyclic garbage collector's reach, once, as Python's documentation advises for a process
+    that forks (`gc.freeze`). Each full collection otherwise walked them all, about 0.1 s,
+    and one fell inside every fourth or fifth build of a national annual report; the render
+    children no longer touch the pages they share with the parent either. Frozen objects
+    are still freed when nothing refers to them; only cycles among what is held at this
+    moment are never collected. The worker freezes at its first render in every mode but
+    `spawn`."""
     gc.collect()
     gc.freeze()
 
@@ -160,34 +187,14 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _render_forked(html: str, static_root, timeout: float, memory: int,
                    identifier: bytes | None) -> bytes:
-    import resource
     import selectors
 
     _warm_up(static_root)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns, never runs the parent's exit handlers
-        status = 1
-        try:
-            os.close(read_end)
-            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-                signal.signal(signum, signal.SIG_DFL)
-            limit = _address_space() + memory
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-            cpu = int(timeout) + 1
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-            pdf = write_pdf(html, static_root, identifier)
-            _write_all(write_end, b"OK" + pdf)
-            status = 0
-        except MemoryError:
-            status = EXIT_MEMORY
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent, then exit
-            try:
-                _write_all(write_end, b"ER" + repr(exc).encode("utf-8", "replace")[:2000])
-            except BaseException:  # noqa: BLE001
-                pass
-        finally:
-            os._exit(status)
+        os.close(read_end)
+        _render_child(write_end, html, static_root, int(timeout) + 1, memory, identifier)
     os.close(write_end)
     chunks: list[bytes] = []
     deadline = time.monotonic() + timeout
@@ -206,8 +213,37 @@ def _render_forked(html: str, static_root, timeout: float, memory: int,
                 chunks.append(chunk)
     finally:
         os.close(read_end)
-    _pid, status = os.waitpid(pid, 0)
+    _pid, status, usage = os.wait4(pid, 0)
+    _record_usage(usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
     return _result(b"".join(chunks), status)
+
+
+def _render_child(write_end: int, html: str, static_root, cpu_seconds: int, memory: int,
+                  identifier: bytes | None) -> None:
+    """A forked render child (of the worker, or of the render server): its limits, then
+    WeasyPrint; "OK" and the PDF, or "ER" and the error, on `write_end`. Never returns, and
+    never runs the parent's exit handlers."""
+    import resource
+
+    status = 1
+    try:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        limit = _address_space() + memory
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+        pdf = write_pdf(html, static_root, identifier)
+        _write_all(write_end, b"OK" + pdf)
+        status = 0
+    except MemoryError:
+        status = EXIT_MEMORY
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, then exit
+        try:
+            _write_all(write_end, b"ER" + repr(exc).encode("utf-8", "replace")[:2000])
+        except BaseException:  # noqa: BLE001
+            pass
+    finally:
+        os._exit(status)
 
 
 def _result(output: bytes, status: int) -> bytes:
@@ -224,17 +260,183 @@ def _result(output: bytes, status: int) -> bytes:
     return output[2:]
 
 
+# --- server -------------------------------------------------------------------------------
+#
+# The worker and its render server speak over the server's standard input and output:
+#   worker → server   b"<html bytes> <memory> <cpu seconds> <identifier hex or ->\n" + html
+#   server → worker   b"PID <child>\n", then, when the child has ended,
+#                     b"DONE <wait status> <peak kB> <cpu seconds> <output bytes>\n" + output
+# The output is the child's: "OK" and the PDF, or "ER" and the error (`_render_child`).
+
+_servers: dict[str, "_RenderServer"] = {}
+_servers_lock = threading.Lock()
+_frozen_in: int | None = None  # the process that froze its long-lived objects (gc.freeze)
+
+
+@atexit.register
+def _stop_servers() -> None:
+    """Close the servers' input at exit: each finishes its render, if any, and stops."""
+    for server in _servers.values():
+        if server.usable():
+            server.close()
+
+
+def _server(static_root) -> "_RenderServer":
+    """This process's render server for the static folder, started on first use, and again
+    when it has stopped or when this process is a fork of the one that started it."""
+    global _frozen_in
+    key = str(Path(static_root).resolve())
+    with _servers_lock:
+        if _frozen_in != os.getpid():  # the worker's own long-lived objects, as in `fork`
+            _freeze_long_lived()
+            _frozen_in = os.getpid()
+        server = _servers.get(key)
+        if server is None or not server.usable():
+            server = _servers[key] = _RenderServer(key)
+        return server
+
+
+class _RenderServer:
+    """The worker's side of a render server (one render at a time)."""
+
+    def __init__(self, static_root: str):
+        self.owner = os.getpid()
+        self.lock = threading.Lock()
+        self.buffer = b""
+        self.child: int | None = None  # the render child of the moment
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", str(Path(__file__).resolve()), "--serve", static_root],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+        try:
+            ready = self._line(time.monotonic() + SERVER_START_TIMEOUT)
+        except (TimeoutError, EOFError) as exc:
+            ready = repr(exc).encode()
+        if ready != b"READY":
+            self.stop()
+            raise RenderError("failed", f"the render server did not start: {ready[:200]!r}")
+
+    def usable(self) -> bool:
+        return self.owner == os.getpid() and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.stop()
+
+    def render(self, html: str, timeout: float, memory: int, identifier: bytes | None) -> bytes:
+        data = html.encode("utf-8")
+        header = (f"{len(data)} {int(memory)} {int(timeout) + 1} "
+                  f"{identifier.hex() if identifier else '-'}\n").encode()
+        with self.lock:
+            deadline = time.monotonic() + timeout
+            try:
+                self.process.stdin.write(header + data)
+                self.child = int(self._field(b"PID", deadline)[0])
+                try:
+                    done = self._field(b"DONE", deadline)
+                except TimeoutError:
+                    os.kill(self.child, signal.SIGKILL)
+                    self._field(b"DONE", time.monotonic() + 30)  # the server has waited for it
+                    raise RenderError("timeout", f"more than {timeout} s") from None
+                status, peak_kb, cpu_seconds, length = done
+                output = self._exact(int(length), time.monotonic() + 30)
+            except (OSError, ValueError, TimeoutError, EOFError) as exc:
+                self.stop()  # a server that stopped or lost step is replaced at the next render
+                raise RenderError("failed", f"render server: {exc!r}") from exc
+            finally:
+                self.child = None
+        _record_usage(float(peak_kb), float(cpu_seconds))
+        return _result(output, int(status))
+
+    def _field(self, word: bytes, deadline: float) -> list[bytes]:
+        line = self._line(deadline).split()
+        if not line or line[0] != word:
+            raise ValueError(f"expected {word!r} from the render server, got {line[:1]!r}")
+        return line[1:]
+
+    def _line(self, deadline: float) -> bytes:
+        while b"\n" not in self.buffer:
+            self._fill(deadline)
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line
+
+    def _exact(self, length: int, deadline: float) -> bytes:
+        while len(self.buffer) < length:
+            self._fill(deadline)
+        data, self.buffer = self.buffer[:length], self.buffer[length:]
+        return data
+
+    def _fill(self, deadline: float) -> None:
+        import select
+
+        fd = self.process.stdout.fileno()
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise TimeoutError
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            raise EOFError("the render server stopped")
+        self.buffer += chunk
+
+
+def _serve(static_root: str) -> int:
+    """The render server's loop (`python -I render.py --serve STATIC_ROOT`): warm up, say
+    READY, then one forked child per request until standard input closes (the worker has
+    stopped)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the worker; it then stops us
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    _warm_up(static_root)
+    sink.write(b"READY\n")
+    sink.flush()
+    while header := source.readline():
+        length, memory, cpu_seconds, identifier = header.split()
+        html = source.read(int(length)).decode("utf-8")
+        ident = None if identifier == b"-" else bytes.fromhex(identifier.decode())
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child answers on its pipe only, never on the worker's
+            os.close(read_end)
+            devnull = os.open(os.devnull, os.O_RDWR)
+            os.dup2(devnull, 0)
+            os.dup2(devnull, 1)
+            _render_child(write_end, html, static_root, int(cpu_seconds), int(memory), ident)
+        os.close(write_end)
+        sink.write(b"PID %d\n" % pid)
+        sink.flush()
+        with os.fdopen(read_end, "rb") as pipe:
+            output = pipe.read()
+        _pid, status, usage = os.wait4(pid, 0)
+        sink.write(b"DONE %d %d %.3f %d\n" % (status, usage.ru_maxrss,
+                                                usage.ru_utime + usage.ru_stime, len(output)))
+        sink.write(output)
+        sink.flush()
+    return 0
+
+
 # --- spawn --------------------------------------------------------------------------------
 
 def _render_spawned(html: str, static_root, timeout: float, memory: int,
                     identifier: bytes | None) -> bytes:
+    import resource
+
     command = [sys.executable, "-I", str(Path(__file__).resolve()), str(Path(static_root)),
                str(int(memory)), str(int(timeout) + 1), (identifier or b"").decode()]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         done = subprocess.run(command, input=html.encode("utf-8"), capture_output=True,
                               timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:  # run() has killed the child already
         raise RenderError("timeout", f"more than {timeout} s") from exc
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # peak: of any child so far
+    _record_usage(after.ru_maxrss, (after.ru_utime + after.ru_stime)
+                  - (before.ru_utime + before.ru_stime))
     if done.returncode == EXIT_MEMORY:
         raise RenderError("memory", done.stderr.decode("utf-8", "replace")[-2000:])
     if done.returncode == -getattr(signal, "SIGXCPU", 0):
@@ -263,4 +465,6 @@ def _child(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--serve"]:
+        sys.exit(_serve(sys.argv[2]))
     sys.exit(_child(sys.argv[1:]))

@@ -89,11 +89,13 @@ class Placement(Timestamped, Base):
         # report counts a year's placements per project and per participant: holding the
         # columns the counting rules read, these indexes let the databases count them in
         # the indexes' order without reading the table (tracker.documents.service.annual;
-        # PostgreSQL still prefers to hash the table for the per-participant count).
+        # PostgreSQL still prefers to hash the table for the per-participant count). The
+        # municipality report reads its residents' placements with the next placement
+        # (pathway steps) and the id (follow-ups) from the index by participant alone.
         Index("ix_placements_by_project", "project_id", "start_date", "id", "participant_id",
               "end_date", "planned_end"),
         Index("ix_placements_by_participant", "participant_id", "start_date", "end_date",
-              "planned_end", "kind", "outcome"),
+              "planned_end", "kind", "outcome", "next_placement_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
