@@ -11,7 +11,7 @@ stalls or exhausts the worker:
   holds a copy of the server (WeasyPrint and nothing else), not of the worker: none of the
   worker's data, connections or secrets. The worker itself never forks: after each fork
   the forking process pays a page fault for every page it writes to again (about 4,000,
-  8 ms, in the next build of a national municipality report; bench/RESULTS.md). The child's
+  8–12 ms, in the next build of a national municipality report; bench/RESULTS.md). The child's
   address space may grow by at most `memory` bytes beyond what it inherited.
 - `fork`: the worker imports WeasyPrint once and warms it up; each render forks the worker.
   The same limits as `server`.

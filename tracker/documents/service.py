@@ -801,7 +801,7 @@ def _progression(rows: list) -> list[dict]:
         if len(assessments) < 2:  # one assessment: no dimension has two scores
             continue
         # Column by column (the first is the person): one pass over the rows, not one per
-        # dimension; the database's row objects are slow to index (4 → 1.5 ms nationally).
+        # dimension; the database's row objects are slow to index (4 → 3 ms nationally).
         for i, column in enumerate(list(zip(*assessments))[1:]):
             scores = [score for score in column if score is not None]
             if len(scores) >= 2:
