@@ -233,6 +233,17 @@ def test_the_render_server_forks_a_child_per_document_and_the_worker_none():
     assert 0 < render.last_usage["max_rss_mb"] < 400 and render.last_usage["cpu_seconds"] > 0
 
 
+def test_the_server_renders_on_after_a_render_that_took_too_long():
+    render.render_pdf(_long_html(5), STATIC, timeout=30)
+    server = render._server(STATIC)
+    with pytest.raises(RenderError) as error:
+        render.render_pdf(_long_html(3000), STATIC, timeout=0.3)
+    assert error.value.reason == "timeout"
+    pdf = render.render_pdf(_long_html(7), STATIC, timeout=30)
+    assert "Række 6" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert render._server(STATIC) is server  # still in step: not stopped and replaced
+
+
 def test_a_render_server_that_stopped_is_started_again():
     render.render_pdf(_long_html(5), STATIC, timeout=30)
     first = render._server(STATIC)

@@ -26,6 +26,7 @@ folder (`static_file_for`); everything else — other files, http(s), data: — 
 import atexit
 import gc
 import os
+import selectors
 import signal
 import subprocess
 import sys
@@ -187,8 +188,6 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _render_forked(html: str, static_root, timeout: float, memory: int,
                    identifier: bytes | None) -> bytes:
-    import selectors
-
     _warm_up(static_root)
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -307,6 +306,8 @@ class _RenderServer:
         self.process = subprocess.Popen(
             [sys.executable, "-I", str(Path(__file__).resolve()), "--serve", static_root],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+        self.selector = selectors.DefaultSelector()  # as `_render_forked`: no 1,024-fd limit
+        self.selector.register(self.process.stdout, selectors.EVENT_READ)
         try:
             ready = self._line(time.monotonic() + SERVER_START_TIMEOUT)
         except (TimeoutError, EOFError) as exc:
@@ -322,13 +323,15 @@ class _RenderServer:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+        self.selector.close()
 
     def close(self) -> None:
         self.process.stdin.close()
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            self.stop()
+            pass
+        self.stop()
 
     def render(self, html: str, timeout: float, memory: int, identifier: bytes | None) -> bytes:
         data = html.encode("utf-8")
@@ -336,22 +339,29 @@ class _RenderServer:
                   f"{identifier.hex() if identifier else '-'}\n").encode()
         with self.lock:
             deadline = time.monotonic() + timeout
+            timed_out = False
             try:
                 self.process.stdin.write(header + data)
                 self.child = int(self._field(b"PID", deadline)[0])
                 try:
                     done = self._field(b"DONE", deadline)
                 except TimeoutError:
-                    os.kill(self.child, signal.SIGKILL)
-                    self._field(b"DONE", time.monotonic() + 30)  # the server has waited for it
-                    raise RenderError("timeout", f"more than {timeout} s") from None
+                    timed_out = True
+                    try:
+                        os.kill(self.child, signal.SIGKILL)
+                    except ProcessLookupError:  # it ended just now
+                        pass
+                    done = self._field(b"DONE", time.monotonic() + 30)  # the server waits for it
                 status, peak_kb, cpu_seconds, length = done
+                # Read the output whole, even after a timeout: the next answer follows it.
                 output = self._exact(int(length), time.monotonic() + 30)
             except (OSError, ValueError, TimeoutError, EOFError) as exc:
                 self.stop()  # a server that stopped or lost step is replaced at the next render
                 raise RenderError("failed", f"render server: {exc!r}") from exc
             finally:
                 self.child = None
+        if timed_out:
+            raise RenderError("timeout", f"more than {timeout} s")
         _record_usage(float(peak_kb), float(cpu_seconds))
         return _result(output, int(status))
 
@@ -374,13 +384,10 @@ class _RenderServer:
         return data
 
     def _fill(self, deadline: float) -> None:
-        import select
-
-        fd = self.process.stdout.fileno()
         remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+        if remaining <= 0 or not self.selector.select(remaining):
             raise TimeoutError
-        chunk = os.read(fd, 1 << 20)
+        chunk = os.read(self.process.stdout.fileno(), 1 << 20)
         if not chunk:
             raise EOFError("the render server stopped")
         self.buffer += chunk
