@@ -259,18 +259,20 @@ def _builds(cases: dict, count: int) -> None:
     from tracker.documents import service
     from tracker.extensions import db
 
-    print(f"\nBuild + template, {count} times each (after one not counted), ms:")
+    print(f"\nBuild + template, {count} times each (after one not counted), ms; cpu: this "
+          "process's CPU time (all its threads; on SQLite the database's work too):")
     for name, req in cases.items():
-        times = []
+        times, cpu = [], []
         for _ in range(count + 1):
             db.session.expire_all()
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             built = service.build(req)
             service.render_html(req.kind, built, req, "D-2026-000000", service.utcnow(), None)
             times.append(1000 * (time.perf_counter() - start))
-        times = times[1:]
+            cpu.append(1000 * (time.process_time() - start_cpu))
+        times, cpu = times[1:], cpu[1:]
         print(f"  {name:36} median {statistics.median(times):7.1f}  min {min(times):7.1f}  "
-              f"max {max(times):7.1f}")
+              f"max {max(times):7.1f}  cpu {statistics.median(cpu):7.1f}")
 
 
 def measure_existing(url: str, repeat: int, today: date | None = None) -> list[dict]:

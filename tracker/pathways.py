@@ -2,7 +2,7 @@
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import ColumnElement, Date, Select, and_, literal, or_, select
+from sqlalchemy import ClauseElement, ColumnElement, Date, Select, and_, literal, or_, select
 
 from tracker.extensions import db
 from tracker.models import Participant, Placement
@@ -36,10 +36,12 @@ def moved_into_work_or_education(
             Placement.participant_id.in_(participant_ids), moving(date_from, date_to))))
 
 
-def moving(date_from: date, date_to: date) -> ColumnElement[bool]:
+def moving(date_from: date | ClauseElement, date_to: date | ClauseElement) -> ColumnElement[bool]:
     """True for a placement that moved its participant into work or education in the period:
-    it ended with a moving outcome, or a placement of a moving kind started, in the period."""
-    start, end = literal(date_from, Date()), literal(date_to, Date())
+    it ended with a moving outcome, or a placement of a moving kind started, in the period
+    (its first and last day: dates, or SQL values such as a statement's parameters)."""
+    start, end = (day if isinstance(day, ClauseElement) else literal(day, Date())
+                  for day in (date_from, date_to))
     return or_(
         and_(Placement.outcome.in_(MOVING_OUTCOMES), Placement.end_date.between(start, end)),
         and_(Placement.kind.in_(MOVING_KINDS), Placement.start_date.between(start, end)),

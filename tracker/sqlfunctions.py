@@ -3,13 +3,15 @@
 The counting rules (DESIGN §4) must give the same figures on the embedded
 SQLite database and on PostgreSQL, so date arithmetic and the multi-argument
 minimum/maximum are written once here and rendered for each database; so are two hints
-to the planners (`no_index`, `among`) that the national-scale reports need, and a table of
-given rows (`rows_cte`) that SQLAlchemy need not compile again for every statement.
+to the planners (`no_index`, `among`) that the national-scale reports need, a table of
+given rows (`rows_cte`) that SQLAlchemy need not compile again for every statement, and
+sums by each of several columns in one statement (`sums_by_each`).
 """
 from typing import Any
 
 from sqlalchemy import (
-    CTE, BigInteger, Date, Integer, Select, bindparam, cast, func, select, values,
+    CTE, BigInteger, CompoundSelect, Date, Integer, Select, bindparam, case, cast, func, literal,
+    null, select, tuple_, union_all, values,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
@@ -262,3 +264,30 @@ def rows_cte(name: str, columns: list[ColumnClause], rows: list[tuple], dialect:
         table = func.unnest(*arrays).table_valued(*columns).render_derived(name=name)
         return select(*table.c).cte(name)
     return values(*columns, name=name).data(rows).cte(name)
+
+
+def sums_by_each(rows: Select, keys: int, dialect: str) -> Select | CompoundSelect:
+    """The sums of `rows`' columns after its first `keys`, grouped by each of those first
+    columns in turn, then over all rows: one row per group, `(i, key_0, …, key_n−1, sums…)`,
+    where `i` is the index of the column grouped by (`keys` for all rows) and only `key_i` is
+    set (a NULL key is a group of its own). The sums are integers; over no rows, NULL.
+
+    PostgreSQL groups once, by GROUPING SETS. SQLite has none: one grouping per column and
+    one of all rows, UNION ALL, over `rows` as a common table expression (which SQLite, like
+    PostgreSQL, works out once when the statement reads it more than once)."""
+    if dialect == "postgresql":
+        source = rows.subquery("grouped")
+        columns = list(source.c)
+        key_columns, sums = columns[:keys], [cast(func.sum(c), BigInteger) for c in columns[keys:]]
+        # GROUPING(key_0, …) has a bit set for each key not grouped by, key_0 the highest.
+        every = (1 << keys) - 1
+        which = case({every - (1 << (keys - 1 - i)): i for i in range(keys)},
+                     value=func.grouping(*key_columns), else_=keys)
+        return (select(which, *key_columns, *sums)
+                .group_by(func.grouping_sets(*(tuple_(k) for k in key_columns), tuple_())))
+    source = rows.cte("grouped")
+    columns = list(source.c)
+    key_columns, sums = columns[:keys], [cast(func.sum(c), BigInteger) for c in columns[keys:]]
+    by_key = [select(literal(i), *(k if j == i else null() for j, k in enumerate(key_columns)),
+                     *sums).group_by(key_columns[i]) for i in range(keys)]
+    return union_all(*by_key, select(literal(keys), *(null() for _ in key_columns), *sums))

@@ -4,7 +4,8 @@ import threading
 from datetime import date
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import bindparam, event, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from tests import factories
 from tracker.documents import parallel
@@ -65,22 +66,58 @@ def test_a_change_committed_meanwhile_sends_the_statements_to_the_session(db, re
                                                                           monkeypatch):
     """Someone commits a new resident (raising the data version) after the session read the
     version and before the other connections read theirs: what they read is not used."""
-    read_apart = parallel._read_apart
-    committed = []
+    begin, committed, one_at_a_time = parallel._begin, [], threading.Lock()
 
-    def change_first(engine, statement, process):
-        if not committed:
-            committed.append(True)
-            with engine.begin() as conn:
-                conn.execute(text("UPDATE data_version SET version = version + 1"))
-        return read_apart(engine, statement, process)
+    def change_first(connection):  # every connection begins after the commit
+        with one_at_a_time:
+            if not committed:
+                with connection.engine.begin() as other:
+                    other.execute(text("UPDATE data_version SET version = version + 1"))
+                committed.append(True)
+        return begin(connection)
 
-    monkeypatch.setattr(parallel, "_read_apart", change_first)
+    monkeypatch.setattr(parallel, "_begin", change_first)
     own = db.session.connection().connection.dbapi_connection
     rows, used = _connections(db, lambda: parallel.fetch_all(QUERIES))
+    assert committed
     assert rows == {"people": [(3,)], "placements": [("internship", 3)]}
     # Read again on the session's connection: both statements after the discarded ones.
     assert used[-2:] == [own, own]
+
+
+def test_each_connection_reads_its_statements_in_one_transaction(app, db, residents,
+                                                                 monkeypatch):
+    """Two connections for three statements: each begins one read transaction (and reads
+    the data version in it), then takes the next statement not yet taken until none is
+    left. One of them may find every statement taken and read none."""
+    app.config["TRACKER_DOCUMENT_CONNECTIONS"] = 2
+    begin, begun = parallel._begin, []
+    monkeypatch.setattr(parallel, "_begin",
+                        lambda connection: begun.append(connection) or begin(connection))
+    statements = {**QUERIES, "firms": select(func.count()).select_from(Placement)
+                  .where(Placement.kind == "internship")}
+    own = db.session.connection().connection.dbapi_connection
+    rows, used = _connections(db, lambda: parallel.fetch_all(statements))
+    assert rows == {"people": [(3,)], "placements": [("internship", 3)], "firms": [(3,)]}
+    assert 1 <= len(begun) <= 2  # not one per statement
+    assert own not in used[1:]
+
+
+def test_parameters_are_bound_apart_and_on_the_session(db, residents):
+    statements = {"named": select(func.count()).select_from(Participant)
+                  .where(Participant.name.in_([bindparam("first"), bindparam("second")])),
+                  "placements": QUERIES["placements"]}
+    values = {"first": "Ada", "second": "Cai", "unused": 1}
+    assert parallel.fetch_all(statements, parameters=values)["named"] == [(2,)]
+    factories.participant(residents, name="Ada")  # uncommitted: read on the session
+    assert parallel.fetch_all(statements, parameters=values)["named"] == [(3,)]
+    db.session.rollback()
+
+
+def test_a_failing_statement_raises_its_error(db, residents):
+    statements = {**QUERIES, "broken": select(text("no_such_column")).select_from(Placement)}
+    with pytest.raises(DBAPIError):
+        parallel.fetch_all(statements)
 
 
 def test_one_connection_configured_reads_on_the_session(app, db, residents):
@@ -94,11 +131,14 @@ def _by_kind(rows):
     return {kind: n for kind, n in rows}, threading.get_ident()
 
 
-def test_rows_are_processed_in_their_thread_apart(db, residents):
-    rows = parallel.fetch_all(QUERIES, process={"placements": _by_kind})
+def test_rows_read_apart_are_processed_by_the_calling_thread(db, residents):
+    """The connections go on to their next statement; the caller works through the rows."""
+    own = db.session.connection().connection.dbapi_connection
+    rows, used = _connections(
+        db, lambda: parallel.fetch_all(QUERIES, process={"placements": _by_kind}))
     by_kind, thread = rows["placements"]
     assert by_kind == {"internship": 3} and rows["people"] == [(3,)]
-    assert thread != threading.get_ident()
+    assert thread == threading.get_ident() and own not in used[1:]
 
 
 def test_rows_read_on_the_session_are_processed_too(db, residents):

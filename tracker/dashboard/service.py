@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, Select, case, func, literal, select
+from sqlalchemy import Date, Select, bindparam, case, func, or_, select
 
 from tracker.charts import month_starts
 from tracker import figures
@@ -161,12 +161,24 @@ def running_by_month(placements: Select, starts: list[date], last: date) -> dict
     (`running_counts`, then `running_series`)."""
     if not starts:
         return {"months": [], "series": {}}
-    counts = db.session.execute(running_counts(placements, starts, last)).all()
+    counts = db.session.execute(running_counts(placements, len(starts)),
+                                month_parameters(starts, last)).all()
     return running_series(counts, starts)
 
 
-def running_counts(placements: Select, starts: list[date], last: date) -> Select:
-    """The grouped query behind `running_by_month` (`starts` not empty).
+def month_parameters(starts: list[date], last: date) -> dict[str, date]:
+    """The values of `running_counts`' parameters for the months beginning on `starts`, the
+    last month cut at `last`: each month's first day and its last."""
+    ends = [min(next_start - timedelta(days=1), last)
+            for next_start in [*starts[1:], _next_month(starts[-1])]]
+    return {**{f"month_start_{i}": day for i, day in enumerate(starts)},
+            **{f"month_end_{i}": day for i, day in enumerate(ends)}}
+
+
+def running_counts(placements: Select, months: int) -> Select:
+    """The grouped query behind `running_by_month`, for `months` months (at least one). The
+    months' first and last days are its parameters (`month_parameters`), so one statement
+    serves any `months` months (the municipality report makes its statements once).
 
     A placement runs in a month when it started by the month's end and its effective end
     (DESIGN §4, as of that month's end) is on or after the month's first day. As of a month's
@@ -174,21 +186,26 @@ def running_counts(placements: Select, starts: list[date], last: date) -> Select
     the month's end itself; so the placement runs unless `coalesce(end, planned end)` falls
     before the month's first day. Each placement is therefore put in two buckets, the first
     month it runs by (start) and the first month it no longer runs in (end), counted by
-    kind; `running_series` sums the months up from those counts.
+    kind; `running_series` sums the months up from those counts. A placement that stopped
+    before the first month runs in none and is left out before the grouping (a
+    municipality's five years of placements, for a chart of the last two).
     """
-    ends = [min(next_start - timedelta(days=1), last)
-            for next_start in [*starts[1:], _next_month(starts[-1])]]
-    scoped = placements.with_only_columns(
+    starts = [bindparam(f"month_start_{i}", type_=Date) for i in range(months)]
+    ends = [bindparam(f"month_end_{i}", type_=Date) for i in range(months)]
+    stop = func.coalesce(Placement.end_date, Placement.planned_end, type_=Date)
+    scoped = placements.where(or_(stop.is_(None), stop >= starts[0])).with_only_columns(
         Placement.kind, Placement.start_date, Placement.end_date, Placement.planned_end
     ).subquery("scoped")
     stop = func.coalesce(scoped.c.end_date, scoped.c.planned_end, type_=Date)
-    first_in = case(*((scoped.c.start_date <= literal(e, Date()), i) for i, e in enumerate(ends)))
-    first_out = case(*((stop < literal(s, Date()), i) for i, s in enumerate(starts)))
+    first_in = case(*((scoped.c.start_date <= end, i) for i, end in enumerate(ends)))
+    first_out = case(*((stop < start, i) for i, start in enumerate(starts)))
     return (select(scoped.c.kind, first_in, first_out, func.count())
             # no_index: over a whole deployment, SQLite would otherwise read the placements
             # one by one through the (project, start) index, skipping across the projects.
-            .where(no_index(scoped.c.start_date) <= literal(ends[-1], Date()))
-            .group_by(scoped.c.kind, first_in, first_out))
+            .where(no_index(scoped.c.start_date) <= ends[-1])
+            # The kind last: PostgreSQL sorts the rows to group them, and its text compared
+            # last costs less (national data, largest municipality's chart: 10.8 → 9 ms).
+            .group_by(first_in, first_out, scoped.c.kind))
 
 
 def running_series(counts, starts: list[date]) -> dict:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
+from functools import cache, partial
 from fractions import Fraction
 from itertools import groupby
 from operator import itemgetter
@@ -25,8 +25,11 @@ from flask_babel import force_locale, format_datetime
 from markupsafe import Markup
 from openpyxl import Workbook
 from sqlalchemy import (
+    ClauseElement,
     Date,
+    Integer,
     and_,
+    bindparam,
     case,
     distinct,
     func,
@@ -38,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker import access, charts
-from tracker.dashboard.service import running_counts, running_series
+from tracker.dashboard.service import month_parameters, running_counts, running_series
 from tracker.documents.render import RenderError, render_pdf
 from tracker.documents.parallel import fetch_all
 from tracker.extensions import db
@@ -80,7 +83,9 @@ from tracker.models.codes import (
     label,
 )
 from tracker.pathways import moved_into_work_or_education, moving
-from tracker.sqlfunctions import among, days_between, greatest, least, no_index, scaled_int
+from tracker.sqlfunctions import (
+    among, days_between, greatest, least, no_index, scaled_int, sums_by_each,
+)
 
 KINDS = tuple(DOCUMENT_KINDS)
 # Which kinds each role may issue; the objects they name are checked against its scope.
@@ -307,8 +312,9 @@ def _share(part, whole) -> Decimal | None:
     return _decimal(Fraction(part or 0) / Fraction(whole) * 100, 4)
 
 
-def _d(value: date) -> Any:
-    return literal(value, Date())
+def _d(value: date | ClauseElement) -> Any:
+    """A date as a SQL value; a SQL expression (a statement's parameter) as it is."""
+    return value if isinstance(value, ClauseElement) else literal(value, Date())
 
 
 def _effective_end(as_of: Any, alias=Placement) -> Any:
@@ -388,36 +394,21 @@ def _months(first: date, last: date) -> list[date]:
 
 def _running_by_month(condition: Any, first: date, last: date) -> dict:
     """Placements matching `condition` running in each month from `first` to `last` (the
-    last MAX_CHART_MONTHS months), by kind: one query (`_running_query`)."""
-    months, query = _running_query(condition, first, last)
-    return _running(db.session.execute(query).all() if months else [], months)
-
-
-def _running_query(condition: Any, first: date, last: date) -> tuple[list[date], Any]:
-    """The months of `_running_by_month` and its grouped query (None without months).
-
-    A placement whose end (actual, else planned) falls before the chart's first month runs
-    in none of its months and adds nothing; it is left out before the grouping (at national
-    scale most of a municipality's five years of placements)."""
+    last MAX_CHART_MONTHS months), by kind: one query (`running_counts`)."""
     months = _months(first, last)
     if not months:
-        return months, None
-    stop = func.coalesce(Placement.end_date, Placement.planned_end, type_=Date)
-    condition = and_(condition, or_(stop.is_(None), stop >= _d(months[0])))
-    return months, running_counts(select(Placement).where(condition), months, last)
+        return _running([], months)
+    statement = running_counts(select(Placement).where(condition), len(months))
+    return _running(db.session.execute(statement, month_parameters(months, last)).all(), months)
 
 
-def _add_chart(queries: dict, condition: Any, first: date, last: date) -> list[date]:
-    """Add the chart's query (`_running_query`) to `queries` for `fetch_all` as "chart",
-    when the chart has months; return the months."""
-    months, query = _running_query(condition, first, last)
-    if query is not None:
-        queries["chart"] = query
-    return months
+def _chart_parameters(months: list[date], last: date) -> dict[str, date]:
+    """The parameters of a chart's statement (`running_counts`) for `fetch_all`."""
+    return month_parameters(months, last) if months else {}
 
 
 def _running(counts, months: list[date]) -> dict:
-    """The chart's figures from the rows of `_running_query`."""
+    """The chart's figures from the rows of `running_counts`."""
     return running_series(counts, months) if months else {"months": [], "series": {}}
 
 
@@ -647,7 +638,7 @@ def compliance(project: Project, contractor: Organisation, as_of: date) -> Built
 
 # --- 3. Municipality report -----------------------------------------------------------------
 
-def _age_band(reference_year: int) -> Any:
+def _age_band(reference_year: Any) -> Any:
     age = reference_year - Participant.birth_year
     return case(
         (Participant.birth_year.is_(None), "unknown"),
@@ -655,20 +646,16 @@ def _age_band(reference_year: int) -> Any:
         else_="50+")
 
 
-# The columns of `_resident_query` after the four breakdown keys, in this order.
+# The columns of `_resident_query`: first the breakdown keys (housing area, benefit group,
+# age band, gender), then these, in this order.
+_BREAKDOWN_KEYS = 4
 _RESIDENT_FLAGS = ("enrolled", "in_placement", "moved", "internship", "wage_subsidy",
                    "ordinary_job", "direct_job")
 _RESIDENT_COUNTS = (*(f"kind:{k}" for k in PLACEMENT_KINDS), *(f"outcome:{o}" for o in OUTCOMES),
                     "outcome:")
 
 
-# The placements a placement led on to, for `_resident_query`: made once, an alias's columns
-# are set up once (per report they took a third of the statement's 2.5 ms construction).
-_NEXT_PLACEMENT = aliased(Placement, name="next_placement")
-_PLACEMENT_AFTER_NEXT = aliased(Placement, name="placement_after_next")
-
-
-def _resident_query(municipality_id: int, start: date, end: date) -> Any:
+def _resident_query(municipality_id: Any, start: Any, end: Any, reference_year: Any) -> Any:
     """One row per resident of the municipality, from one pass over their placements:
     housing area, benefit group, age band and gender; then 0/1 for enrolled (intake in the
     period), in a placement (overlapping the period), moved into work or education (§4,
@@ -676,9 +663,12 @@ def _resident_query(municipality_id: int, start: date, end: date) -> Any:
     wage subsidy started by the period's end; that led on to an ordinary job; the internship
     led straight to an ordinary job); then counts of the resident's placements overlapping
     the period by kind, and of those ended in the period by outcome (None last).
-    The columns are named in _RESIDENT_FLAGS and _RESIDENT_COUNTS."""
+    The columns are named in _RESIDENT_FLAGS and _RESIDENT_COUNTS. The age is the age
+    reached in `reference_year`."""
     s, e = _d(start), _d(end)
-    second, third = _NEXT_PLACEMENT, _PLACEMENT_AFTER_NEXT
+    # The placements a placement led on to.
+    second = aliased(Placement, name="next_placement")
+    third = aliased(Placement, name="placement_after_next")
     # Each placement's conditions once, in a subquery the database keeps whole (OFFSET 0):
     # folded into the grouping, every column below would evaluate them again.
     per_placement = (
@@ -715,8 +705,8 @@ def _resident_query(municipality_id: int, start: date, end: date) -> Any:
         .group_by(p.pid).subquery("per_resident"))
     figures = [func.coalesce(c, 0) for c in list(per_resident.c)[1:]]
     query = (
-        select(HousingArea.name, BenefitGroup.name_da, _age_band(end.year), Participant.gender,
-               case((Participant.intake_date.between(s, e), 1), else_=0),
+        select(HousingArea.name, BenefitGroup.name_da, _age_band(reference_year),
+               Participant.gender, case((Participant.intake_date.between(s, e), 1), else_=0),
                *figures)
         .select_from(Participant)
         .outerjoin(per_resident, per_resident.c.pid == Participant.id)
@@ -727,36 +717,27 @@ def _resident_query(municipality_id: int, start: date, end: date) -> Any:
 
 
 def _resident_figures(rows: list[tuple]) -> dict:
-    """What the municipality report makes of `_resident_query`'s rows (one per resident), in
-    one pass: residents enrolled and moved into work or education; the pathway steps
-    (residents with an internship in the period; of them, those whose internship led on to
-    a wage subsidy, and from that to an ordinary job; and straight to an ordinary job); the
-    placements by kind and outcome; and, per breakdown column (housing area, benefit group,
-    age band, gender), residents enrolled, in a placement and moved by value. Needs nothing
-    but the rows (`fetch_all` runs it beside the other statements)."""
-    first_count = 4 + len(_RESIDENT_FLAGS)
-    groups: list[dict] = [{}, {}, {}, {}]
-    enrolled_n = moved_n = 0
-    steps = [0, 0, 0, 0]
-    counts = [0] * len(_RESIDENT_COUNTS)
-    for row in rows:
-        enrolled, placed, moved = row[4], row[5], row[6]
-        enrolled_n += enrolled
-        moved_n += moved
-        if enrolled or placed or moved:
-            for column in range(4):
-                c = groups[column].setdefault(row[column], [0, 0, 0])
-                c[0] += enrolled
-                c[1] += placed
-                c[2] += moved
-        for i in range(4):
-            steps[i] += row[7 + i]
-        for i, n in enumerate(row[first_count:]):
-            counts[i] += n
-    return {"enrolled": enrolled_n, "moved": moved_n, "groups": groups,
-            "steps": dict(zip(("internship", "wage_subsidy", "ordinary_job", "direct_job"),
-                              steps)),
-            "totals": dict(zip(_RESIDENT_COUNTS, counts))}
+    """What the municipality report makes of its residents' statement (`_resident_query`'s
+    figures summed by each breakdown column, `_municipality_statements`): residents enrolled
+    and moved into work or education; the pathway steps (residents with an internship in
+    the period; of them, those whose internship led on to a wage subsidy, and from that to
+    an ordinary job; and straight to an ordinary job); the placements by kind and outcome;
+    and, per breakdown column (housing area, benefit group, age band, gender), residents
+    enrolled, in a placement and moved by value, for the values with any of them. Needs
+    nothing but the rows (`fetch_all` runs it beside the other statements)."""
+    groups: list[dict] = [{} for _ in range(_BREAKDOWN_KEYS)]
+    whole = [0] * (len(_RESIDENT_FLAGS) + len(_RESIDENT_COUNTS))
+    for row in rows:  # (which key, the keys, the sums): `sqlfunctions.sums_by_each`
+        which, figures = row[0], [n or 0 for n in row[1 + _BREAKDOWN_KEYS:]]
+        if which == _BREAKDOWN_KEYS:  # all residents
+            whole = figures
+        elif any(figures[:3]):  # enrolled, in a placement, moved
+            groups[which][row[1 + which]] = figures[:3]
+    flags = dict(zip(_RESIDENT_FLAGS, whole))
+    return {"enrolled": flags["enrolled"], "moved": flags["moved"], "groups": groups,
+            "steps": {step: flags[step]
+                      for step in ("internship", "wage_subsidy", "ordinary_job", "direct_job")},
+            "totals": dict(zip(_RESIDENT_COUNTS, whole[len(_RESIDENT_FLAGS):]))}
 
 
 def _breakdowns(groups: list[dict]) -> list[dict]:
@@ -820,40 +801,70 @@ def _progression(rows: list) -> list[dict]:
     return result
 
 
+# The municipality report's parameters. Its statements are made once per process and number
+# of chart months (`_municipality_statements`) and read with the values bound: made anew for
+# each report they took 4 ms, before the first of them could start.
+_MUNICIPALITY_ID = bindparam("municipality_id", type_=Integer)
+_DATE_FROM = bindparam("date_from", type_=Date)
+_DATE_TO = bindparam("date_to", type_=Date)
+_REFERENCE_YEAR = bindparam("reference_year", type_=Integer)
+
+
+@cache
+def _municipality_statements(dialect: str, months: int) -> dict[str, Any]:
+    """The municipality report's statements, by name, for `fetch_all`: its residents'
+    figures (`_resident_query`, summed by each breakdown column and over all residents),
+    follow-ups, assessments and, with `months` months, the chart. Their parameters are
+    the municipality's id, the period's first and last day, the year the ages are reached
+    in (the period's last) and the chart's months (`_chart_parameters`)."""
+    residents = select(Participant.id).where(Participant.municipality_id == _MUNICIPALITY_ID)
+    resident_placements = among(Placement.participant_id, residents)
+    # In this order: with fewer connections than statements, the next free connection takes
+    # the next statement. The assessments early, so that their processing (the most of the
+    # four) overlaps the reading of the others: on two cores, national data, the whole build
+    # took 44.7 against 46.7 ms on SQLite and 38.0 against 38.7 ms on PostgreSQL with the
+    # follow-ups second (three rounds of 80 builds each).
+    statements = {
+        "residents": sums_by_each(
+            _resident_query(_MUNICIPALITY_ID, _DATE_FROM, _DATE_TO, _REFERENCE_YEAR),
+            _BREAKDOWN_KEYS, dialect),
+        "assessments": _progression_query(residents, _DATE_FROM, _DATE_TO),
+    }
+    if months:
+        statements["chart"] = running_counts(select(Placement).where(resident_placements), months)
+    statements["follow_ups"] = (
+        select(FollowUp.months, FollowUp.status, func.count())
+        .join(Placement, FollowUp.placement_id == Placement.id)
+        .where(resident_placements, FollowUp.follow_up_date.between(_DATE_FROM, _DATE_TO))
+        .group_by(FollowUp.months, FollowUp.status))
+    return statements
+
+
 def municipality_report(municipality: Organisation, date_from: date, date_to: date,
                         as_of: date) -> Built:
     """Municipality report for one municipality and period: DESIGN §6 summary, pathways,
     outcomes, follow-ups, progression and breakdowns with small counts suppressed.
 
-    The residents' placements are read in one pass (`_resident_query`): the summary (the
-    same figures as `pathways.municipality_summary`, checked in the tests), the pathway
-    steps, the outcomes and the breakdowns all come from it (`_resident_figures`). It, the
-    follow-ups, the chart's and the assessments' queries are read side by side
-    (`fetch_all`), and the residents', the chart's and the assessments' rows are worked
-    through in their threads while the database still reads the others."""
-    residents = select(Participant.id).where(Participant.municipality_id == municipality.id)
-    s, e = _d(date_from), _d(date_to)
-    resident_placements = among(Placement.participant_id, residents)
-    # In this order: with fewer connections than statements, the next free connection takes
-    # the next statement; of the orders tried on two cores this was the quickest on SQLite
-    # (33 against 37–50 ms) and as quick as any on PostgreSQL (national data).
-    queries = {
-        "residents": _resident_query(municipality.id, date_from, date_to),
-        "follow_ups": select(FollowUp.months, FollowUp.status, func.count())
-        .join(Placement, FollowUp.placement_id == Placement.id)
-        .where(resident_placements, FollowUp.follow_up_date.between(s, e))
-        .group_by(FollowUp.months, FollowUp.status),
-        "assessments": _progression_query(residents, date_from, date_to),
-    }
-    months = _add_chart(queries, resident_placements, date_from, date_to)
-    read = fetch_all(queries, process={"residents": _resident_figures,
-                                       "assessments": _progression,
-                                       "chart": partial(_running, months=months)})
+    The residents' placements are read in one pass (`_resident_query`) and summed in the
+    database by each breakdown column: the summary (the same figures as
+    `pathways.municipality_summary`, checked in the tests), the pathway steps, the outcomes
+    and the breakdowns all come from it (`_resident_figures`). It, the follow-ups, the
+    chart's and the assessments' statements are read side by side (`fetch_all`), and their
+    rows worked through as they arrive while the database still reads the others."""
+    months = _months(date_from, date_to)
+    statements = _municipality_statements(db.session.get_bind().dialect.name, len(months))
+    parameters = {"municipality_id": municipality.id, "date_from": date_from,
+                  "date_to": date_to, "reference_year": date_to.year,
+                  **_chart_parameters(months, date_to)}
+    read = fetch_all(statements, process={"residents": _resident_figures,
+                                          "assessments": _progression,
+                                          "chart": partial(_running, months=months)},
+                     parameters=parameters)
     residents_read = read["residents"]
     totals = residents_read["totals"]
     follow_ups = {(m, st): n for m, st, n in read["follow_ups"]}
     by_status = defaultdict(int)
-    for (_months, status), n in follow_ups.items():
+    for (_m, status), n in follow_ups.items():
         by_status[status] += n
     summary = {
         "enrolled": residents_read["enrolled"],
@@ -868,7 +879,10 @@ def municipality_report(municipality: Organisation, date_from: date, date_to: da
          (str(PLACEMENT_KINDS["wage_subsidy"]), steps["wage_subsidy"]),
          (str(PLACEMENT_KINDS["ordinary_job"]), steps["ordinary_job"])],
         _("Pathway: internship, wage subsidy, ordinary job"))
-    overlapping = and_(resident_placements, Placement.start_date <= e, _effective_end(e) >= s)
+    residents = select(Participant.id).where(Participant.municipality_id == municipality.id)
+    s, e = _d(date_from), _d(date_to)
+    overlapping = and_(among(Placement.participant_id, residents), Placement.start_date <= e,
+                       _effective_end(e) >= s)
     sheet = _placement_sheet(overlapping, as_of, _("Placements"))
     context = {
         "municipality": municipality, "date_from": date_from, "date_to": date_to,
@@ -1087,10 +1101,10 @@ def annual(year: int, as_of: date) -> Built:
     # The grouped queries over the year's placements and follow-ups, side by side; the
     # chart's first: with two connections on national data, 84 → 63 ms on SQLite (its
     # grouping of the year's placements is the longest there, 59 ms), no slower on PostgreSQL.
-    queries: dict = {}
-    months = _add_chart(queries, literal(True), start, end)
+    months = _months(start, end)
+    queries: dict = {"chart": running_counts(select(Placement), len(months))} if months else {}
     queries.update(_municipality_queries(start, end))
-    rows = fetch_all(queries)
+    rows = fetch_all(queries, parameters=_chart_parameters(months, end))
     per_municipality = _municipality_totals(rows)
     totals = list(per_municipality.values())
     by_kind = {k: sum(f["placements"][k] for f in totals) for k in PLACEMENT_KINDS}
