@@ -275,19 +275,16 @@ def sums_by_each(rows: Select, keys: int, dialect: str) -> Select | CompoundSele
     PostgreSQL groups once, by GROUPING SETS. SQLite has none: one grouping per column and
     one of all rows, UNION ALL, over `rows` as a common table expression (which SQLite, like
     PostgreSQL, works out once when the statement reads it more than once)."""
+    source = rows.subquery("grouped") if dialect == "postgresql" else rows.cte("grouped")
+    columns = list(source.c)
+    key_columns, sums = columns[:keys], [cast(func.sum(c), BigInteger) for c in columns[keys:]]
     if dialect == "postgresql":
-        source = rows.subquery("grouped")
-        columns = list(source.c)
-        key_columns, sums = columns[:keys], [cast(func.sum(c), BigInteger) for c in columns[keys:]]
         # GROUPING(key_0, …) has a bit set for each key not grouped by, key_0 the highest.
         every = (1 << keys) - 1
         which = case({every - (1 << (keys - 1 - i)): i for i in range(keys)},
                      value=func.grouping(*key_columns), else_=keys)
         return (select(which, *key_columns, *sums)
                 .group_by(func.grouping_sets(*(tuple_(k) for k in key_columns), tuple_())))
-    source = rows.cte("grouped")
-    columns = list(source.c)
-    key_columns, sums = columns[:keys], [cast(func.sum(c), BigInteger) for c in columns[keys:]]
     by_key = [select(literal(i), *(k if j == i else null() for j, k in enumerate(key_columns)),
                      *sums).group_by(key_columns[i]) for i in range(keys)]
     return union_all(*by_key, select(literal(keys), *(null() for _ in key_columns), *sums))

@@ -724,7 +724,7 @@ def _resident_figures(rows: list[tuple]) -> dict:
     an ordinary job; and straight to an ordinary job); the placements by kind and outcome;
     and, per breakdown column (housing area, benefit group, age band, gender), residents
     enrolled, in a placement and moved by value, for the values with any of them. Needs
-    nothing but the rows (`fetch_all` runs it beside the other statements)."""
+    nothing but the rows (`fetch_all` runs it while the other statements are read)."""
     groups: list[dict] = [{} for _ in range(_BREAKDOWN_KEYS)]
     whole = [0] * (len(_RESIDENT_FLAGS) + len(_RESIDENT_COUNTS))
     for row in rows:  # (which key, the keys, the sums): `sqlfunctions.sums_by_each`
