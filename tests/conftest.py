@@ -162,3 +162,35 @@ def statements(db, action):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     return result, seen
+
+
+@pytest.fixture()
+def redis_queue(app):
+    """The app with a queue on the Redis server at TEST_REDIS_URL (default 127.0.0.1:6379),
+    under a queue name of this test's own, emptied afterwards. Without a server the test is
+    skipped, except in CI (TRACKER_REQUIRE_REDIS), where it must run."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        Redis.from_url(url, socket_connect_timeout=2).ping()
+    except RedisConnectionError:
+        if os.environ.get("TRACKER_REQUIRE_REDIS"):
+            raise
+        pytest.skip(f"no Redis server at {url}")
+    app.config.update(TRACKER_REDIS_URL=url, TRACKER_QUEUE=f"tracker-test-{secrets.token_hex(4)}")
+    from tracker import jobs
+
+    queue = jobs.queue(app)
+    yield queue
+    queue.empty()
+    queue.delete(delete_jobs=True)
+
+
+def work_off(queue):
+    """Run every job on the queue in this process, in the test's app context (rq's
+    SimpleWorker), as a worker would."""
+    from rq import SimpleWorker
+
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)

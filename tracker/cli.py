@@ -5,6 +5,7 @@ import secrets
 import sys
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from tracker.auth.passwords import hash_password, password_problem
@@ -125,11 +126,29 @@ def store_figures(as_of):
                f"in {time.perf_counter() - started:.1f} s.")
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker(burst):
+    """Run the jobs of the queue (PDFs, imports) until stopped; needs TRACKER_REDIS_URL.
+    Any number of workers may run, on any machine that reaches the database and Redis."""
+    from flask import current_app
+    from rq import Worker
+
+    from tracker import jobs
+
+    if not jobs.configured():
+        _fail("No queue is configured: set TRACKER_REDIS_URL (e.g. redis://127.0.0.1:6379/0). "
+              "Without it, jobs run in the request and no worker is needed.")
+    jobs.worker_app(current_app._get_current_object())
+    Worker([jobs.queue()], connection=jobs.connection()).work(burst=burst)
+
+
 def register(app) -> None:
     from tracker.documents.commands import document
     from tracker.imports.commands import export_workbook, import_workbook
     from tracker.reporting.commands import send_reminders
 
     for command in (create_user, create_token, seed_demo, send_reminders, document,
-                    import_workbook, export_workbook, store_figures):
+                    import_workbook, export_workbook, store_figures, worker):
         app.cli.add_command(command)
