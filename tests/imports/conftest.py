@@ -1,8 +1,10 @@
-"""Workbooks built in the tests (openpyxl and CSV text), the import commands, row counts."""
+"""Workbooks built in the tests (openpyxl, OpenDocument and CSV text), the import commands,
+row counts."""
 import csv
 import io
 import zipfile
 from datetime import date
+from xml.sax.saxutils import escape
 
 import pytest
 from openpyxl import Workbook
@@ -173,6 +175,55 @@ def excel_style(content: bytes) -> bytes:
             f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}" count="{len(strings)}"'
             f' uniqueCount="{len(strings)}">{"".join(items)}</sst>'))
     return out.getvalue()
+
+
+ODS_NAMESPACES = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+                  'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+                  'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+
+def _ods_cell(value) -> str:
+    """One cell as LibreOffice writes it: a typed value, and the text it shows."""
+    if value is None:
+        return "<table:table-cell/>"
+    if isinstance(value, date):  # a datetime too: LibreOffice keeps its time of day
+        return (f'<table:table-cell office:value-type="date" office:date-value='
+                f'"{value.isoformat()}"><text:p>{value}</text:p></table:table-cell>')
+    if isinstance(value, (int, float)):
+        return (f'<table:table-cell office:value-type="float" office:value="{value}">'
+                f"<text:p>{value}</text:p></table:table-cell>")
+    return (f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}'
+            f"</text:p></table:table-cell>")
+
+
+def ods_content(tables: str) -> str:
+    """content.xml of a spreadsheet with the given <table:table> elements."""
+    return (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NAMESPACES} '
+            f'office:version="1.3"><office:body><office:spreadsheet>{tables}'
+            f"</office:spreadsheet></office:body></office:document-content>")
+
+
+def ods_bytes(sheets: dict[str, list[list]] | None = None, content: str | None = None,
+              mimetype: str = "application/vnd.oasis.opendocument.spreadsheet") -> bytes:
+    """An OpenDocument spreadsheet built by hand (odfpy is not needed): the mimetype first
+    and uncompressed, the manifest, and content.xml with one table per sheet."""
+    if content is None:
+        content = ods_content("".join(
+            f'<table:table table:name="{escape(name)}">'
+            + "".join("<table:table-row>" + "".join(_ods_cell(v) for v in row)
+                      + "</table:table-row>" for row in rows)
+            + "</table:table>" for name, rows in sheets.items()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), mimetype)  # stored, not compressed
+        archive.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+            f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{mimetype}"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type='
+            '"text/xml"/></manifest:manifest>'))
+        archive.writestr("content.xml", content)
+    return buffer.getvalue()
 
 
 def write_xlsx(path, sheets: dict[str, list[list]]):

@@ -21,8 +21,8 @@ from tracker.imports.service import import_workbook as run_import
               help="Check every row and show what would change; write nothing.")
 @with_appcontext
 def import_workbook(path: Path, dry_run: bool) -> None:
-    """Import a workbook: an XLSX file, a ZIP of CSV files, a CSV file or a folder of CSV
-    files named after the sheets. Nothing is written unless every row is good."""
+    """Import a workbook: an XLSX or ODS file, a ZIP of CSV files, a CSV file or a folder of
+    CSV files named after the sheets. Nothing is written unless every row is good."""
     try:
         with open_path(path) as workbook:
             report = run_import(db.session, workbook, (None, CLI_ACTOR), dry_run=dry_run)

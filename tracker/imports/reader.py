@@ -1,6 +1,5 @@
-"""Reading a workbook: one XLSX file, a ZIP of CSV files, a folder of CSV files or one CSV
-file named after its sheet. Rows are streamed (openpyxl read-only mode, csv readers over
-the open files); nothing here knows what the sheets mean.
+"""Reading a workbook: an XLSX or ODS file (python-calamine), a ZIP of CSV files, a folder of
+CSV files or one CSV file named after its sheet. Nothing here knows what the sheets mean.
 
 Every refusal of the file as a whole is a `SourceError` whose text is the message for the
 user (Danish by default).
@@ -9,29 +8,29 @@ import csv
 import io
 import re
 import zipfile
-from xml.etree import ElementTree
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-from openpyxl.utils.datetime import (
-    CALENDAR_MAC_1904,
-    CALENDAR_WINDOWS_1900,
-    from_excel,
-    from_ISO8601,
-)
+from openpyxl import load_workbook
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from tracker.i18n import gettext as _
 
 # Uncompressed size we are willing to read from one upload: a guard against ZIP bombs.
-# The 20,000-participant, 100,000-placement benchmark workbook unpacks to about 70 MB.
 MAX_UNPACKED = 1024 * 1024 * 1024
 
 CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, .doc, encrypted .xlsx
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
+ODS_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+# A formula in a worksheet part: <f>, <f t="shared" …/> or, from some generators, <x:f>.
+FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# What reading a sheet raises when the file breaks off or a part is not what it should be
+# (ElementTree's XML errors, which openpyxl raises, are SyntaxErrors).
+READ_ERRORS = (CalamineError, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError)
 
 
 class SourceError(ValueError):
@@ -39,16 +38,23 @@ class SourceError(ValueError):
 
 
 @dataclass
-class Sheet:
-    """One sheet (or CSV file): its name as found, the header cells and a row iterator."""
+class Rows:
+    """A sheet's content: the header cells and an iterator of the rows below it."""
 
-    name: str
     header: list[Any]
     # Yields (row number as Excel shows it, cells); entirely blank rows are skipped.
-    rows: Callable[[], Iterator[tuple[int, tuple]]]
-    total_rows: int | None = None  # rows below the header, when cheaply known
-    kind: str = "xlsx"  # xlsx | csv (CSV cells are always text)
+    rows: Iterator[tuple[int, list]]
+    total: int | None = None  # rows below the header, when known before reading them
     not_utf8_at: int | None = None  # a CSV file that cannot be decoded: the row where it broke
+
+
+@dataclass
+class Sheet:
+    """One sheet (or CSV file): its name as found, and how to read it, which is done only
+    when the check comes to it (never while the upload is recognised)."""
+
+    name: str
+    read: Callable[[], Rows]
 
 
 @dataclass
@@ -57,7 +63,7 @@ class Workbook:
 
     label: str
     sheets: list[Sheet]
-    kind: str = "xlsx"  # xlsx | zip (of CSV files) | csv | folder
+    kind: str = "xlsx"  # xlsx | ods | zip (of CSV files) | csv | folder
     notes: list[tuple[str, str]] = field(default_factory=list)  # (file or sheet, message)
     stack: ExitStack = field(default_factory=ExitStack)
 
@@ -89,22 +95,25 @@ def _cfb_message(content: bytes) -> str:
     return _("The file is an old Office document, not an Excel workbook (.xlsx).")
 
 
-def _zip_message(names: set[str]) -> str | None:
-    """Why a ZIP file is not something we read, or None when it is an XLSX or has CSVs."""
+def _zip_kind(archive: zipfile.ZipFile) -> str:
+    """xlsx, ods or zip (of CSV files); SourceError for any other ZIP file."""
+    names = set(archive.namelist())
     if "xl/workbook.xml" in names:
-        return None
+        return "xlsx"
+    if "mimetype" in names and archive.read("mimetype").strip() == ODS_TYPE:
+        return "ods"
     if any(n.lower().endswith(".csv") for n in names):
-        return None
+        return "zip"
     if "word/document.xml" in names:
-        return _("The file is a Word document, not an Excel workbook. Upload the workbook "
-                 "(.xlsx) or a ZIP of CSV files.")
+        raise SourceError(_("The file is a Word document, not an Excel workbook. Upload the "
+                            "workbook (.xlsx) or a ZIP of CSV files."))
     if "ppt/presentation.xml" in names:
-        return _("The file is a PowerPoint presentation, not an Excel workbook.")
+        raise SourceError(_("The file is a PowerPoint presentation, not an Excel workbook."))
     if "content.xml" in names and "mimetype" in names:
-        return _("The file is an OpenDocument file. Save it as an Excel workbook (.xlsx) "
-                 "and upload it again.")
-    return _("The ZIP file holds no CSV files. Name the files after the sheets, e.g. "
-             "organisations.csv and participants.csv.")
+        raise SourceError(_("The file is an OpenDocument file. Save it as an Excel workbook "
+                            "(.xlsx) and upload it again."))
+    raise SourceError(_("The ZIP file holds no CSV files. Name the files after the sheets, "
+                        "e.g. organisations.csv and participants.csv."))
 
 
 def _not_readable() -> str:
@@ -113,6 +122,7 @@ def _not_readable() -> str:
 
 
 def damaged_message() -> str:
+    """The message for a workbook that breaks off or whose parts cannot be read."""
     return _("The workbook cannot be read; it may be damaged. Open it in Excel, save it "
              "again as an Excel workbook (.xlsx) and upload it again.")
 
@@ -133,10 +143,8 @@ def open_bytes(content: bytes, filename: str) -> Workbook:
         raise SourceError(_("The file is a PDF document, not an Excel workbook. Upload the "
                             "workbook (.xlsx) or a ZIP of CSV files."))
     if content.startswith(ZIP_SIGNATURES):
-        return _open_zip(io.BytesIO(content), filename)
-    if filename.lower().endswith(".csv") or _looks_like_text(content):
-        if not filename.lower().endswith(".csv"):
-            raise SourceError(_not_readable())
+        return _open_zip(content, filename)
+    if filename.lower().endswith(".csv"):
         return _single_csv(lambda: io.BytesIO(content), filename)
     raise SourceError(_not_readable())
 
@@ -147,242 +155,85 @@ def open_path(path: Path) -> Workbook:
         return _open_folder(path)
     if not path.is_file():
         raise SourceError(_("There is no file or folder %(path)s.", path=str(path)))
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if not head:
-        raise SourceError(_("The file is empty."))
-    if head.startswith(CFB_SIGNATURE):
-        raise SourceError(_cfb_message(path.read_bytes()))
-    if head.startswith(b"%PDF-"):
-        raise SourceError(_("The file is a PDF document, not an Excel workbook. Upload the "
-                            "workbook (.xlsx) or a ZIP of CSV files."))
-    if head.startswith(ZIP_SIGNATURES):
-        return _open_zip(path, path.name)
-    if path.suffix.lower() == ".csv":
-        return _single_csv(lambda: path.open("rb"), path.name)
-    raise SourceError(_not_readable())
+    return open_bytes(path.read_bytes(), path.name)
 
 
-def _looks_like_text(content: bytes) -> bool:
-    return b"\x00" not in content[:4096]
-
-
-def _open_zip(source: IO[bytes] | Path, filename: str) -> Workbook:
+def _open_zip(content: bytes, filename: str) -> Workbook:
     try:
-        archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError):
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            kind = _zip_kind(archive)
+            if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED:
+                raise SourceError(_(
+                    "The file unpacks to more than %(n)s MB, more than an import may hold.",
+                    n=MAX_UNPACKED // (1024 * 1024)))
+            formulas = kind == "xlsx" and _has_formulas(archive)
+    except (*READ_ERRORS, OSError):
         raise SourceError(damaged_message()) from None
-    infos = archive.infolist()
-    names = {i.filename for i in infos}
-    message = _zip_message(names)
-    if message or sum(i.file_size for i in infos) > MAX_UNPACKED:
-        archive.close()
-        raise SourceError(message or _(
-            "The file unpacks to more than %(n)s MB, more than an import may hold.",
-            n=MAX_UNPACKED // (1024 * 1024)))
-    if "xl/workbook.xml" in names:
-        return _open_xlsx(archive, filename)
-    return _csv_zip(archive, filename)
-
-
-# --- XLSX -------------------------------------------------------------------------------
-#
-# The sheets are streamed with ElementTree's C parser rather than openpyxl's row reader:
-# openpyxl reads each cell through its descriptor classes (and scans a whole sheet to size
-# it when the file has no <dimension>, as openpyxl-written files do), which made 120,000
-# rows take a minute. openpyxl still supplies what it knows best: which number formats
-# are dates, and how Excel serial numbers become dates.
-
-MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
-ROW_TAG, V_TAG, F_TAG, IS_TAG = MAIN + "row", MAIN + "v", MAIN + "f", MAIN + "is"
-
-
-def _part(archive: zipfile.ZipFile, name: str) -> str:
-    """A part's path in the archive from a relationship target (relative to xl/)."""
-    name = name.lstrip("/")
-    return name if name.startswith("xl/") else "xl/" + name
-
-
-def _text_of(element) -> str:
-    """The text of a shared or inline string: its <t>, or its runs' <t>s (not phonetics)."""
-    parts = []
-    for child in element:
-        if child.tag == MAIN + "t":
-            parts.append(child.text or "")
-        elif child.tag == MAIN + "r":
-            parts.append(child.findtext(MAIN + "t") or "")
-    text = "".join(parts)
-    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
-
-
-def _shared_strings(archive: zipfile.ZipFile, path: str | None) -> list[str]:
-    if not path or path not in archive.namelist():
-        return []
-    strings = []
-    with archive.open(path) as fh:
-        for _event, element in ElementTree.iterparse(fh):
-            if element.tag == MAIN + "si":
-                strings.append(_text_of(element))
-                element.clear()
-    return strings
-
-
-def _date_styles(archive: zipfile.ZipFile, path: str | None) -> set[int]:
-    """The cell styles (indices into cellXfs) whose number format shows a date."""
-    if not path or path not in archive.namelist():
-        return set()
-    root = ElementTree.fromstring(archive.read(path))
-    custom = {int(f.get("numFmtId")): f.get("formatCode") or ""
-              for f in root.iter(MAIN + "numFmt")}
-    dates = set()
-    xfs = root.find(MAIN + "cellXfs")
-    for index, xf in enumerate(xfs if xfs is not None else ()):
-        number_format = int(xf.get("numFmtId", 0))
-        code = custom.get(number_format, BUILTIN_FORMATS.get(number_format, ""))
-        if code and is_date_format(code):
-            dates.add(index)
-    return dates
-
-
-def _open_xlsx(archive: zipfile.ZipFile, filename: str) -> Workbook:
-    workbook = Workbook(label=filename, sheets=[])
-    workbook.stack.callback(archive.close)
+    if kind == "zip":
+        return _csv_zip(zipfile.ZipFile(io.BytesIO(content)), filename)
+    workbook = Workbook(label=filename, sheets=[], kind=kind)
     try:
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        if not book.tag.startswith(MAIN):
-            raise _Strict
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target") for r in rels.iter(PACKAGE_REL + "Relationship")}
-        kinds = {r.get("Type", "").rsplit("/", 1)[-1]: r.get("Target")
-                 for r in rels.iter(PACKAGE_REL + "Relationship")}
-        properties = book.find(MAIN + "workbookPr")
-        date1904 = properties is not None and properties.get("date1904") in ("1", "true")
-        reader = _XlsxRows(
-            archive,
-            _shared_strings(archive, kinds.get("sharedStrings") and _part(archive, kinds["sharedStrings"])),
-            _date_styles(archive, kinds.get("styles") and _part(archive, kinds["styles"])),
-            CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900)
-        for sheet in book.iter(MAIN + "sheet"):
-            path = _part(archive, targets[sheet.get(REL + "id")])
-            workbook.sheets.append(reader.sheet(sheet.get("name"), path))
-    except _Strict:
-        workbook.close()
-        raise SourceError(_("The workbook is saved as “Strict Open XML”. Save it in Excel as "
-                            "an ordinary Excel workbook (.xlsx) and upload it again.")) from None
+        workbook.sheets = _openpyxl_sheets(content, workbook.stack) if formulas \
+            else _calamine_sheets(content, workbook.stack)
     except Exception:  # missing parts, broken XML, bad numbers: a damaged file
         workbook.close()
         raise SourceError(damaged_message()) from None
     return workbook
 
 
-class _Strict(Exception):
-    """A workbook in the ISO "Strict" namespaces, which this reader does not know."""
+# --- XLSX and ODS -----------------------------------------------------------------------
+
+def _has_formulas(archive: zipfile.ZipFile) -> bool:
+    """Whether any worksheet of an XLSX file holds a formula (read in chunks; a tag may
+    straddle two)."""
+    for info in archive.infolist():
+        if not info.filename.startswith("xl/worksheets/"):
+            continue
+        with archive.open(info) as part:
+            tail = b""
+            while chunk := part.read(1 << 20):
+                if FORMULA_TAG.search(tail + chunk):
+                    return True
+                tail = chunk[-8:]
+    return False
 
 
-def _column(reference: str, cache: dict[str, int] = {}) -> int:  # noqa: B006 - a cache
-    """0-based column index of a cell reference such as "AB12"."""
-    letters = reference.rstrip("0123456789")
-    index = cache.get(letters)
-    if index is None:
-        index = 0
-        for letter in letters:
-            index = index * 26 + ord(letter) - 64
-        index = cache[letters] = index - 1
-    return index
+def _calamine_sheets(content: bytes, stack: ExitStack) -> list[Sheet]:
+    """Every worksheet, read by calamine: text, numbers (as floats), dates and datetimes,
+    booleans, "" for an empty cell; a formula gives the value it last computed."""
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    stack.callback(book.close)
+
+    def read(name: str) -> Rows:
+        sheet = book.get_sheet_by_name(name)
+        # iter_rows starts at row 1 but at the first used column: put the columns back.
+        skipped = [None] * sheet.start[1] if sheet.start else []
+        rows = (skipped + cells for cells in sheet.iter_rows()) if skipped \
+            else sheet.iter_rows()
+        return _rows(rows, sheet.end[0] + 1 if sheet.end else None)
+
+    return [Sheet(meta.name, lambda name=meta.name: read(name))
+            for meta in book.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]
 
 
-class _XlsxRows:
-    """Streams the rows of the sheets of one workbook."""
+def _openpyxl_sheets(content: bytes, stack: ExitStack) -> list[Sheet]:
+    """Every worksheet of an XLSX file that holds formulas, read by openpyxl: a formula as
+    its text ("=A1"), which the checks refuse. Calamine would give the value Excel last
+    computed, and nothing in a file written by a program that computes none."""
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    stack.callback(book.close)
+    return [Sheet(sheet.title, lambda sheet=sheet: _rows(sheet.iter_rows(values_only=True),
+                                                          sheet.max_row))
+            for sheet in book.worksheets]
 
-    def __init__(self, archive, strings, date_styles, epoch):
-        self.archive, self.strings = archive, strings
-        self.date_styles, self.epoch = date_styles, epoch
 
-    def sheet(self, name: str, path: str) -> Sheet:
-        rows = self._rows(path)
-        header, header_row = [], 0
-        for number, cells in rows:
-            if not _blank(cells):
-                header, header_row = list(cells), number
-                break
-        total = self._last_row(path)
-        total = max(total - header_row, 0) if total and header_row else None
-
-        def iterate() -> Iterator[tuple[int, tuple]]:
-            for number, cells in rows:
-                if not _blank(cells):
-                    yield number, cells
-
-        return Sheet(name=name, header=header, rows=iterate, total_rows=total, kind="xlsx")
-
-    def _last_row(self, path: str) -> int | None:
-        """The last row, from <dimension> or (files without it) by counting the rows."""
-        count = 0
-        with self.archive.open(path) as fh:
-            head = fh.read(4096)
-            match = re.search(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
-            if match:
-                return int(match.group(1))
-            chunk, tail = head, b""
-            while chunk:
-                window = tail + chunk  # a tag may straddle two chunks
-                count += window.count(b"<row ") + window.count(b"<row>")
-                tail = chunk[-4:]
-                chunk = fh.read(1 << 20)
-        return count or None
-
-    def _value(self, cell):
-        value = formula = inline = None
-        for child in cell:  # one pass over <v>, <f>, <is>
-            tag = child.tag
-            if tag == V_TAG:
-                value = child.text
-            elif tag == F_TAG:
-                formula = child
-            elif tag == IS_TAG:
-                inline = child
-        if formula is not None:
-            return "=" + (formula.text or "")  # refused by the checks: type the value
-        kind = cell.get("t", "n")
-        if kind == "inlineStr":
-            return _text_of(inline) if inline is not None else None
-        if value is None:
-            return None
-        if kind == "s":
-            return self.strings[int(value)]
-        if kind == "n":
-            number = float(value) if ("." in value or "E" in value or "e" in value) \
-                else int(value)
-            style = cell.get("s")
-            if style is not None and int(style) in self.date_styles:
-                return from_excel(number, self.epoch)
-            return number
-        if kind == "b":
-            return value == "1"
-        if kind == "d":
-            return from_ISO8601(value)
-        return value  # str (a formula's text result), e (an error such as #N/A)
-
-    def _rows(self, path: str) -> Iterator[tuple[int, tuple]]:
-        number = 0
-        with self.archive.open(path) as fh:
-            for _event, element in ElementTree.iterparse(fh):
-                if element.tag != ROW_TAG:
-                    continue
-                number = int(element.get("r") or number + 1)
-                cells: list = []
-                position = -1
-                for cell in element:
-                    reference = cell.get("r")
-                    position = _column(reference) if reference else position + 1
-                    if position >= len(cells):
-                        cells.extend([None] * (position + 1 - len(cells)))
-                    cells[position] = self._value(cell)
-                element.clear()  # keep memory flat: each row is read once
-                yield number, tuple(cells)
+def _rows(rows: Iterable, last_row: int | None) -> Rows:
+    """A sheet's rows from row 1 on: the first row that is not blank is the header."""
+    numbered = ((number, cells) for number, cells in enumerate(rows, start=1)
+                if not _blank(cells))
+    header_row, header = next(numbered, (0, []))
+    total = max(last_row - header_row, 0) if last_row and header_row else None
+    return Rows(header=list(header), rows=numbered, total=total)
 
 
 # --- CSV --------------------------------------------------------------------------------
@@ -410,32 +261,30 @@ def _decoded(raw: IO[bytes]) -> Iterator[str]:
         yield text.removeprefix("\ufeff") if number == 1 else text
 
 
-def _csv_sheet(name: str, opener: Callable[[], IO[bytes]], stack: ExitStack) -> Sheet:
-    """A CSV file as a sheet: UTF-8 with or without BOM, ',' or ';' sniffed from the header."""
+def _csv_rows(opener: Callable[[], IO[bytes]], stack: ExitStack) -> Rows:
+    """A CSV file's rows: UTF-8 with or without BOM, ',' or ';' told by the header; a file
+    that is not UTF-8 has no rows but says where it broke."""
     lines = _decoded(stack.enter_context(opener()))
-    first = next(lines, "")
+    try:
+        first = next(lines, "")
+    except NotUtf8 as error:
+        return Rows(header=[], rows=iter(()), total=0, not_utf8_at=error.row)
     # Danish Excel separates with ';', others with ','; the header tells which.
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header = next(csv.reader([first], delimiter=delimiter), [])
-    total = max(_count_lines(opener) - 1, 0)
 
-    def iterate() -> Iterator[tuple[int, tuple]]:
+    def iterate() -> Iterator[tuple[int, list]]:
         reader = csv.reader(lines, delimiter=delimiter)
         for cells in reader:
             if not _blank(cells):
-                yield reader.line_num + 1, tuple(cells)  # the header was line 1
+                yield reader.line_num + 1, cells  # the header was line 1
 
-    return Sheet(name=name, header=header if not _blank(header) else [], rows=iterate,
-                 total_rows=total, kind="csv")
+    return Rows(header=header if not _blank(header) else [], rows=iterate(),
+                total=max(_count_lines(opener) - 1, 0))
 
 
-def _lazy_csv_sheet(name: str, opener: Callable[[], IO[bytes]], stack: ExitStack) -> Sheet:
-    """Open the CSV file; a file that is not UTF-8 becomes a sheet that raises when read."""
-    try:
-        return _csv_sheet(name, opener, stack)
-    except NotUtf8 as error:
-        return Sheet(name=name, header=[], rows=lambda: iter(()), total_rows=0, kind="csv",
-                     not_utf8_at=error.row)
+def _csv_sheet(name: str, opener: Callable[[], IO[bytes]], stack: ExitStack) -> Sheet:
+    return Sheet(name, lambda: _csv_rows(opener, stack))
 
 
 def _csv_zip(archive: zipfile.ZipFile, filename: str) -> Workbook:
@@ -452,10 +301,11 @@ def _csv_zip(archive: zipfile.ZipFile, filename: str) -> Workbook:
             continue
         sheet = sheet_name_of(base)
         if sheet in seen:
+            workbook.close()
             raise SourceError(_("The ZIP file holds two files for the sheet %(sheet)s: %(a)s "
                                 "and %(b)s. Keep one.", sheet=sheet, a=seen[sheet], b=name))
         seen[sheet] = name
-        workbook.sheets.append(_lazy_csv_sheet(
+        workbook.sheets.append(_csv_sheet(
             base[:-4], lambda info=info: archive.open(info), workbook.stack))
     return workbook
 
@@ -472,16 +322,16 @@ def _open_folder(path: Path) -> Workbook:
     for file in files:
         sheet = sheet_name_of(file.name)
         if sheet in seen:
+            workbook.close()
             raise SourceError(_("The folder holds two files for the sheet %(sheet)s: %(a)s "
                                 "and %(b)s. Keep one.", sheet=sheet, a=seen[sheet], b=file.name))
         seen[sheet] = file.name
-        workbook.sheets.append(_lazy_csv_sheet(
+        workbook.sheets.append(_csv_sheet(
             file.stem, lambda file=file: file.open("rb"), workbook.stack))
     return workbook
 
 
 def _single_csv(opener: Callable[[], IO[bytes]], filename: str) -> Workbook:
     workbook = Workbook(label=filename, sheets=[], kind="csv")
-    workbook.sheets.append(_lazy_csv_sheet(
-        sheet_name_of(filename), opener, workbook.stack))
+    workbook.sheets.append(_csv_sheet(sheet_name_of(filename), opener, workbook.stack))
     return workbook

@@ -32,7 +32,8 @@ from tracker.models import ImportJob, StoredFile
 bp = Blueprint("imports", __name__)
 
 MB = 1024 * 1024
-CONTENT_TYPES = {"xlsx": XLSX_TYPE, "zip": "application/zip", "csv": "text/csv"}
+CONTENT_TYPES = {"xlsx": XLSX_TYPE, "ods": "application/vnd.oasis.opendocument.spreadsheet",
+                 "zip": "application/zip", "csv": "text/csv"}
 SHOWN_PROBLEMS = 1_000
 
 

@@ -20,8 +20,6 @@ contractor and period becomes that period's next version, and only the status ma
 (a review). A `returned` report needs a reason, which the sheet has no column for; the
 import fills the fixed note "Importeret som returneret" (RETURNED_NOTE).
 """
-import zipfile
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -35,7 +33,7 @@ from tracker import figures
 from tracker.audit import UNAUDITED_COLUMNS, _plain
 from tracker.i18n import gettext as _
 from tracker.imports.mapping import EMPTY_TEXT, MODELS, TARGETS, key_ids
-from tracker.imports.reader import SourceError, Workbook, damaged_message
+from tracker.imports.reader import READ_ERRORS, SourceError, Workbook, damaged_message
 from tracker.imports.report import Report
 from tracker.imports.validate import Progress, SheetPlan, Validator
 from tracker.models import AuditEvent
@@ -72,7 +70,7 @@ def import_workbook(session: Session, workbook: Workbook, actor: Actor, *, dry_r
     Raises SourceError when the file breaks off while being read (a damaged workbook)."""
     try:
         report, validator = check_workbook(session, workbook, progress, today)
-    except (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError):  # XML errors are SyntaxErrors
+    except READ_ERRORS:
         raise SourceError(damaged_message()) from None
     report.dry_run = dry_run
     if dry_run or not report.ok:
