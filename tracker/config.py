@@ -31,6 +31,9 @@ class DefaultConfig:
     TRACKER_RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    # Limits of one workbook check or import on the job queue: seconds, bytes of memory.
+    TRACKER_IMPORT_TIMEOUT = 900
+    TRACKER_IMPORT_MEMORY = 2 * 1024 * 1024 * 1024
     TRACKER_FORCE_HTTPS = False
 
 

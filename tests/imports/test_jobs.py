@@ -1,16 +1,19 @@
 """The import_jobs table: a job per upload, progress committed apart from the import,
-outcomes, staleness, discard, clean-up, the recent list and who may see it, migration."""
+outcomes, jobs that stopped, discard, clean-up, the recent list and who may see it,
+migrations."""
 import hashlib
 import io
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select, text
+from rq.job import Job, JobStatus
 from sqlalchemy.exc import OperationalError
 
 from tests import factories
-from tests.conftest import scratch_database
+from tests.conftest import scratch_database, work_off
 from tests.imports.conftest import HAPPY, HAPPY_COUNTS, counts, happy_with, xlsx_bytes
+from tracker import jobs as queue
 from tracker.extensions import db as _db
 from tracker.imports import jobs
 from tracker.imports.export import XLSX_TYPE
@@ -24,10 +27,16 @@ FAILURE = ("The import stopped because of an error on our side; nothing was impo
            "The error has been logged.")
 
 
-def _new_job(user, content=None, filename="a.xlsx") -> int:
-    job_id = jobs.create(content or xlsx_bytes(HAPPY), filename, XLSX_TYPE, user, "en").id
+def _new_job(user, content=None, filename="a.xlsx", locale="en") -> int:
+    job_id = jobs.create(content or xlsx_bytes(HAPPY), filename, XLSX_TYPE, user, locale).id
     _db.session.commit()
     return job_id
+
+
+def _run(job_id: int, mode: str) -> ImportJob:
+    """Run the job here, as a worker would, and read its row."""
+    jobs.run(job_id, mode)
+    return jobs.read(job_id)
 
 
 def _checked(user) -> int:
@@ -59,8 +68,9 @@ def test_an_upload_opens_a_job_with_its_file(db, client, staff):
     assert (job.filename, job.size, job.started_by_id, job.locale) == \
         ("bog.xlsx", len(content), staff.id, "da")
     assert job.sha256 == stored.sha256 == hashlib.sha256(content).hexdigest()
-    # Small files are checked within the request.
+    # Without a queue the check runs in the request, and no RQ job is recorded.
     assert (job.state, job.problem_count, job.preview["problem_count"]) == ("checked", 0, 0)
+    assert job.rq_id is None
     assert job.created_at <= job.updated_at
     # The upload is audited; the job row, which changes every second while it runs, is not.
     entities = db.session.scalars(select(AuditEvent.entity).where(
@@ -73,7 +83,7 @@ def test_a_check_records_its_problems(db, staff):
     sheets["participants"][1][2] = "19x0"
     sheets["participants"][2][7] = "someday"
     job_id = _new_job(staff, xlsx_bytes(sheets))
-    job = jobs.run(job_id, "check")
+    job = _run(job_id, "check")
     assert (job.state, job.problem_count) == ("checked", 2)
     assert [p["column"] for p in job.preview["problems"]] == ["birth_year", "intake_date"]
     assert jobs.claim_import(job_id) is False  # a workbook with problems is never imported
@@ -93,7 +103,7 @@ def test_progress_is_seen_elsewhere_while_the_import_runs_uncommitted(db, staff,
         return real(session, workbook, actor, progress=spy, **options)
 
     monkeypatch.setattr(jobs, "import_workbook", observed)
-    job = jobs.run(job_id, "import")
+    job = _run(job_id, "import")
     assert job.state == "imported"
 
     writing = [(done, view) for phase, done, view in seen if phase == "writing"]
@@ -124,7 +134,7 @@ def test_a_failed_import_keeps_its_progress_and_writes_nothing(db, staff, monkey
         return real(session, workbook, actor, progress=spy, **options)
 
     monkeypatch.setattr(jobs, "import_workbook", breaking)
-    job = jobs.run(job_id, "import")
+    job = _run(job_id, "import")
     assert (job.state, job.error) == ("failed", FAILURE)
     # The progress written before the failure was not rolled back with the import.
     expected = ("reading", 18) if db.engine.dialect.name == "sqlite" else ("writing", 8)
@@ -138,7 +148,7 @@ def test_an_import_stores_its_outcome_with_its_rows(db, staff):
     job_id = _checked(staff)
     assert jobs.claim_import(job_id)
     assert jobs.claim_import(job_id) is False  # a second confirmation finds it importing
-    job = jobs.run(job_id, "import")
+    job = _run(job_id, "import")
     assert (job.state, job.stored_file_id, _stored_files()) == ("imported", None, 0)
     assert sum(sheet["new"] for sheet in job.result["sheets"]) == 18
     assert job.preview["problem_count"] == 0  # the check's preview stays
@@ -150,7 +160,7 @@ def test_a_vanished_upload_fails_the_job(db, staff):
     assert jobs.claim_import(job_id)
     db.session.execute(text("UPDATE stored_files SET sha256 = :other"), {"other": "0" * 64})
     db.session.commit()
-    job = jobs.run(job_id, "import")
+    job = _run(job_id, "import")
     assert (job.state, job.error) == ("failed", "The uploaded file is no longer there. "
                                                 "Upload it again.")
     assert counts(db)["participants"] == 0
@@ -165,20 +175,116 @@ def test_a_progress_write_that_would_wait_for_ourselves_fails_instead_of_hanging
     assert jobs.read(job_id).rows_done == 0
 
 
-@pytest.mark.parametrize(("state", "minutes", "stale"), [
+@pytest.mark.parametrize(("state", "minutes", "stopped"), [
     ("importing", 11, True), ("checking", 11, True), ("importing", 9, False),
     ("checked", 11, False), ("failed", 60 * 24, False),
 ])
-def test_a_running_job_that_stopped_moving_is_stale(db, client, staff, state, minutes, stale):
-    job_id = _new_job(staff)
+def test_a_job_run_in_a_request_that_stopped_moving_has_failed(db, client, staff, state,
+                                                                 minutes, stopped):
+    """Without a queue a job runs in a request; one whose row has not moved for 10 minutes
+    died with its process."""
+    job_id = _new_job(staff, locale="da")
     jobs.update(job_id, state=state, updated_at=utcnow() - timedelta(minutes=minutes))
-    assert jobs.is_stale(jobs.read(job_id)) is stale
+    assert jobs.stopped(jobs.read(job_id)) is stopped
     page = client.get(f"/import/jobs/{job_id}")
-    assert ("Refresh" in page.headers) is (state in ("checking", "importing") and not stale)
+    assert ("Refresh" in page.headers) is (state in ("checking", "importing") and not stopped)
+    job = jobs.read(job_id)
+    assert job.state == ("failed" if stopped else state)
+    if stopped:
+        assert job.error.startswith(("Kontrollen" if state == "checking" else "Importen")
+                                    + " stoppede uventet; intet blev importeret.")
+        assert job.error in page.get_data(as_text=True)
     # A job that runs cannot be discarded; one that has stopped can.
-    assert jobs.discard(job_id) is (state not in ("checking", "importing") or stale)
+    running = state in ("checking", "importing") and not stopped
+    assert jobs.discard(job_id) is not running
     db.session.commit()
-    assert (jobs.read(job_id) is None) is (state not in ("checking", "importing") or stale)
+    assert (jobs.read(job_id) is None) is not running
+
+
+def _upload(client, filename="bog.xlsx") -> int:
+    response = client.post("/import/", data={"workbook": (io.BytesIO(xlsx_bytes(HAPPY)),
+                                                           filename)},
+                           content_type="multipart/form-data")
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def _worker_dies(rq_id: str, connection, how: str) -> None:
+    """What RQ records when a work horse dies (killed, out of memory), or forgets a job."""
+    rq_job = Job.fetch(rq_id, connection=connection)
+    if how == "forgotten":
+        rq_job.delete()
+    else:
+        rq_job.set_status(JobStatus(how))
+
+
+@pytest.mark.parametrize("how", ["failed", "stopped", "forgotten"])
+def test_a_check_whose_worker_died_is_shown_as_failed_and_can_be_discarded(
+        db, client, staff, redis_queue, how):
+    job_id = _upload(client)
+    job = jobs.read(job_id)
+    assert job.state == "checking" and queue.state(job.rq_id) == "queued"
+    # While RQ holds the job it runs: it shows its progress and cannot be discarded.
+    assert client.get(f"/import/jobs/{job_id}").headers["Refresh"] == "2"
+    client.post(f"/import/jobs/{job_id}/discard")
+    assert jobs.read(job_id).state == "checking"
+
+    _worker_dies(job.rq_id, redis_queue.connection, how)
+    page = client.get(f"/import/jobs/{job_id}")
+    assert "Refresh" not in page.headers
+    assert ("Kontrollen stoppede uventet; intet blev importeret. Kassér filen, og upload den "
+            "igen.") in page.get_data(as_text=True)
+    assert jobs.read(job_id).state == "failed"
+    assert "<td>Afbrudt</td>" in client.get("/import/").get_data(as_text=True)
+
+    response = client.post(f"/import/jobs/{job_id}/discard")
+    assert response.headers["Location"] == "/import/"
+    assert jobs.read(job_id) is None
+    assert _stored_files() == 0
+
+
+def test_an_import_whose_worker_died_is_shown_as_failed_and_writes_nothing(
+        db, client, staff, redis_queue):
+    job_id = _upload(client)
+    work_off(redis_queue)
+    job = jobs.read(job_id)
+    check_id = job.rq_id
+    assert job.state == "checked"
+    client.post(f"/import/jobs/{job_id}/confirm", data={"sha256": job.sha256})
+    job = jobs.read(job_id)
+    assert job.state == "importing" and job.rq_id not in (None, check_id)
+    # The finished check's RQ job says nothing about the import.
+    assert queue.state(check_id) == "finished"
+
+    _worker_dies(job.rq_id, redis_queue.connection, "failed")
+    page = client.get(f"/import/jobs/{job_id}").get_data(as_text=True)
+    assert "Importen stoppede uventet; intet blev importeret." in page
+    assert counts(db)["participants"] == 0
+    client.post(f"/import/jobs/{job_id}/discard")
+    assert jobs.read(job_id) is None and _stored_files() == 0
+
+
+def test_a_job_that_cannot_be_queued_fails_at_once(app, db, client, staff):
+    app.config["TRACKER_REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing answers there
+    job_id = _upload(client)
+    job = jobs.read(job_id)
+    assert (job.state, job.rq_id) == ("failed", None)
+    assert job.error == ("Importen stoppede på grund af en fejl hos os; intet blev importeret. "
+                         "Fejlen er logget.")
+    client.post(f"/import/jobs/{job_id}/discard")
+    assert jobs.read(job_id) is None
+
+
+def test_a_job_that_the_queue_runs_is_not_taken_for_dead(db, staff, redis_queue):
+    """Queued for an hour with its row unchanged: RQ still holds it, so it has not stopped."""
+    job_id = _new_job(staff)
+    jobs.start(job_id, "check")
+    jobs.update(job_id, updated_at=utcnow() - timedelta(hours=1))
+    job = jobs.read(job_id)
+    assert (job.state, queue.state(job.rq_id)) == ("checking", "queued")
+    assert jobs.stopped(job) is False
+    assert jobs.settle(job).state == "checking"
+    work_off(redis_queue)
+    assert jobs.read(job_id).state == "checked"
 
 
 def test_discard_removes_the_bytes_and_the_job(db, staff):
@@ -275,4 +381,30 @@ def test_the_migration_goes_down_and_up(scratch_url):
         assert "import_jobs" not in inspect(_db.engine).get_table_names()
         upgrade()
         assert "import_jobs" in inspect(_db.engine).get_table_names()
+        _db.engine.dispose()
+
+
+def _columns() -> set[str]:
+    return {c["name"] for c in inspect(_db.engine).get_columns("import_jobs")}
+
+
+def test_the_rq_job_id_replaces_the_process_id_and_back(scratch_url):
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import make_app
+
+    app = make_app(scratch_url)
+    with app.app_context():
+        upgrade(revision="0014")
+        assert "rq_id" in _columns() and "pid" not in _columns()
+        # The table was rebuilt on SQLite: its check of the state still holds.
+        with _db.engine.connect() as conn, pytest.raises(Exception, match="(?i)check"):
+            conn.execute(text(
+                "INSERT INTO import_jobs (sha256, filename, size, locale, state, phase, "
+                "rows_done, created_at, updated_at) VALUES ('x', 'a.xlsx', 1, 'da', 'lost', "
+                "'reading', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        downgrade(revision="0014-1")
+        assert "pid" in _columns() and "rq_id" not in _columns()
+        upgrade()
+        assert "rq_id" in _columns()
         _db.engine.dispose()

@@ -1,14 +1,16 @@
-"""The upload page: preview, confirm, discard, progress, the background job, who may."""
+"""The upload page: preview, confirm, discard, progress, the job queue, who may."""
 import io
 import json
-import time
 
 import pytest
 from openpyxl import load_workbook
+from rq.job import Job
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.conftest import work_off
 from tests.imports.conftest import HAPPY, HAPPY_COUNTS, counts, happy_with, xlsx_bytes
+from tracker import jobs as queue
 from tracker.imports import jobs
 from tracker.models import AuditEvent, ImportJob, Participant, StoredFile
 
@@ -131,39 +133,41 @@ def test_a_running_job_shows_its_progress_and_refreshes(app, db, client, staff):
     assert "Skriver til databasen" in page
 
 
-def _wait_for(job_id: int, states: tuple[str, ...], seconds: float = 90) -> ImportJob:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        job = jobs.read(job_id)
-        if job and job.state in states:
-            return job
-        time.sleep(0.2)
-    job = jobs.read(job_id)
-    raise AssertionError(f"job {job_id} did not reach {states}: {job and job.state}")
-
-
-def test_a_large_file_is_checked_and_imported_in_a_background_process(app, db, client,
-                                                                        staff):
-    app.config["TRACKER_IMPORT_INLINE_BYTES"] = 0  # every file counts as large
+def test_on_the_queue_a_worker_checks_and_imports_the_upload(app, db, client, staff,
+                                                             redis_queue):
     job_url = _upload(client, xlsx_bytes(HAPPY)).headers["Location"]
     job_id = int(job_url.rsplit("/", 1)[1])
-    job = _wait_for(job_id, ("checked", "failed"))
-    assert job.state == "checked", job.error
-    assert (job.problem_count, job.preview["problem_count"]) == (0, 0)
-    assert job.pid is not None
-    page = client.get(job_url).get_data(as_text=True)
-    assert "Importér nu" in page
+    job = jobs.read(job_id)
+    check_id = job.rq_id
+    assert (job.state, queue.state(check_id)) == ("checking", "queued")
+    # The job's limits come from the settings: 900 s and 2 GiB by default.
+    rq_job = Job.fetch(check_id, connection=redis_queue.connection)
+    assert rq_job.timeout == 900
+    assert rq_job.args == ("tracker.imports.jobs:run", [job_id, "check"], 2 * 1024 ** 3)
+    response = client.get(job_url)
+    assert response.headers["Refresh"] == "2"
+    assert "Kontrollerer rækkerne" in response.get_data(as_text=True)
+
+    work_off(redis_queue)
+    job = jobs.read(job_id)
+    assert (job.state, job.problem_count, queue.state(check_id)) == ("checked", 0, "finished")
+    assert "Importér nu" in client.get(job_url).get_data(as_text=True)
 
     client.post(f"{job_url}/confirm", data={"sha256": job.sha256})
-    job = _wait_for(job_id, ("imported", "failed"))
-    assert job.state == "imported", job.error
-    assert job.stored_file_id is None
+    job = jobs.read(job_id)
+    assert job.state == "importing" and job.rq_id not in (None, check_id)
+    assert _without_audit(counts(db)) == EMPTY  # nothing until a worker imports it
+    work_off(redis_queue)
+    job = jobs.read(job_id)
+    assert (job.state, job.stored_file_id) == ("imported", None)
     new = {sheet["name"]: sheet["new"] for sheet in job.result["sheets"]}
     assert new["participants"] == 2 and new["placements"] == 3  # as counted in HAPPY
     db.session.remove()
     assert _without_audit(counts(db)) == HAPPY_COUNTS
     assert db.session.scalar(select(Participant.name).where(Participant.ref == "D-1")) \
         == "Amina Hassan Ali"
+    page = client.get(job_url).get_data(as_text=True)
+    assert "Arbejdsbogen er importeret: 18 nye og 0 ændrede rækker." in page
 
 
 def test_the_template_has_every_sheet_and_no_rows(client, staff):

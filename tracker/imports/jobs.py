@@ -1,11 +1,10 @@
 """Import jobs: an uploaded workbook between its preview and its import, and the progress of
-a check or import running in a background process.
+its check or import, which run on the job queue (tracker.jobs).
 
 The uploaded bytes are a `StoredFile` row and the job an `ImportJob` row, both in the
 database, so any app process on any machine can show a job's progress and take its
-confirmation, whichever one received the upload. A job runs in the request for small
-files and in a child process (`python -m tracker.imports.worker`) for large ones, so no
-web request works for a minute.
+confirmation, and any worker can run it. With Redis configured the check and the import run
+on an `rq worker`, so no web request works for a minute; without it, in the request.
 
 Job rows are written with SQL statements, never through the session's unit of work, so
 they are not copied into the audit trail (the upload, its deletion and the import are).
@@ -16,20 +15,17 @@ committed in the import's transaction itself, so the rows and "imported" come to
 """
 import hashlib
 import logging
-import os
-import subprocess
-import sys
-import threading
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import Select, false, or_, select
+from redis.exceptions import RedisError
+from sqlalchemy import Select, false, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload, undefer
 
+from tracker import jobs as queue
 from tracker.access import SECRETARIAT
 from tracker.extensions import db
 from tracker.i18n import gettext as _
@@ -43,7 +39,9 @@ from tracker.models.imports import IMPORT_JOB_RUNNING, ImportJob
 log = logging.getLogger(__name__)
 
 RUNNING = IMPORT_JOB_RUNNING
-# A running job whose row has not changed for this long has died (killed, out of memory).
+# RQ's states of a job that will still run and record its outcome in the row.
+ALIVE = ("queued", "started", "deferred", "scheduled")
+# A job run in a request whose row has not changed for this long died with its process.
 STALE_AFTER = timedelta(minutes=10)
 KEEP_FOR = timedelta(days=1)
 PROGRESS_EVERY = 1.0  # seconds between progress writes
@@ -74,9 +72,10 @@ def read(job_id: int, user=None) -> ImportJob | None:
         .execution_options(populate_existing=True)).first()
 
 
-def update(job_id: int, **changes) -> None:
-    """Change a job in its own short transaction on its own connection: committed at once,
-    seen by every process, and untouched by the rollback of an import that fails.
+def update(job_id: int, *conditions, **changes) -> None:
+    """Change a job (when the conditions hold) in its own short transaction on its own
+    connection: committed at once, seen by every process, and untouched by the rollback of
+    an import that fails.
 
     Never while this process's session holds uncommitted changes to the job (or, on
     SQLite, any uncommitted write): the write would wait for ourselves. It then fails
@@ -84,7 +83,8 @@ def update(job_id: int, **changes) -> None:
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
-        connection.execute(TABLE.update().where(TABLE.c.id == job_id).values(**changes))
+        connection.execute(
+            TABLE.update().where(TABLE.c.id == job_id, *conditions).values(**changes))
 
 
 def claim_import(job_id: int) -> bool:
@@ -96,7 +96,7 @@ def claim_import(job_id: int) -> bool:
             .where(TABLE.c.id == job_id, TABLE.c.state == "checked",
                    TABLE.c.problem_count == 0, TABLE.c.stored_file_id.is_not(None))
             .values(state="importing", phase="reading", rows_done=0, rows_total=None,
-                    error=None))
+                    error=None, rq_id=None))
     return moved.rowcount == 1
 
 
@@ -104,18 +104,44 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
 
 
-def is_stale(job: ImportJob) -> bool:
-    """A job that says it runs but has not moved for STALE_AFTER."""
+def stopped(job: ImportJob) -> bool:
+    """Whether a job that says it runs never will again: RQ says its job failed, was stopped
+    or is gone, or (run in a request, no RQ job) its row has not moved for STALE_AFTER."""
     if job.state not in RUNNING:
         return False
+    if job.rq_id is not None:
+        return queue.state(job.rq_id) not in ALIVE
     return utcnow() - _aware(job.updated_at) > STALE_AFTER
 
 
+def settle(job: ImportJob) -> ImportJob:
+    """Record a job that stopped (see `stopped`) as failed, saying so, so that the page shows
+    it and it may be discarded; the job is returned as the database now holds it."""
+    if not stopped(job):
+        return job
+    with force_locale(job.locale or "da"):
+        if job.state == "checking":
+            message = _("The check stopped unexpectedly; nothing was imported. Discard the "
+                        "file and upload it again. If it stops again, ask an administrator "
+                        "to import it with the command flask import-workbook.")
+        else:
+            message = _("The import stopped unexpectedly; nothing was imported. Discard the "
+                        "file and upload it again. If it stops again, ask an administrator "
+                        "to import it with the command flask import-workbook.")
+    # Only while it still is the job found stopped (not one started again meanwhile).
+    same = TABLE.c.rq_id == job.rq_id if job.rq_id is not None \
+        else TABLE.c.updated_at < utcnow() - STALE_AFTER
+    update(job.id, TABLE.c.state == job.state, same, state="failed", error=message)
+    db.session.refresh(job)
+    return job
+
+
 def recent(user, limit: int = 10) -> list[ImportJob]:
-    """The newest jobs the user may see, newest first (without previews and results)."""
-    return list(db.session.scalars(
+    """The newest jobs the user may see, newest first (without previews and results); one
+    that stopped is shown as failed."""
+    return [settle(job) for job in db.session.scalars(
         visible(user).options(joinedload(ImportJob.started_by))
-        .order_by(ImportJob.created_at.desc(), ImportJob.id.desc()).limit(limit)))
+        .order_by(ImportJob.created_at.desc(), ImportJob.id.desc()).limit(limit))]
 
 
 def create(content: bytes, filename: str, content_type: str, user, locale: str) -> ImportJob:
@@ -133,12 +159,10 @@ def create(content: bytes, filename: str, content_type: str, user, locale: str) 
 
 
 def discard(job_id: int) -> bool:
-    """Forget a job and its upload's bytes; False (and nothing forgotten) while it runs.
-    The caller commits."""
+    """Forget a job and its upload's bytes; False (and nothing forgotten) while it runs
+    (`settle` a job that stopped first). The caller commits."""
     gone = db.session.execute(
-        TABLE.delete()
-        .where(TABLE.c.id == job_id,
-               or_(TABLE.c.state.not_in(RUNNING), TABLE.c.updated_at < utcnow() - STALE_AFTER))
+        TABLE.delete().where(TABLE.c.id == job_id, TABLE.c.state.not_in(RUNNING))
         .returning(TABLE.c.stored_file_id)).first()
     if gone is None:
         return False
@@ -152,10 +176,11 @@ def discard(job_id: int) -> bool:
 def clean_up() -> None:
     """Drop jobs (and their uploads, if never imported) older than KEEP_FOR, unless they
     still run; the caller commits."""
-    old = db.session.scalars(select(ImportJob.id).where(
+    old = db.session.scalars(select(ImportJob).where(
         ImportJob.created_at < utcnow() - KEEP_FOR)).all()
-    for job_id in old:
-        discard(job_id)
+    # All settled before the first delete: settling writes on a connection of its own.
+    for job in [settle(job) for job in old]:
+        discard(job.id)
 
 
 # --- Running a job ----------------------------------------------------------------------
@@ -194,30 +219,46 @@ def _failure(filename: str, message: str) -> Report:
     return report
 
 
-def run(job_id: int, mode: str) -> ImportJob | None:
-    """Check (mode "check") or import (mode "import") an upload, recording the outcome in
-    its job; commits an import and deletes its upload. Used in the request for small files
-    and by the background worker for large ones. None if the job was discarded meanwhile."""
-    job = read(job_id)
+def start(job_id: int, mode: str) -> None:
+    """Check (mode "check") or import (mode "import") an upload: on the job queue when one is
+    configured (the job's row keeps the RQ job id), otherwise at once in this request."""
+    config = current_app.config
+    try:
+        rq_id = queue.enqueue(run, job_id, mode, timeout=int(config["TRACKER_IMPORT_TIMEOUT"]),
+                              memory=int(config["TRACKER_IMPORT_MEMORY"]),
+                              description=f"import job {job_id}: {mode}")
+    except RedisError:
+        log.exception("Import job %s could not be queued", job_id)
+        update(job_id, state="failed", error=_our_error())
+        return
+    if rq_id is not None:
+        update(job_id, rq_id=rq_id)
+
+
+def run(job_id: int, mode: str) -> None:
+    """The job: check or import an upload, recording the outcome in its row; commits an
+    import and deletes its upload. Nothing happens when the job was discarded meanwhile."""
+    job = db.session.execute(select(
+        TABLE.c.stored_file_id, TABLE.c.sha256, TABLE.c.filename, TABLE.c.started_by_id,
+        TABLE.c.locale).where(TABLE.c.id == job_id)).first()
     if job is None:
-        raise LookupError(job_id)
-    file_id, sha256, filename = job.stored_file_id, job.sha256, job.filename
-    user_id, locale = job.started_by_id, job.locale
+        return
     dry_run = mode == "check"
     update(job_id, state="checking" if dry_run else "importing", phase="reading",
            rows_done=0, rows_total=None, error=None)
-    stored = db.session.get(StoredFile, file_id) if file_id is not None else None
-    user = db.session.get(User, user_id) if user_id is not None else None
+    stored = db.session.get(StoredFile, job.stored_file_id) \
+        if job.stored_file_id is not None else None
+    user = db.session.get(User, job.started_by_id) if job.started_by_id is not None else None
     actor = (user.id, user.email) if user else (None, "import")
-    with force_locale(locale or "da"):
-        if stored is None or stored.sha256 != sha256:
+    with force_locale(job.locale or "da"):
+        if stored is None or stored.sha256 != job.sha256:
             update(job_id, state="failed",
                    error=_("The uploaded file is no longer there. Upload it again."))
-            return read(job_id)
+            return
         try:
-            with open_bytes(stored.content, filename) as workbook:
+            with open_bytes(stored.content, job.filename) as workbook:
                 report = import_workbook(db.session, workbook, actor, dry_run=dry_run,
-                                         sha256=sha256,
+                                         sha256=job.sha256,
                                          progress=_Progress(job_id, db.session))
             if report.written:
                 # The outcome goes into the import's own transaction: the rows and the
@@ -226,41 +267,21 @@ def run(job_id: int, mode: str) -> ImportJob | None:
                     state="imported", result=report.to_dict(), stored_file_id=None))
                 db.session.delete(stored)
                 db.session.commit()
-                return read(job_id)
+                return
             db.session.rollback()
         except SourceError as error:
             db.session.rollback()
-            report = _failure(filename, str(error))
+            report = _failure(job.filename, str(error))
         except IntegrityError:
             db.session.rollback()
-            report = _failure(filename, concurrent_change_message())
+            report = _failure(job.filename, concurrent_change_message())
             report.dry_run = dry_run
         except Exception:
             db.session.rollback()
             log.exception("Import job %s failed", job_id)
             update(job_id, state="failed", error=_our_error())
-            return read(job_id)
+            return
     # A check, or an import that found problems after all (the database changed since the
     # check): the job is checked again, with this report as its preview.
     update(job_id, state="checked", preview=report.to_dict(),
            problem_count=report.problem_count)
-    return read(job_id)
-
-
-def start(job_id: int, mode: str) -> None:
-    """Run the job in a child process on this machine; any machine's page polls the job's
-    row for its progress. The child's output goes to this process's standard error."""
-    env = dict(os.environ)
-    env["DATABASE_URL"] = db.engine.url.render_as_string(hide_password=False)
-    root = Path(current_app.root_path).parent
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tracker.imports.worker", str(int(job_id)), mode],
-            cwd=root, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
-    except OSError:
-        log.exception("Import job %s could not start", job_id)
-        update(job_id, state="failed", error=_our_error())
-        return
-    # Reap the child when it ends, so it does not linger as a zombie of the web worker.
-    threading.Thread(target=process.wait, daemon=True).start()
-    update(job_id, pid=process.pid)

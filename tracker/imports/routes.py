@@ -1,9 +1,9 @@
 """Workbook import (staff) and export (admin) pages.
 
-Upload → dry run with a preview of what will change → confirm → import. Small files are
-checked and imported within the request; large ones in a background process whose
-progress the job page shows (from the job's row in the database, so any machine can
-answer), refreshing itself every two seconds (no JavaScript).
+Upload → dry run with a preview of what will change → confirm → import. The check and the
+import run on the job queue (in the request when none is configured); the job page shows
+their progress from the job's row in the database, so any machine can answer, refreshing
+itself every two seconds (no JavaScript).
 """
 import csv
 import io
@@ -50,11 +50,6 @@ def _max_bytes() -> int:
     return int(current_app.config.get("TRACKER_IMPORT_MAX_MB", 40)) * MB
 
 
-def _inline(size: int) -> bool:
-    """Small files are checked and imported within the request."""
-    return size <= int(current_app.config.get("TRACKER_IMPORT_INLINE_BYTES", 2 * MB))
-
-
 def size_text(size: int) -> str:
     """1,2 MB or 340 kB, for the page."""
     return f"{number(size / MB, 1)} MB" if size >= MB / 10 else f"{number(size / 1024)} kB"
@@ -62,7 +57,7 @@ def size_text(size: int) -> str:
 
 def state_label(job: ImportJob) -> str:
     """Where an upload stands, in words."""
-    if jobs.is_stale(job) or job.state == "failed":
+    if job.state == "failed":
         return _("Stopped")
     if job.state == "checking":
         return _("Being checked")
@@ -107,10 +102,7 @@ def index():
             job_id = jobs.create(content, filename, CONTENT_TYPES[kind], current_user,
                                  str(get_locale() or "da")).id
             db.session.commit()
-            if _inline(len(content)):
-                jobs.run(job_id, "check")
-            else:
-                jobs.start(job_id, "check")
+            jobs.start(job_id, "check")
             return redirect(url_for("imports.job", job_id=job_id))
     return render_template("imports/index.html", form=form, sheets=SHEETS,
                            recent=jobs.recent(current_user), max_mb=_max_bytes() // MB,
@@ -122,13 +114,12 @@ def index():
 def job(job_id: int):
     """An upload's check, preview, progress or result, from whichever process runs it;
     secretariat only."""
-    job = _job_or_404(job_id)
-    stale = jobs.is_stale(job)
-    running = job.state in jobs.RUNNING and not stale
+    job = jobs.settle(_job_or_404(job_id))
+    running = job.state in jobs.RUNNING
     preview = Report.from_dict(job.preview) if job.preview else None
     result = Report.from_dict(job.result) if job.result else None
     response = make_response(render_template(
-        "imports/job.html", job=job, running=running, stale=stale, preview=preview,
+        "imports/job.html", job=job, running=running, preview=preview,
         result=result, form=ConfirmForm(sha256=job.sha256), where=where,
         shown_problems=SHOWN_PROBLEMS, size_text=size_text))
     if running:
@@ -154,10 +145,7 @@ def confirm(job_id: int):
     if not jobs.claim_import(job.id):
         flash(_("Only a checked workbook without problems can be imported."), "error")
         return redirect(url_for("imports.job", job_id=job.id))
-    if _inline(job.size):
-        jobs.run(job.id, "import")  # the job page tells the outcome
-    else:
-        jobs.start(job.id, "import")
+    jobs.start(job.id, "import")  # the job page tells the outcome
     return redirect(url_for("imports.job", job_id=job.id))
 
 
@@ -165,7 +153,7 @@ def confirm(job_id: int):
 @secretariat_required
 def discard(job_id: int):
     """Throw away an upload that will not be imported; secretariat only."""
-    job = _job_or_404(job_id)
+    job = jobs.settle(_job_or_404(job_id))
     if not jobs.discard(job.id):
         flash(_("The file is being processed; wait until it is done."), "error")
         return redirect(url_for("imports.job", job_id=job.id))

@@ -1,8 +1,9 @@
 """Workbook import jobs: an upload between its check and its import, and the progress of
-a check or import running in a background process.
+a check or import running on the job queue.
 
 In the database so that any app process or machine can show a job's progress, whichever
-one received the upload and runs the work (tracker.imports.jobs writes these rows).
+one received the upload and whichever worker runs the work (tracker.imports.jobs writes
+these rows).
 """
 from datetime import datetime
 
@@ -40,8 +41,9 @@ class ImportJob(Base):
     preview: Mapped[dict | None] = deferred(mapped_column(JSON))
     result: Mapped[dict | None] = deferred(mapped_column(JSON))
     error: Mapped[str | None] = mapped_column(Text)
-    # The worker's process id on the machine that runs it (for an operator reading logs).
-    pid: Mapped[int | None]
+    # The RQ job that runs the check or import (None when it runs in the request), so a job
+    # whose worker died is told from one that still runs.
+    rq_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now(),
                                                  index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow,
