@@ -18,6 +18,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 
 from tracker.auth.passwords import hash_password, password_problem
+from tracker.counting.clauses import Window, as_decimal, registered, window_sums
 from tracker.extensions import db
 from tracker.models import (
     Agreement,
@@ -833,25 +834,13 @@ def _quarters(first: date, last: date, today: date) -> list[tuple[date, date]]:
         start = end + timedelta(days=1)
 
 
-def _registered(clause: Clause, start: date, end: date, today: date
-                ) -> tuple[int, Decimal, Decimal]:
-    """Persons, weeks and hours of the placements counting toward the clause in the period
-    (DESIGN §4); the main contractor reports for the whole site when no one is responsible."""
-    query = select(Placement).where(Placement.project_id == clause.agreement.project_id)
-    if clause.responsible_contractor_id:
-        query = query.where(Placement.employer_id == clause.responsible_contractor_id)
-    if clause.kind != "any":
-        query = query.where(Placement.kind == clause.kind)
-    persons, weeks, hours = set(), Decimal(0), Decimal(0)
-    for p in db.session.scalars(query):
-        effective_end = p.end_date or (
-            p.planned_end if p.planned_end and p.planned_end < today else today)
-        days = (min(effective_end, end) - max(p.start_date, start)).days + 1
-        if days >= 1:
-            persons.add(p.participant_id)
-            weeks += Decimal(days) / 7
-            hours += Decimal(days) / 7 * p.hours_per_week
-    return len(persons), weeks, hours
+def _registered(clause: Clause, periods: list[tuple[date, date]]
+                ) -> list[tuple[int, Decimal, Decimal]]:
+    """Persons, weeks and hours of the placements counting toward the clause in each period
+    (DESIGN §4)."""
+    sums = window_sums([Window(i, clause.id, start, end) for i, (start, end) in enumerate(periods)])
+    return [(sums[i]["persons"], as_decimal(registered("weeks", sums[i])),
+             as_decimal(registered("hours", sums[i]))) for i in range(len(periods))]
 
 
 def _moment(day: date) -> datetime:
@@ -890,8 +879,8 @@ def seed_reports(rng: random.Random, clauses: dict[str, Clause], today: date) ->
         contractor = clause.responsible_contractor or next(
             pc.contractor for pc in clause.agreement.project.contractors if pc.role == "main")
         periods = _quarters(clause.period_start, clause.period_end, today)
-        for index, (start, end) in enumerate(periods):
-            persons, weeks, hours = _registered(clause, start, end, today)
+        for index, ((start, end), (persons, weeks, hours)) in enumerate(
+                zip(periods, _registered(clause, periods))):
             noise = Decimal(str(round(rng.uniform(0.97, 1.03), 3)))
             site_hours = Decimal(max(int(hours) * rng.randint(8, 12), rng.randint(500, 1200) * 10))
             submitted = min(end + timedelta(days=rng.randint(5, 15)), today - timedelta(days=5))
