@@ -9,9 +9,8 @@ from sqlalchemy.orm import joinedload
 
 from tests import factories as f
 from tracker.access import visible_clauses
-from tracker.fulfilment import clause_figure, clause_figures, rounded
+from tracker.counting import clause_figure, clause_figures, moved_into_work_or_education, rounded
 from tracker.models import Agreement, Clause, Organisation, Participant, Project
-from tracker.pathways import moved_into_work_or_education
 
 # A clause period of 184 days: March 31 + April 30 + May 31 + June 30 + July 31 + August 31.
 MARCH_1, AUGUST_31 = date(2026, 3, 1), date(2026, 8, 31)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from sqlalchemy import event
 
 from tests import factories
-from tracker.fulfilment import Window, window_registered
+from tracker.counting import Window, window_registered
 
 
 def _world(db, unit="weeks"):

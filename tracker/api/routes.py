@@ -9,13 +9,12 @@ from sqlalchemy.orm import joinedload
 from tracker import access
 from tracker.api.auth import user_from_token
 from tracker.api.openapi import openapi_document
+from tracker.counting import SUMMARY_FIELDS, municipality_summary, rounded
 from tracker.extensions import csrf, db
 from tracker.figures import clause_figures
-from tracker.fulfilment import rounded
 from tracker.models import (
     Agreement, Clause, HousingArea, Organisation, Participant, Placement, Project,
 )
-from tracker.pathways import municipality_summary
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies: every call carries its bearer token
@@ -213,10 +212,11 @@ def municipality(cvr: str):
         access.visible_municipalities(_user()).where(Organisation.cvr == cvr)).first()
     if org is None:
         raise ApiError(404, f"No municipality with CVR {cvr} exists within your access.")
+    summary = municipality_summary(org.id, date_from, date_to)
     return jsonify({
         "municipality": {"cvr": org.cvr, "name": org.name, "code": org.municipality_code},
         "from": date_from.isoformat(), "to": date_to.isoformat(),
-        **municipality_summary(org.id, date_from, date_to),
+        **{field: summary[field] for field in SUMMARY_FIELDS},
     })
 
 

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 
 from flask_babel import format_date
 
+from tracker.counting.pathways import add_months
+from tracker.counting.placements import effective_end_of
 from tracker.formatting import short_date
 from tracker.models import Placement, ProgressAssessment
 from tracker.models.codes import DIMENSIONS, OUTCOMES, PLACEMENT_KINDS, label
-from tracker.participants.service import add_months
 
 # Colour-blind-safe colours (Okabe-Ito), one per placement kind and per dimension.
 KIND_COLOURS = {
@@ -119,10 +120,7 @@ def pathway_timeline(placements: Sequence[Placement], today: date,
     for index, placement in enumerate(rows):
         y = top + index * row_height
         start_x = x(placement.start_date)
-        if placement.end_date is not None:
-            done_end = placement.end_date + timedelta(days=1)
-        else:
-            done_end = min(today, placement.planned_end or today) + timedelta(days=1)
+        done_end = effective_end_of(placement, today) + timedelta(days=1)
         width = max(x(max(done_end, placement.start_date)) - start_x, 3)
         kind = label(PLACEMENT_KINDS, placement.kind)
         period = f"{short_date(placement.start_date)}–{short_date(placement.end_date or placement.planned_end)}"

@@ -4,38 +4,23 @@ dates, next references, pathway links and the export trail.
 Views, the API, documents and tests call these and get the same answers. Nothing here
 commits; callers commit once.
 """
-import calendar
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Any
 
 from sqlalchemy import (
-    Date,
-    Integer,
-    Select,
-    and_,
-    case,
-    exists,
-    func,
-    insert,
-    literal,
-    literal_column,
-    or_,
-    select,
-    true,
+    Date, Integer, Select, case, exists, func, insert, literal, literal_column, select, true,
     union_all,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
 
 from tracker.audit import current_actor
+from tracker.counting.pathways import add_months, sql_add_months
+from tracker.counting.placements import running
 from tracker.extensions import db
 from tracker.formatting import number
 from tracker.i18n import gettext as _
@@ -58,40 +43,6 @@ TRADES = ("murer", "tømrer", "maler", "VVS", "elektriker", "anlægsgartner", "s
 
 
 # --- Dates -------------------------------------------------------------------------------
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or that month's last day (31 January + 3 → 30 April)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-class sql_add_months(FunctionElement):
-    """SQL for `add_months`: a date column plus a whole number of months, clamped to the
-    month's last day on both SQLite and PostgreSQL."""
-
-    type = Date()
-    inherit_cache = True
-    name = "add_months"
-
-
-@compiles(sql_add_months)
-def _add_months_default(element: sql_add_months, compiler: SQLCompiler, **kw: Any) -> str:
-    day, months = (compiler.process(c, **kw) for c in element.clauses)
-    # PostgreSQL: date + interval clamps to the month's end by itself.
-    return f"CAST({day} + make_interval(months => {months}) AS DATE)"
-
-
-@compiles(sql_add_months, "sqlite")
-def _add_months_sqlite(element: sql_add_months, compiler: SQLCompiler, **kw: Any) -> str:
-    day, months = (compiler.process(c, **kw) for c in element.clauses)
-    # SQLite's '+N months' rolls 31 January into May; take the smaller of "same day in the
-    # target month" and "last day of the target month" (ISO text compares as dates).
-    same_day = (f"date({day}, 'start of month', '+' || ({months}) || ' months', "
-                f"'+' || (CAST(strftime('%d', {day}) AS INTEGER) - 1) || ' days')")
-    month_end = f"date({day}, 'start of month', '+' || ({months} + 1) || ' months', '-1 day')"
-    return f"min({same_day}, {month_end})"
-
 
 def duration_weeks(start: date, end: date) -> Fraction:
     """Weeks of a period with both ends counted: 5 January–15 February 2026 = 42 days = 6."""
@@ -216,34 +167,9 @@ def next_placement_ref() -> str:
 
 # --- Pathways ---------------------------------------------------------------------------
 
-def effective_end(placement: Placement, as_of: date) -> date:
-    """DESIGN §4: the actual end; else the planned end when before `as_of`; else `as_of`."""
-    if placement.end_date is not None:
-        return placement.end_date
-    if placement.planned_end is not None and placement.planned_end < as_of:
-        return placement.planned_end
-    return as_of
-
-
-def is_running(placement: Placement, as_of: date) -> bool:
-    """Started on or before `as_of` and not yet ended by then."""
-    if placement.start_date > as_of:
-        return False
-    if placement.end_date is not None:
-        return placement.end_date >= as_of
-    return placement.planned_end is None or placement.planned_end >= as_of
-
-
 def running_placement_exists(as_of: date) -> ColumnElement[bool]:
-    """SQL: the participant has a placement running on `as_of` (see `is_running`)."""
-    day = literal(as_of, Date())
-    return exists().where(
-        Placement.participant_id == Participant.id,
-        Placement.start_date <= day,
-        or_(Placement.end_date >= day,
-            and_(Placement.end_date.is_(None),
-                 or_(Placement.planned_end.is_(None), Placement.planned_end >= day))),
-    )
+    """SQL: the participant has a placement running on `as_of` (DESIGN §4)."""
+    return exists().where(Placement.participant_id == Participant.id, running(as_of))
 
 
 def placed_with(employer_id: int) -> ColumnElement[bool]:
@@ -324,8 +250,7 @@ def latest_end_due(months: int, today: date) -> date:
 
 def due_by(months: ColumnElement, today: date) -> ColumnElement[bool]:
     """True for a row of `due_follow_ups_query` whose follow-up is due by `today`: the end
-    date compared with one date per follow-up month, so no date arithmetic on every row
-    (the dashboard's count over 100,000 placements took 0.28 s on SQLite with it)."""
+    date compared with one date per follow-up month, so no date arithmetic on every row."""
     return Placement.end_date <= case(
         {m: literal(latest_end_due(m, today), Date()) for m in FOLLOW_UP_MONTHS}, value=months)
 
