@@ -31,6 +31,9 @@ class DefaultConfig:
     TRACKER_RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    # Limits of one document's job on the queue: wall-clock seconds, address space in bytes.
+    TRACKER_DOCUMENT_TIMEOUT = 300
+    TRACKER_DOCUMENT_MEMORY = 1024 * 1024 * 1024
     TRACKER_FORCE_HTTPS = False
 
 
