@@ -4,14 +4,14 @@ from flask_login import current_user
 from sqlalchemy import Select, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from tracker.models import AuditEvent, ImportJob, Participant
+from tracker.models import AuditEvent, DocumentJob, ImportJob, Participant
 from tracker.models.base import utcnow
 
 # Never copied into the trail: secrets, file bytes and bookkeeping columns.
 UNAUDITED_COLUMNS = {"password_hash", "token_hash", "content", "attachment", "updated_at",
                      "created_at", "version", "failed_logins", "failed_login_window_start",
                      "last_login_at"}
-UNAUDITED_MODELS = {AuditEvent, ImportJob}  # import jobs: progress bookkeeping
+UNAUDITED_MODELS = {AuditEvent, DocumentJob, ImportJob}  # jobs: progress bookkeeping
 CLI_ACTOR = "cli"
 
 

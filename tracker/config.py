@@ -34,6 +34,9 @@ class DefaultConfig:
     # Limits of one workbook check or import on the job queue: seconds, bytes of memory.
     TRACKER_IMPORT_TIMEOUT = 900
     TRACKER_IMPORT_MEMORY = 2 * 1024 * 1024 * 1024
+    # Limits of one document's job on the queue: wall-clock seconds, address space in bytes.
+    TRACKER_DOCUMENT_TIMEOUT = 300
+    TRACKER_DOCUMENT_MEMORY = 1024 * 1024 * 1024
     TRACKER_FORCE_HTTPS = False
 
 

@@ -27,8 +27,8 @@ from tracker.extensions import db
 from tracker.fulfilment import ClauseFigures
 from tracker.fulfilment import clause_figures as compute
 from tracker.models import (
-    Agreement, ApiToken, AuditEvent, Clause, ContractorReport, DataVersion, Document, ImportJob,
-    Participant, Placement, Project, ProjectContractor, ReportEvidence, SentReminder,
+    Agreement, ApiToken, AuditEvent, Clause, ContractorReport, DataVersion, Document,
+    DocumentJob, ImportJob, Participant, Placement, Project, ProjectContractor, ReportEvidence, SentReminder,
     StoredFigures, StoredFile, StoredValue, User,
 )
 from tracker.models.base import utcnow
@@ -208,8 +208,8 @@ def _collect(session: Session, objects, before: bool = False) -> None:
 
 # Models whose rows no stored figure or aggregate counts: every other model's changes make
 # the stored aggregates out of date (tracker.stored).
-_NOT_COUNTED = (ApiToken, AuditEvent, DataVersion, Document, ImportJob, ReportEvidence,
-                SentReminder, StoredFigures, StoredFile, StoredValue, User)
+_NOT_COUNTED = (ApiToken, AuditEvent, DataVersion, Document, DocumentJob, ImportJob,
+                ReportEvidence, SentReminder, StoredFigures, StoredFile, StoredValue, User)
 
 
 def counted(model) -> bool:

@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import make_app
 from tests.documents.conftest import AS_OF, pdf_text
-from tracker.documents import service
-from tracker.documents.render import RenderError
-from tracker.documents.service import DocumentRequest
+from tracker.documents import render, service
+from tracker.documents.requests import DocumentRequest, IssueError, check_request
 from tracker.models import AuditEvent, Document
 
 NUMBER = re.compile(r"^D-\d{4}-\d{6}$")
@@ -75,8 +74,8 @@ def test_kinds_a_role_may_not_issue(db, client, login, world, role, kind):
                                                    "year": "2026"})
     assert response.status_code == 400
     assert "Ikke et gyldigt valg" in response.get_data(as_text=True)
-    with pytest.raises(service.IssueError, match="Du må ikke udstede en"):
-        service.check_request(DocumentRequest(kind, project=world.project, year=2026),
+    with pytest.raises(IssueError, match="Du må ikke udstede en"):
+        check_request(DocumentRequest(kind, project=world.project, year=2026),
                               world.users[role], date(2026, 11, 24))
     assert db.session.scalar(select(func.count()).select_from(Document)) == 0
 
@@ -91,8 +90,8 @@ def test_projects_outside_scope_cannot_be_chosen(db, client, login, world, role,
                                                    "year": "2026"})
     assert response.status_code == 400
     assert "Ikke et gyldigt valg" in response.get_data(as_text=True)
-    with pytest.raises(service.IssueError, match="inden for din adgang"):
-        service.check_request(DocumentRequest(kind, project=project, year=2026),
+    with pytest.raises(IssueError, match="inden for din adgang"):
+        check_request(DocumentRequest(kind, project=project, year=2026),
                               world.users[role], date(2026, 11, 24))
     assert db.session.scalar(select(func.count()).select_from(Document)) == 0
 
@@ -120,15 +119,15 @@ def test_pathway_refused_without_consent_from_the_web(db, client, login, world):
 
 def test_a_failed_render_gives_a_danish_message_and_issues_nothing(db, client, login, world,
                                                                    monkeypatch):
-    def too_slow(*args, **kwargs):
-        raise RenderError("timeout", "more than 25 s")
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
 
-    monkeypatch.setattr(service, "render_pdf", too_slow)
+    monkeypatch.setattr(render, "write_pdf", out_of_memory)
     login(world.users["builder"])
     response = client.post("/documents/new", data={"kind": "clause-status",
                                                    "project_id": world.project.id})
     assert response.status_code == 400
-    assert "Dokumentet tog for lang tid at danne og blev stoppet" in response.get_data(as_text=True)
+    assert "Dokumentet krævede mere hukommelse end tilladt" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Document)) == 0
 
 

@@ -8,8 +8,11 @@ from sqlalchemy import event
 
 from tests.documents.conftest import AS_OF, NAMES, pdf_text
 from tracker.documents import service
-from tracker.documents.service import DocumentRequest, IssueError
+from tracker.documents.kinds import annual, build, clause_status, municipality, training
+from tracker.documents.render import render_html
+from tracker.documents.requests import DocumentRequest, IssueError, check_request
 from tracker.extensions import db as _db
+from tracker.models.base import utcnow
 from tracker.pathways import municipality_summary
 
 
@@ -125,7 +128,8 @@ def test_annual_report(db, world):
 
 
 def test_annual_figures_per_municipality_equal_the_municipality_summary(db, world):
-    rows = service._by_municipality(date(2026, 1, 1), date(2026, 6, 30))
+    rows = annual.by_municipality(annual.municipality_figures(date(2026, 1, 1),
+                                                              date(2026, 6, 30)))
     for row in rows:
         summary = municipality_summary(row["municipality"].id, date(2026, 1, 1),
                                        date(2026, 6, 30))
@@ -183,10 +187,10 @@ def test_a_fixed_number_of_queries_whatever_the_size(db, world):
         return len(statements)
 
     def all_kinds():
-        service.clause_status(world.project, AS_OF)
-        service.municipality_report(world.m, date(2026, 1, 1), AS_OF, AS_OF)
-        service.annual(2026, AS_OF)
-        service.training(world.project, 2026, AS_OF)
+        clause_status.clause_status(world.project, AS_OF)
+        municipality.municipality_report(world.m, date(2026, 1, 1), AS_OF, AS_OF)
+        annual.annual(2026, AS_OF)
+        training.training(world.project, 2026, AS_OF)
         db.session.expire_all()
 
     before = count(all_kinds)
@@ -203,10 +207,10 @@ def test_documents_are_danish_whatever_the_users_language(db, world):
 
     with force_locale("en"):
         req = DocumentRequest("compliance", as_of=AS_OF, project=world.project, contractor=world.c1)
-        service.check_request(req, None, date(2026, 11, 24))
-        built = service.build(req)
-        html = service.render_html("compliance", built, req, "D-2026-000001",
-                                   service.utcnow(), None)
+        check_request(req, None, date(2026, 11, 24))
+        built = build(req)
+        html = render_html("compliance", built, req, "D-2026-000001",
+                                   utcnow(), None)
     assert "Opfyldelseserklæring" in html and "Dokumentnummer" in html and "Opgjort pr." in html
     assert "Compliance statement" not in html and "Document number" not in html
     assert "50,0 %" in html  # K1, with the Danish decimal comma
@@ -215,9 +219,9 @@ def test_documents_are_danish_whatever_the_users_language(db, world):
 def test_counts_in_the_notes_are_danish_numbers(db, world):
     """A national project's attachment holds thousands of rows: the note says "1.340"."""
     req = DocumentRequest("clause-status", as_of=AS_OF, project=world.project)
-    service.check_request(req, None, date(2026, 11, 24))
-    built = service.build(req)
+    check_request(req, None, date(2026, 11, 24))
+    built = build(req)
     built.context["attachment_rows"] = 1340
-    html = service.render_html("clause-status", built, req, "D-2026-000001",
-                               service.utcnow(), None)
+    html = render_html("clause-status", built, req, "D-2026-000001",
+                               utcnow(), None)
     assert "viser de 1.340 forløb med en række hver" in html

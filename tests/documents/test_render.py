@@ -1,9 +1,7 @@
 """Safe rendering: only the static folder's stylesheet and fonts are ever loaded; user text
-stays text; renders run in a child process under a time and a memory limit; PDF/A."""
+stays text; PDF/A with its metadata."""
 import http.server
 import io
-import os
-import signal
 import re
 import threading
 from pathlib import Path
@@ -13,8 +11,8 @@ from pypdf import PdfReader
 
 from tests.documents.conftest import AS_OF, pdf_text
 from tracker.documents import render, service
-from tracker.documents.render import RefusedURL, RenderError, make_url_fetcher, static_file_for
-from tracker.documents.service import DocumentRequest
+from tracker.documents.render import RefusedURL, StaticOnlyFetcher, static_file_for
+from tracker.documents.requests import DocumentRequest
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
@@ -46,7 +44,7 @@ def http_server():
 # --- The URL fetcher --------------------------------------------------------------------------
 
 def test_fetcher_serves_the_stylesheet_and_fonts():
-    fetcher = make_url_fetcher(STATIC)
+    fetcher = StaticOnlyFetcher(STATIC)
     response = fetcher.fetch((STATIC / "css" / "pdf.css").as_uri())
     assert b"@font-face" in response.read() and response.content_type == "text/css"
     assert static_file_for((STATIC / "fonts" / "DejaVuSans.ttf").as_uri(), STATIC).name == \
@@ -69,7 +67,7 @@ def test_fetcher_refuses_everything_else(url):
     with pytest.raises(RefusedURL):
         static_file_for(url, STATIC)
     with pytest.raises(RefusedURL):
-        make_url_fetcher(STATIC).fetch(url)
+        StaticOnlyFetcher(STATIC).fetch(url)
 
 
 def test_fetcher_does_not_follow_symlinks_out_of_the_folder(tmp_path):
@@ -132,8 +130,7 @@ def test_user_text_renders_as_plain_text_and_triggers_no_fetch(db, world, http_s
     assert requests == []
 
 
-@pytest.mark.parametrize("mode", render.MODES)
-def test_even_raw_hostile_html_loads_nothing(http_server, mode):
+def test_even_raw_hostile_html_loads_nothing(http_server):
     """Defence in depth: were a template ever to emit user markup unescaped, the fetcher
     would still refuse it."""
     port, requests = http_server
@@ -146,151 +143,11 @@ def test_even_raw_hostile_html_loads_nothing(http_server, mode):
             f'<img src="data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E">'
             f'<iframe src="http://127.0.0.1:{port}/frame"></iframe>'
             f'<object data="file:///etc/passwd"></object></body></html>')
-    pdf = render.render_pdf(html, STATIC, mode=mode, timeout=60)
+    pdf = render.write_pdf(html, STATIC)
     reader = PdfReader(io.BytesIO(pdf))
     assert "Ærlig tekst" in reader.pages[0].extract_text()
     assert not reader.attachments and not reader.pages[0].images
     assert requests == []
-
-
-# --- Limits ---------------------------------------------------------------------------------
-
-def _long_html(rows: int) -> str:
-    body = "".join(f"<tr><td>{i}</td><td>Række {i}</td></tr>" for i in range(rows))
-    return (f'<!doctype html><html lang="da"><head><title>x</title>'
-            f'<link rel="stylesheet" href="css/pdf.css"></head><body><table>{body}</table>'
-            f'</body></html>')
-
-
-@pytest.mark.parametrize("mode", render.MODES)
-def test_a_render_that_takes_too_long_is_stopped(mode):
-    with pytest.raises(RenderError) as error:
-        render.render_pdf(_long_html(3000), STATIC, mode=mode, timeout=0.3)
-    assert error.value.reason == "timeout"
-
-
-@pytest.mark.parametrize("mode", ["server", "fork"])
-def test_a_render_that_needs_too_much_memory_is_stopped(mode):
-    # server (the default) and fork: the child may grow by at most this much beyond what it
-    # inherited.
-    with pytest.raises(RenderError) as error:
-        render.render_pdf(_long_html(3000), STATIC, memory=8 * 1024 * 1024, timeout=60,
-                          mode=mode)
-    assert error.value.reason == "memory"
-
-
-def test_a_spawned_render_is_held_to_its_memory_limit_too():
-    # spawn: the whole new process may use this much. CPython sometimes reports running out
-    # of memory inside C code as another error, so either answer counts as stopped.
-    with pytest.raises(RenderError) as error:
-        render.render_pdf(_long_html(3000), STATIC, memory=60 * 1024 * 1024, timeout=60,
-                          mode="spawn")
-    assert error.value.reason in ("memory", "failed")
-
-
-def test_the_worker_survives_a_crashing_render(monkeypatch):
-    parent = os.getpid()
-    real = render.write_pdf
-
-    def crash_in_child(*args, **kwargs):
-        if os.getpid() != parent:
-            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's OOM killer would
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(render, "write_pdf", crash_in_child)
-    with pytest.raises(RenderError) as error:
-        render.render_pdf(_long_html(5), STATIC, timeout=30, mode="fork")
-    assert error.value.reason == "failed" and "signal" in error.value.detail
-    assert render.render_pdf(_long_html(5), STATIC, timeout=30, mode="spawn")[:5] == b"%PDF-"
-
-
-def test_the_render_server_forks_a_child_per_document_and_the_worker_none():
-    """server (the default): one server per worker process, started once; a child of it per
-    document, which holds nothing of the worker; the worker never forks."""
-    assert render.render_pdf(_long_html(5), STATIC, timeout=30)[:5] == b"%PDF-"
-    server = render._server(STATIC)
-    forks = []
-    os.register_at_fork(before=lambda: forks.append(os.getpid()))
-    children = set()
-    real_field = server._field
-
-    def note_child(word, deadline):
-        fields = real_field(word, deadline)
-        if word == b"PID":
-            children.add(int(fields[0]))
-        return fields
-
-    server._field = note_child
-    try:
-        for rows in (5, 6):
-            pdf = render.render_pdf(_long_html(rows), STATIC, timeout=30, identifier="D-1")
-            assert f"Række {rows - 1}" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
-    finally:
-        del server._field
-    assert render._server(STATIC) is server and server.process.poll() is None
-    assert len(children) == 2 and server.process.pid not in children
-    assert forks == []  # this process forked nothing (the hook is never removed; it is cheap)
-    assert 0 < render.last_usage["max_rss_mb"] < 400 and render.last_usage["cpu_seconds"] > 0
-
-
-def test_the_server_renders_on_after_a_render_that_took_too_long():
-    render.render_pdf(_long_html(5), STATIC, timeout=30)
-    server = render._server(STATIC)
-    with pytest.raises(RenderError) as error:
-        render.render_pdf(_long_html(3000), STATIC, timeout=0.3)
-    assert error.value.reason == "timeout"
-    pdf = render.render_pdf(_long_html(7), STATIC, timeout=30)
-    assert "Række 6" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
-    assert render._server(STATIC) is server  # still in step: not stopped and replaced
-
-
-def test_a_render_server_that_stopped_is_started_again():
-    render.render_pdf(_long_html(5), STATIC, timeout=30)
-    first = render._server(STATIC)
-    first.process.kill()
-    first.process.wait()
-    assert render.render_pdf(_long_html(5), STATIC, timeout=30)[:5] == b"%PDF-"
-    assert render._server(STATIC) is not first
-
-
-def test_the_server_survives_a_crashing_render():
-    """A render child killed from outside (as the kernel's OOM killer would) is reported as
-    failed; the server renders the next document."""
-    render.render_pdf(_long_html(5), STATIC, timeout=30)
-    server = render._server(STATIC)
-    errors = []
-
-    def long_render():
-        try:
-            render.render_pdf(_long_html(3000), STATIC, timeout=60)
-        except RenderError as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=long_render)
-    thread.start()
-    for _ in range(500):
-        if server.child is not None:
-            break
-        threading.Event().wait(0.01)
-    os.kill(server.child, signal.SIGKILL)
-    thread.join(60)
-    assert len(errors) == 1 and errors[0].reason == "failed"
-    assert "signal 9" in errors[0].detail
-    assert render.render_pdf(_long_html(5), STATIC, timeout=30)[:5] == b"%PDF-"
-    assert render._server(STATIC) is server
-
-
-def test_a_render_server_that_cannot_start_is_a_failed_render(monkeypatch, tmp_path):
-    monkeypatch.setattr(render.sys, "executable", "/bin/false")  # exits at once
-    with pytest.raises(RenderError) as error:
-        render.render_pdf(_long_html(5), tmp_path, timeout=30, mode="server")
-    assert error.value.reason == "failed" and "did not start" in error.value.detail
-    assert str(tmp_path.resolve()) not in render._servers
-
-
-def test_an_unknown_render_mode_is_refused():
-    with pytest.raises(ValueError, match="render mode"):
-        render.render_pdf(_long_html(5), STATIC, mode="thread")
 
 
 # --- PDF/A and metadata ------------------------------------------------------------------------

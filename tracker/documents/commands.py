@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from tracker.documents.service import KINDS, DocumentRequest, IssueError, file_name, issue
+from tracker.documents.requests import KINDS, DocumentRequest
+from tracker.documents.service import failure_message, file_name, issue
 from tracker.extensions import db
 from tracker.i18n import gettext as _
 from tracker.models import Organisation, Participant, Project
@@ -106,10 +107,10 @@ def document(kind, case_number, contractor_cvr, municipality_cvr, date_from, dat
             raise click.ClickException(_("No participant has reference %(ref)s.",
                                          ref=participant_ref))
     try:
-        issued = issue(req, None, cli=True)
-    except IssueError as error:
+        issued = issue(req, None)
+    except Exception as error:  # noqa: BLE001 - refused, or the renderer failed: said in words
         db.session.rollback()
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(failure_message(error)) from None
     target = Path(output)
     try:
         target.write_bytes(issued.content)

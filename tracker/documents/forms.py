@@ -5,7 +5,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
 from tracker import access
-from tracker.documents.service import issuable_kinds
+from tracker.documents.requests import issuable_kinds
 from tracker.extensions import db
 from tracker.forms import Form, choices, no_cpr
 from tracker.i18n import gettext as _, lazy_gettext as _l

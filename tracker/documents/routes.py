@@ -2,27 +2,24 @@
 import hashlib
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker import access
 from tracker.audit import record_access
+from tracker.documents import jobs
+from tracker.documents.content import XLSX_TYPE
 from tracker.documents.forms import IssueForm, VerifyForm
-from tracker.documents.service import (
-    XLSX_TYPE,
-    DocumentRequest,
-    IssueError,
-    file_name,
-    find_issued,
-    issuable_kinds,
-    issue as issue_document,
-)
+from tracker.documents.requests import DocumentRequest, IssueError, check_request, issuable_kinds
+from tracker.documents.service import file_name, find_issued
 from tracker.extensions import db, limiter
 from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.lists import Column, Filter, ListSpec, Records
-from tracker.models import Document, HousingArea, Organisation, Participant, Project
+from tracker.models import Document, DocumentJob, HousingArea, Organisation, Participant, Project
 from tracker.models.codes import DOCUMENT_KINDS, label
 
 bp = Blueprint("documents", __name__)
@@ -151,11 +148,17 @@ def _request_from(form: IssueForm) -> DocumentRequest:
         year=year, date_from=form.date_from.data, date_to=form.date_to.data)
 
 
+def _issued_message(document: Document) -> str:
+    return _("Document %(number)s (%(kind)s) was issued and archived.",
+             number=document.number, kind=label(DOCUMENT_KINDS, document.kind))
+
+
 @bp.route("/documents/new", methods=["GET", "POST"])
 @login_required
 def issue():
     """Issue a document: the form, or a POST of kind and parameters (e.g. kind and project_id
-    from a project page). Who may issue which kind, and for what, is checked in the service."""
+    from a project page). Who may issue which kind, and for what, is checked before the
+    request is queued (and again when it is issued)."""
     if not issuable_kinds(current_user):
         abort(404)
     # A GET may preselect the kind and project (links from other pages).
@@ -167,17 +170,44 @@ def issue():
         form.date_to.data = date.today()
     if request.method == "POST" and form.validate():
         try:
-            document = issue_document(_request_from(form), current_user)
+            req = _request_from(form)
+            check_request(req, current_user, date.today())
         except IssueError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
-            flash(_("Document %(number)s (%(kind)s) was issued and archived.",
-                    number=document.number, kind=label(DOCUMENT_KINDS, document.kind)), "success")
-            return redirect(url_for("documents.detail", document_id=document.id))
+            job = jobs.submit(req, current_user)
+            if job.state == "done":  # no queue: issued in this request
+                flash(_issued_message(job.document), "success")
+                return redirect(url_for("documents.detail", document_id=job.document_id))
+            if job.state == "failed":
+                flash(jobs.shown_error(job), "error")
+            else:
+                return redirect(url_for("documents.job", job_id=job.id))
     status = 400 if request.method == "POST" else 200
     return render_template("documents/issue.html", form=form, needs_words=NEEDS_WORDS), status
+
+
+@bp.route("/documents/requests/<int:job_id>")
+@login_required
+def job(job_id: int):
+    """How a request to issue a document stands, refreshing itself until it is done (then
+    on to the document) or has failed; the user who asked, and the secretariat, else 404."""
+    query = select(DocumentJob).where(DocumentJob.id == job_id)
+    if current_user.role not in ("admin", "staff"):
+        query = query.where(DocumentJob.requested_by_id == current_user.id)
+    job = db.session.scalar(query) or abort(404)
+    state = jobs.shown_state(job)
+    if state == "done":
+        flash(_issued_message(job.document), "success")
+        return redirect(url_for("documents.detail", document_id=job.document_id))
+    response = make_response(render_template(
+        "documents/job.html", job=job, state=state,
+        error=jobs.shown_error(job) if state == "failed" else None))
+    if state in jobs.ACTIVE:
+        response.headers["Refresh"] = "2"  # the page polls while the document is made
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _visible_document(document_id: int) -> Document:

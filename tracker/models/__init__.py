@@ -2,7 +2,7 @@
 from tracker.models.agreements import Agreement, AgreementParty, Clause
 from tracker.models.audit import AuditEvent
 from tracker.models.base import Base
-from tracker.models.documents import Document
+from tracker.models.documents import Document, DocumentJob
 from tracker.models.evaluations import Evaluation, EvaluationAction
 from tracker.models.figures import StoredFigures
 from tracker.models.files import StoredFile
@@ -17,8 +17,8 @@ from tracker.models.users import ApiToken, User
 
 __all__ = [
     "Agreement", "AgreementParty", "ApiToken", "AuditEvent", "Base", "BenefitGroup", "Clause",
-    "ContractorReport", "DataVersion", "Document", "Evaluation", "EvaluationAction", "FollowUp",
-    "HousingArea", "ImportJob", "Organisation", "Participant", "Placement", "PlacementRule",
+    "ContractorReport", "DataVersion", "Document", "DocumentJob", "Evaluation",
+    "EvaluationAction", "FollowUp", "HousingArea", "ImportJob", "Organisation", "Participant", "Placement", "PlacementRule",
     "ProgressAssessment", "Project", "ProjectContractor", "ReportEvidence", "SentReminder",
     "StoredFigures", "StoredFile", "StoredValue", "User",
 ]

@@ -1,7 +1,8 @@
-"""Issued PDF documents: immutable, archived with their SHA-256."""
+"""Issued PDF documents: immutable, archived with their SHA-256; and the requests to issue
+one, with their outcome (tracker.documents.jobs writes these rows)."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from tracker.models.base import Base, one_of, utcnow
@@ -32,3 +33,31 @@ class Document(Base):
     attachment: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
 
     issued_by: Mapped[User | None] = relationship()
+
+
+DOCUMENT_JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class DocumentJob(Base):
+    """A request to issue a document: in the database so that any app process shows how it
+    stands, whichever worker issues it."""
+
+    __tablename__ = "document_jobs"
+    __table_args__ = (one_of("kind", DOCUMENT_KINDS), one_of("state", DOCUMENT_JOB_STATES))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    # The request's objects by id and its dates (DocumentRequest.ids()).
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    # Why it failed, in Danish, for the user.
+    error: Mapped[str | None] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    rq_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow,
+                                                 server_default=func.now())
+
+    requested_by: Mapped[User] = relationship()
+    document: Mapped[Document | None] = relationship()

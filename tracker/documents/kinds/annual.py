@@ -1,0 +1,170 @@
+"""Annual report across all building projects of the secretariat (DESIGN §5.5)."""
+from collections import Counter, defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from tracker.documents.content import Built, Sheet, placements_chart, running_by_month
+from tracker.documents.rules import overlapping, sql_date
+from tracker.extensions import db
+from tracker.figures import lookup as figure_lookup
+from tracker.figures import status_counts
+from tracker.i18n import gettext as _
+from tracker.models import (
+    Agreement, Clause, Evaluation, FollowUp, HousingArea, Organisation, Participant, Placement,
+    Project,
+)
+from tracker.models.codes import CLAUSE_STATUSES, FOLLOW_UP_STATUSES, PLACEMENT_KINDS
+from tracker.pathways import moving
+
+# Beyond this many projects the PDF says how many there are; the attachment lists them all.
+MAX_PDF_ROWS = 100
+
+
+def municipality_figures(start: date, end: date) -> dict:
+    """The §6 municipality summary of every municipality at once, by municipality id (None:
+    participants without a municipality), plus the distinct participants with a placement
+    overlapping the period ("persons"). A participant lives in one municipality, so the
+    national totals are the sums over the ids."""
+    figures: dict = defaultdict(lambda: {
+        "enrolled": 0, "placements": dict.fromkeys(PLACEMENT_KINDS, 0), "persons": 0,
+        "moved_into_work_or_education": 0, "follow_ups": dict.fromkeys(FOLLOW_UP_STATUSES, 0)})
+    s, e = sql_date(start), sql_date(end)
+    for mid, n in db.session.execute(
+            select(Participant.municipality_id, func.count())
+            .where(Participant.intake_date.between(s, e))
+            .group_by(Participant.municipality_id)):
+        figures[mid]["enrolled"] = n
+    # A placement that moves its participant in the period also overlaps it.
+    for mid, persons, moved, *by_kind in db.session.execute(
+            select(Participant.municipality_id, func.count(distinct(Placement.participant_id)),
+                   func.count(distinct(case((moving(start, end), Placement.participant_id)))),
+                   *(func.count(case((Placement.kind == k, 1))) for k in PLACEMENT_KINDS))
+            .join(Participant, Placement.participant_id == Participant.id)
+            .where(overlapping(start, end))
+            .group_by(Participant.municipality_id)):
+        row = figures[mid]
+        row["persons"], row["moved_into_work_or_education"] = persons, moved
+        row["placements"] = dict(zip(PLACEMENT_KINDS, by_kind))
+    for mid, status, n in db.session.execute(
+            select(Participant.municipality_id, FollowUp.status, func.count())
+            .join(Placement, FollowUp.placement_id == Placement.id)
+            .join(Participant, Placement.participant_id == Participant.id)
+            .where(FollowUp.follow_up_date.between(s, e))
+            .group_by(Participant.municipality_id, FollowUp.status)):
+        if status in FOLLOW_UP_STATUSES:
+            figures[mid]["follow_ups"][status] += n
+    return figures
+
+
+def by_municipality(figures: dict) -> list[dict]:
+    """The §6 municipality summary (`municipality_figures`) for every municipality with any
+    figure in the period, by name."""
+    municipalities = db.session.scalars(
+        select(Organisation).where(Organisation.kind == "municipality")
+        .order_by(Organisation.name)).all()
+    rows = []
+    for m in municipalities:
+        f = figures.get(m.id)
+        if f is None:
+            continue
+        if f["enrolled"] or any(f["placements"].values()) or f["moved_into_work_or_education"] \
+                or any(f["follow_ups"].values()):
+            rows.append({"municipality": m, "enrolled": f["enrolled"],
+                         "placements": f["placements"],
+                         "moved_into_work_or_education": f["moved_into_work_or_education"],
+                         "follow_ups": f["follow_ups"]})
+    return rows
+
+
+def _running_projects(start: date, end: date) -> Any:
+    """Building projects running at some time from `start` to `end`."""
+    return and_(Project.start_date <= sql_date(end), Project.end_date >= sql_date(start))
+
+
+def _year_clauses(start: date, end: date) -> Any:
+    """The clause ids, with their projects, of the projects running from `start` to `end`."""
+    return (select(Clause.id, Agreement.project_id)
+            .join(Agreement, Clause.agreement_id == Agreement.id)
+            .where(Agreement.project_id.in_(select(Project.id)
+                                            .where(_running_projects(start, end)))))
+
+
+def _annual_projects(start: date, end: date, as_of: date) -> list[dict]:
+    """Every building project running in the period, by case number, with its clauses by
+    status as of `as_of` and its placements and participants overlapping the period."""
+    builder, area, municipality = aliased(Organisation), aliased(HousingArea), aliased(Organisation)
+    running = _running_projects(start, end)
+    projects = db.session.execute(
+        select(Project.id, Project.case_number, Project.name, builder.name.label("builder"),
+               area.name.label("area"), municipality.name.label("municipality"))
+        .outerjoin(builder, Project.builder_id == builder.id)
+        .outerjoin(area, Project.housing_area_id == area.id)
+        .outerjoin(municipality, area.municipality_id == municipality.id)
+        .where(running).order_by(Project.case_number)).all()
+    year_clauses = _year_clauses(start, end)
+    clause_projects = dict(db.session.execute(year_clauses).all())
+    statuses = defaultdict(Counter)
+    for clause_id, f in figure_lookup(year_clauses.with_only_columns(Clause.id), as_of).items():
+        statuses[clause_projects[clause_id]][f.status] += 1
+    per_project = {pid: (n, persons) for pid, n, persons in db.session.execute(
+        select(Placement.project_id, func.count(), func.count(distinct(Placement.participant_id)))
+        .where(overlapping(start, end),
+               Placement.project_id.in_(select(Project.id).where(running)))
+        .group_by(Placement.project_id))}
+    rows = []
+    for p in projects:
+        counts, (n, persons) = statuses[p.id], per_project.get(p.id, (0, 0))
+        rows.append({"project": p, "clauses": sum(counts.values()), "statuses": counts,
+                     "placements": n, "persons": persons})
+    return rows
+
+
+def annual(year: int, as_of: date) -> Built:
+    """Headline figures, per project (up to MAX_PDF_ROWS of them in the PDF, all in the
+    attachment) and per municipality, and the year's evaluation findings."""
+    start, end = date(year, 1, 1), min(date(year, 12, 31), as_of)
+    projects = _annual_projects(start, end, as_of)
+    all_statuses = status_counts(_year_clauses(start, end).with_only_columns(Clause.id), as_of)
+    per_municipality = municipality_figures(start, end)
+    totals = list(per_municipality.values())
+    by_kind = {k: sum(f["placements"][k] for f in totals) for k in PLACEMENT_KINDS}
+    follow_ups = {st: sum(f["follow_ups"][st] for f in totals) for st in FOLLOW_UP_STATUSES}
+    evaluations = db.session.scalars(
+        select(Evaluation).where(Evaluation.year == year)
+        .options(joinedload(Evaluation.agreement).joinedload(Agreement.project),
+                 selectinload(Evaluation.actions))
+        .join(Agreement, Evaluation.agreement_id == Agreement.id).order_by(Agreement.ref)
+    ).unique().all()
+    sheet = Sheet(_("Building projects"), [
+        _("Case number"), _("Name"), _("Builder"), _("Municipality"), _("Clauses"),
+        *[str(w) for w in CLAUSE_STATUSES.values()], _("Placements"), _("Participants")],
+        [[r["project"].case_number, r["project"].name, r["project"].builder,
+          r["project"].municipality, r["clauses"],
+          *[r["statuses"].get(st, 0) for st in CLAUSE_STATUSES], r["placements"], r["persons"]]
+         for r in projects])
+    context = {
+        "year": year, "start": start, "end": end,
+        "headline": {"projects": len(projects), "clauses": sum(all_statuses.values()),
+                     "met": all_statuses["met"],
+                     "enrolled": sum(f["enrolled"] for f in totals),
+                     "persons": sum(f["persons"] for f in totals),
+                     "moved": sum(f["moved_into_work_or_education"] for f in totals),
+                     "placements": sum(by_kind.values())},
+        "status_counts": [(st, all_statuses[st]) for st in CLAUSE_STATUSES if all_statuses[st]],
+        "by_kind": [(k, by_kind.get(k, 0)) for k in PLACEMENT_KINDS],
+        "follow_ups": [(st, follow_ups.get(st, 0)) for st in FOLLOW_UP_STATUSES],
+        # None: more projects than the PDF lists (the attachment has them all).
+        "projects": projects if len(projects) <= MAX_PDF_ROWS else None,
+        "project_count": len(projects),
+        "municipalities": by_municipality(per_municipality),
+        "evaluations": evaluations, "max_rows": MAX_PDF_ROWS,
+        "placements_chart": placements_chart(running_by_month(start, end),
+                                             _("Running placements per month")),
+        "attachment_rows": len(projects),  # one sheet row per project
+    }
+    return Built(title=_("Annual report"),
+                 scope=_("The year %(year)s, all building projects", year=year),
+                 context=context, sheets=[sheet], year=year)
