@@ -35,6 +35,8 @@ def test_english_formats(app):
         assert [formatting.number(n) for n in (-1234, 0, 1000, 12345678)] == [
             "-1,234", "0", "1,000", "12,345,678"]
         assert formatting.short_date(date(2026, 6, 30)) == "30 Jun 2026"
+        assert formatting.long_date(date(2026, 6, 30)) == "30 June 2026"
+        assert formatting.money(1234567) == "DKK 1,234,567"
         assert formatting.code_label("wage_subsidy", "placement_kind") == "Wage-subsidy job"
 
 
@@ -67,6 +69,18 @@ def test_timestamps_in_copenhagen_time_across_the_clock_changes(app):
     with app.test_request_context(), force_locale("en"):
         assert formatting.timestamp(datetime(2026, 6, 30, 12, 5, tzinfo=utc)) == \
             "30 Jun 2026 14:05"
+
+
+def test_a_job_or_command_formats_in_danish(app):
+    """Outside a request (a job on the queue, a flask command) the default language and
+    time zone apply: Danish, Copenhagen (UTC+2 in summer)."""
+    from datetime import datetime
+
+    with app.app_context():
+        assert formatting.number(Decimal("1234.5"), 1) == "1.234,5"
+        assert formatting.percent(Decimal("12.25")) == "12,2 %"
+        assert formatting.long_date(date(2026, 6, 30)) == "30. juni 2026"
+        assert formatting.timestamp(datetime(2026, 6, 30, 12, 5)) == "30.06.2026 14:05"
 
 
 def test_chart_figures_are_danish_numbers(app):

@@ -63,8 +63,8 @@ def load_config(app, test_config=None):
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # Our queries are short; PostgreSQL's JIT spent ~0.7 s compiling the fulfilment
-        # aggregate on national data and saved nothing (bench/RESULTS.md).
+        # PostgreSQL's JIT compiled the fulfilment aggregate for longer than our short
+        # queries run, and saved nothing.
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options.setdefault("connect_args", {"options": "-c jit=off"})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

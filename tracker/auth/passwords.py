@@ -5,7 +5,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-# OWASP's minimum for Argon2id: 19 MiB, 2 iterations, 1 lane (~25 ms on these machines).
+# OWASP's minimum for Argon2id: 19 MiB, 2 iterations, 1 lane.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 MIN_LENGTH = 12
 MAX_LENGTH = 128

@@ -1,17 +1,13 @@
-"""Import jobs: an uploaded workbook between its preview and its import, and the progress of
-its check or import, which run on the job queue (tracker.jobs).
+"""Import jobs: an uploaded workbook between its check and its import, and their progress.
 
-The uploaded bytes are a `StoredFile` row and the job an `ImportJob` row, both in the
-database, so any app process on any machine can show a job's progress and take its
-confirmation, and any worker can run it. With Redis configured the check and the import run
-on an `rq worker`, so no web request works for a minute; without it, in the request.
+The upload (`StoredFile`) and the job (`ImportJob`) are database rows, so any process can
+show a job's progress and take its confirmation, and any worker can run it; the check and
+the import run on the job queue (tracker.jobs), or in the request when there is none.
 
-Job rows are written with SQL statements, never through the session's unit of work, so
-they are not copied into the audit trail (the upload, its deletion and the import are).
-Progress and outcomes are written in their own short transaction on another connection
-(`update`), visible at once to the page that polls, while the import's own transaction
-stays open and is rolled back as a whole on failure; a successful import's outcome is
-committed in the import's transaction itself, so the rows and "imported" come together.
+Job rows are written with SQL statements outside the session, so they stay out of the audit
+trail, each in a short transaction of its own that the polling page sees at once while the
+import's transaction stays open. A successful import's outcome is committed in the import's
+own transaction, so the rows and "imported" come together.
 """
 import hashlib
 import logging

@@ -19,8 +19,7 @@ class Organisation(Timestamped, Base):
             "kind = 'municipality' OR municipality_code IS NULL",
             name="municipality_code_only_for_municipalities",
         ),
-        # Lists and filter options show organisations by name: the first 51 with a project
-        # of the user's are read in this order without sorting all of them.
+        # Lists and filter options show organisations by name, a page at a time.
         Index("ix_organisations_name", "name", "id"),
     )
 

@@ -35,7 +35,7 @@ class Participant(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(50), unique=True)
-    # Indexed: the participant list is sorted by name and paged (20,000 at national scale).
+    # Indexed: the participant list is sorted by name and paged.
     name: Mapped[str] = mapped_column(String(200), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
@@ -85,13 +85,8 @@ class Placement(Timestamped, Base):
         CheckConstraint("hours_per_week > 0 AND hours_per_week <= 60", name="hours_per_week"),
         CheckConstraint("outcome IS NULL OR end_date IS NOT NULL", name="outcome_when_ended"),
         CheckConstraint("next_placement_id IS NULL OR next_placement_id <> id", name="next_not_self"),
-        # A project page lists its placements newest first, a page at a time. The annual
-        # report counts a year's placements per project and per participant: holding the
-        # columns the counting rules read, these indexes let the databases count them in
-        # the indexes' order without reading the table (tracker.documents.service.annual;
-        # PostgreSQL still prefers to hash the table for the per-participant count). The
-        # municipality report reads its residents' placements with the next placement
-        # (pathway steps) and the id (follow-ups) from the index by participant alone.
+        # A project page lists its placements newest first; the reports count placements per
+        # project and per participant. Each index holds the columns those reads need.
         Index("ix_placements_by_project", "project_id", "start_date", "id", "participant_id",
               "end_date", "planned_end"),
         Index("ix_placements_by_participant", "participant_id", "start_date", "end_date",

@@ -39,8 +39,8 @@ class ContractorReport(Timestamped, Base):
         CheckConstraint(
             "status <> 'returned' OR review_note IS NOT NULL", name="returned_has_reason"
         ),
-        # The review queue in its order (reporting.service.review_queue_page): a page of
-        # it without sorting every submitted report, and without walking the approved ones.
+        # The review queue (reporting.service) pages through the submitted reports in this
+        # order without reading the approved ones.
         Index("ix_contractor_reports_awaiting_review", "submitted_at", "id",
               postgresql_where=text("status = 'submitted'"),
               sqlite_where=text("status = 'submitted'")),

@@ -35,12 +35,11 @@ from tracker.models import (
 )
 from tracker.models.codes import ACCESS_PURPOSES, DIMENSIONS, FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, OUTCOMES, PLACEMENT_KINDS, label
 from tracker.participants import charts, service
-from tracker.participants.forms import (
-    AssessmentForm,
+from tracker.participants.forms import AssessmentForm, ParticipantForm
+from tracker.participants.placement_forms import (
     EditPlacementForm,
     EndPlacementForm,
     FollowUpForm,
-    ParticipantForm,
     PlacementForm,
 )
 from tracker.uploads import UploadError, file_response, store_upload
