@@ -210,6 +210,8 @@ def choose_pages(db) -> list[Page]:
         Page("participant list, page 2", "staff", "/participants/?page=2"),
         Page(f"participant page ({steps} placements)", "staff", f"/participants/{participant_id}"),
         Page("clause review queue", "staff", "/reports/"),
+        Page("report history, page 2", "staff", "/reports/history?page=2"),
+        Page("follow-up work list, page 2", "staff", "/follow-ups/?page=2"),
         Page("municipality dashboard", "municipality", f"/?as_of={day}"),
         Page(f"API fulfilment, {case_number}", "api",
              f"/api/v1/projects/{project_id}/fulfilment?as_of={day}"),

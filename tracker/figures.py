@@ -35,7 +35,7 @@ STORED = StoredFigures.__table__
 # Rows of other days are dropped this long after they were computed, when the same clauses'
 # figures are stored again (a deployment views mostly today's figures).
 KEEP_FOR = timedelta(days=2)
-CHANGED = "figures_changed"  # session.info key: this transaction changed counted data
+WROTE = "wrote"  # session.info key: this transaction wrote to the database
 KEYS = "figures_keys"  # session.info key: what leads to the projects a flush changes
 
 
@@ -105,9 +105,10 @@ def _store(computed: dict[int, ClauseFigures], versions: dict[int, tuple[int, in
            as_of: date) -> None:
     """Keep freshly computed figures at the project versions read with them, in a transaction
     of their own (the request's own is a read that is never committed). Not when this
-    transaction changed counted data: the figures would describe uncommitted rows. Two
-    readers storing the same figures at once make one fail, which costs only a recompute."""
-    if db.session.info.get(CHANGED) or not computed:
+    transaction wrote anything: the figures could describe uncommitted rows, and SQLite
+    would keep the other transaction waiting for its lock. Two readers storing the same
+    figures at once make one fail, which costs only a recompute."""
+    if db.session.info.get(WROTE) or not computed:
         return
     now = utcnow()
     rows = [{"clause_id": f.clause_id, "as_of": as_of, "project_id": versions[f.clause_id][0],
@@ -143,7 +144,7 @@ def data_changed(session: Session, project_ids: Iterable[int] | None = None) -> 
             return
         statement = statement.where(Project.id.in_(project_ids))
     session.connection().execute(statement)
-    session.info[CHANGED] = True
+    session.info[WROTE] = True
 
 
 # The models whose rows a clause's figures count, and the column leading to the project:
@@ -175,6 +176,7 @@ def _before_flush(session: Session, _context, _instances) -> None:
 
 def _after_flush(session: Session, _context) -> None:
     """... and those new and changed rows belong to after it: raise their versions."""
+    session.info[WROTE] = True
     _note(session, session.new)
     _note(session, [o for o in session.dirty if session.is_modified(o)])
     keys = {kind: ids - {None} for kind, ids in session.info.pop(KEYS).items()}
@@ -190,15 +192,21 @@ def _after_flush(session: Session, _context) -> None:
         data_changed(session, projects)
 
 
+def _wrote(state) -> None:
+    """A statement run through the session that writes (an audit record, a bulk update)."""
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
 def _transaction_ended(session: Session, *_args) -> None:
-    session.info.pop(CHANGED, None)
+    session.info.pop(WROTE, None)
     session.info.pop(KEYS, None)
 
 
 def install() -> None:
     """Listen to every session's flushes (once per process)."""
     for name, listener in (("before_flush", _before_flush), ("after_flush", _after_flush),
-                           ("after_commit", _transaction_ended),
+                           ("do_orm_execute", _wrote), ("after_commit", _transaction_ended),
                            ("after_rollback", _transaction_ended)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)

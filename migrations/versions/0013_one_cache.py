@@ -1,6 +1,7 @@
 """One cache: the stored aggregates, the stored page parts and the data version are gone;
 only the stored clause figures remain (tracker.figures), which no longer need an index by
-the time they were computed.
+the time they were computed. The report history, read on every view now, gets an index in
+its order (submission time, then id), which replaces the one by submission time alone.
 
 Revision ID: 0013
 Revises: 0011
@@ -27,8 +28,18 @@ def upgrade():
     with op.batch_alter_table('clause_figures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_clause_figures_computed_at'))
 
+    with op.batch_alter_table('contractor_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contractor_reports_submitted_at'))
+        batch_op.create_index('ix_contractor_reports_by_submission', ['submitted_at', 'id'],
+                              unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('contractor_reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_contractor_reports_by_submission')
+        batch_op.create_index(batch_op.f('ix_contractor_reports_submitted_at'), ['submitted_at'],
+                              unique=False)
+
     with op.batch_alter_table('clause_figures', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_clause_figures_computed_at'), ['computed_at'],
                               unique=False)

@@ -115,6 +115,20 @@ def test_figures_of_uncommitted_changes_are_not_stored(db, world):
     assert figures.clause_figures([clause.id], AS_OF)[clause.id].registered == Decimal(61) / 7
 
 
+def test_a_transaction_that_wrote_anything_stores_no_figures(db, world):
+    """An audit record is no counted data, but its transaction holds a write (on SQLite
+    the database's lock): the figures are computed, not stored."""
+    from tracker.audit import record_event
+
+    clause = world["clause"]
+    record_event(db.session, "login", None)
+    assert figures.clause_figures([clause.id], AS_OF)[clause.id].registered == Decimal(61) / 7
+    assert stored_count(db) == 0
+    db.session.commit()
+    figures.clause_figures([clause.id], AS_OF)
+    assert stored_count(db) == 1
+
+
 def test_each_as_of_date_has_its_own_figures(db, world):
     clause = world["clause"]
     # As of 14 March: 1..14 March = 14 days = 2 weeks.

@@ -4,13 +4,13 @@ however many clauses, contractors and periods: counted without listing the perio
 (`due_reports`). The rules are those of tracker.reporting.service (`reporting_periods`
 states them for one clause).
 
-Worked out in SQL with calendar months as integers (`month_number`: year × 12 + month − 1).
-With m months per period (1 or 3), period i of a clause covers the months i·m … i·m + m − 1,
-and a clause from S to E has the periods first = month_number(S) // m … last =
-month_number(E) // m. Period i starts on the first of month i·m (the first one on S) and
-ends on the last day of month i·m + m − 1 (the last one on E). So a period has ended before
-a day X exactly when i < the index of X's period or E < X: the periods ended by a day are a
-prefix of the clause's periods, and how many there are is arithmetic.
+Calendar months are integers here (`month_number`: year × 12 + month − 1). With m months
+per period (1 or 3), period i of a clause covers the months i·m … i·m + m − 1, and a clause
+from S to E has the periods first = month_number(S) // m … last = month_number(E) // m.
+Period i starts on the first of month i·m (the first one on S) and ends on the last day of
+month i·m + m − 1 (the last one on E). So a period has ended before a day X exactly when i
+< the index of X's period or E < X: the periods ended by a day are a prefix of the clause's
+periods, and how many there are is arithmetic.
 
 A period is overdue exactly when it ended more than DEADLINE_DAYS before today, so "overdue
 first, then by deadline" is the order of the period ends. A *bucket* is twice the month

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_date
 from flask_login import current_user
 from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import access
@@ -223,9 +223,9 @@ def _history_query(user):
         .join(Agreement, Clause.agreement_id == Agreement.id)
         .join(Project, Agreement.project_id == Project.id)
         .join(Organisation, ContractorReport.contractor_id == Organisation.id)
-        .options(joinedload(ContractorReport.clause).joinedload(Clause.agreement)
-                 .joinedload(Agreement.project),
-                 joinedload(ContractorReport.contractor))
+        .options(contains_eager(ContractorReport.clause).contains_eager(Clause.agreement)
+                 .contains_eager(Agreement.project),
+                 contains_eager(ContractorReport.contractor))
     )
 
 
