@@ -55,7 +55,9 @@ def lookup(clauses: Select | Iterable[int], as_of: date) -> dict:
         ids = list(clauses)
         if not ids:
             return {}
-    # Plain rows from the connection: thousands of them, no ORM objects wanted.
+    # Plain rows from the connection (thousands of them, no ORM objects wanted), after the
+    # session's pending changes, as a query through the session would read them.
+    db.session.flush()
     rows = db.session.connection().execute(
         select(Clause.id.label("clause_id"), Agreement.project_id.label("current_project"),
                Project.figures_version.label("current_version"), STORED.c.target,

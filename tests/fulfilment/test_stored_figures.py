@@ -206,3 +206,11 @@ def test_rows_of_other_days_go_once_old_when_the_clause_is_stored_again(db, worl
     rows = db.session.execute(select(StoredFigures.clause_id, StoredFigures.as_of)).all()
     # The first clause's old row went; the second clause was not stored again.
     assert sorted(rows) == sorted([(clause.id, AS_OF), (second.id, date(2026, 3, 14))])
+
+
+def test_pending_changes_of_the_session_are_counted(db, world):
+    clause = world["clause"]
+    figures.clause_figures([clause.id], AS_OF)  # stored: 61/7 weeks
+    world["placement"].end_date = date(2026, 3, 14)  # not flushed: now 14 days
+    assert figures.clause_figures([clause.id], AS_OF)[clause.id].registered == Decimal(2)
+    db.session.rollback()
