@@ -29,8 +29,8 @@ import      the app's workbook export of this database, then its dry run and imp
 The tables are printed and written to bench/out/run-<sqlite|postgresql>.md. The measured
 database must be at the migrations' head (`--upgrade` migrates it first). The run deletes
 at the end the API token it made and the audit events of that token, of its sign-ins and
-of its participant views (staff@ and municipality@bench.dk since it started); figures
-the pages store for later requests stay. Exit status: 0 every target met,
+of its participant views (staff@ and municipality@bench.dk since it started); clause
+figures the pages store for later requests stay. Exit status: 0 every target met,
 1 a target not met, 2 the run failed (a non-200 answer, a step that broke).
 """
 import argparse
@@ -210,6 +210,8 @@ def choose_pages(db) -> list[Page]:
         Page("participant list, page 2", "staff", "/participants/?page=2"),
         Page(f"participant page ({steps} placements)", "staff", f"/participants/{participant_id}"),
         Page("clause review queue", "staff", "/reports/"),
+        Page("report history, page 2", "staff", "/reports/history?page=2"),
+        Page("follow-up work list, page 2", "staff", "/follow-ups/?page=2"),
         Page("municipality dashboard", "municipality", f"/?as_of={day}"),
         Page(f"API fulfilment, {case_number}", "api",
              f"/api/v1/projects/{project_id}/fulfilment?as_of={day}"),
@@ -475,9 +477,8 @@ class StatementLog:
 
 def settle(app, db, kind: str, pages: list[Page], token: str, report) -> None:
     """Bring the database to the state of a running deployment before measuring: one
-    request of each page stores the figures and counts it reads (tracker.stored,
-    tracker.figures); on PostgreSQL `VACUUM ANALYZE` then does what autovacuum does after
-    this many inserts: statistics of the new rows for the planner, and the visibility map
+    request of each page stores the clause figures it reads (tracker.figures); on
+    PostgreSQL `VACUUM ANALYZE` then does what autovacuum does after this many inserts: statistics of the new rows for the planner, and the visibility map
     that lets a count read an index alone (the server these figures were measured on runs
     with autovacuum off: without this the statistics were those of the empty tables after
     `bench/generate.py`, and counting a project's 1,340 placements read 1,031 table pages)."""
@@ -493,7 +494,7 @@ def settle(app, db, kind: str, pages: list[Page], token: str, report) -> None:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             autovacuum = conn.scalar(text("SHOW autovacuum"))
             conn.execute(text("VACUUM ANALYZE"))
-    report.line("Before measuring, one request of each page stored the figures and counts "
+    report.line("Before measuring, one request of each page stored the clause figures "
                 "it reads" + ("; then `VACUUM ANALYZE` (the server's autovacuum is "
                               f"{autovacuum})" if kind == "postgresql" else "") + ".\n")
 

@@ -17,8 +17,8 @@ from tracker.config import normalise_database_url
 from tracker.extensions import db as _db
 
 # Rows the migrations seed; kept between tests.
-REFERENCE_TABLES = ("benefit_groups", "placement_rules", "data_version")
-SEEDED_ROWS = {"benefit_groups": 10, "placement_rules": 5, "data_version": 1}
+REFERENCE_TABLES = ("benefit_groups", "placement_rules")
+SEEDED_ROWS = {"benefit_groups": 10, "placement_rules": 5}
 
 
 @contextmanager

@@ -18,7 +18,7 @@ def _pages(largest: Project, participant: Participant, report: ContractorReport)
         "project list, filtered and paged": ("staff", "/projects/?status=active&page=2"),
         # As of the data's own date, as the dashboards: their first view stored the clause
         # figures as of that date. On any other day the page's first view computes and
-        # stores them (three statements more), so the count depended on the clock.
+        # stores them (more statements), so the count would depend on the clock.
         "largest project page": ("staff", f"/projects/{largest.id}?as_of=2026-11-24"),
         "participant list": ("staff", "/participants/?page=2"),
         "participant page": ("staff", f"/participants/{participant.id}"),

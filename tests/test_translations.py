@@ -42,9 +42,9 @@ def test_a_lazy_message_with_a_value_is_text_when_it_becomes_html(app):
 
 
 def test_messages_follow_a_change_of_language_within_a_request(app):
-    """The catalogue kept for a request is looked up again when the language changes: a
-    Danish PDF rendered inside an English page's request (force_locale), a change of
-    language saved during the request (refresh), and back."""
+    """Messages follow the language of the moment: a Danish PDF rendered inside an English
+    page's request (force_locale), a change of language saved during the request
+    (refresh), and back."""
     from flask import render_template_string
     from flask_babel import force_locale, refresh
 

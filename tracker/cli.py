@@ -104,28 +104,6 @@ def seed_demo(if_empty):
         click.echo(f"  {role:<13} {email:<34} {password}")
 
 
-@click.command("store-figures")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The as-of date (YYYY-MM-DD); today when left out.")
-def store_figures(as_of):
-    """Compute and store the figures of every clause as of a date (e.g. from cron just
-    after midnight), so the first dashboard of the day reads them instead of computing;
-    stored figures and values older than two days are dropped first."""
-    import time
-    from datetime import date
-
-    from tracker import figures, stored
-    from tracker.models import Clause
-
-    day = as_of.date() if as_of else date.today()
-    started = time.perf_counter()
-    stored.drop_old(db.session)
-    db.session.commit()
-    count = len(figures.clause_figures(select(Clause.id), day))
-    click.echo(f"Figures of {count} clauses as of {day.isoformat()} stored "
-               f"in {time.perf_counter() - started:.1f} s.")
-
-
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext
@@ -150,5 +128,5 @@ def register(app) -> None:
     from tracker.reporting.commands import send_reminders
 
     for command in (create_user, create_token, seed_demo, send_reminders, document,
-                    import_workbook, export_workbook, store_figures, worker):
+                    import_workbook, export_workbook, worker):
         app.cli.add_command(command)

@@ -17,16 +17,13 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from flask import Response, render_template, request
-from flask_login import current_user
 from openpyxl import Workbook
 from sqlalchemy import Select, func, inspect, or_, select
-from sqlalchemy.orm import lazyload
 from sqlalchemy.sql.elements import ColumnElement
 
-from tracker import figures, stored
 from tracker.extensions import db
 from tracker.forms import choices as code_choices
-from tracker.i18n import lazy_gettext as _l, locale
+from tracker.i18n import lazy_gettext as _l
 
 PER_PAGE = 25
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -243,16 +240,14 @@ class ListSpec:
     def _control(self, flt: Filter, raw: str, state: dict) -> Control:
         if flt.kind in ("date_from", "date_to"):
             return Control(flt, "date", raw)
-        kept = state.get("options", {}).get(flt.key)  # kept with the list's length
         if flt.kind != "record":
-            return Control(flt, "select", raw,
-                           choices=kept if kept is not None else self._choices(flt))
+            return Control(flt, "select", raw, choices=self._choices(flt))
         records = flt.options
         ident = record_id(raw)
         if raw and ident is None:
             matches, more = self.matches(flt, state)
             return Control(flt, "text", raw, matches=matches, more=more, typed=True)
-        options = kept if kept is not None else self._options(records)
+        options = self._options(records)
         if len(options) <= SELECT_MAX:
             return Control(flt, "select", raw, choices=[("", str(_l("All"))), *options])
         if not raw:
@@ -288,50 +283,8 @@ class ListSpec:
         return [(str(r[0]), records.label(r)) for r in rows]
 
     def page(self, query: Select, state: dict):
-        """The page of rows the query string asks for. While nothing typed narrows a list of
-        counted data (search text, a name in a record filter), the list's length and its
-        filters' options are kept in tracker.stored until counted data changes: one statement
-        instead of a count and one per filter (5 of 7 on the project list). The key holds
-        the user's scope (the list's query, role and organisation) and the language (the
-        options' words)."""
-        if self.typed(state) or not self._counted(query):
-            return db.paginate(query, per_page=PER_PAGE, error_out=False, max_per_page=PER_PAGE)
-        user = current_user
-        kept = stored.value(
-            stored.scope_key("list", request.endpoint, user.role, user.organisation_id,
-                             str(locale()), query.order_by(None)),
-            date.today(), lambda: self._kept(query))
-        page = db.paginate(query, per_page=PER_PAGE, error_out=False, max_per_page=PER_PAGE,
-                           count=False)
-        page.total = kept["total"]
-        state["options"] = {key: [tuple(option) for option in options]
-                            for key, options in kept["options"].items()}
-        return page
-
-    def typed(self, state: dict) -> bool:
-        """Whether something typed narrows the list: search text, or a name (not a chosen
-        record) in a record filter. Such lists are not kept in tracker.stored."""
-        return bool(state["q"]) or any(
-            f.kind == "record" and state["filters"].get(f.key)
-            and record_id(state["filters"][f.key]) is None for f in self.filters)
-
-    def _counted(self, query: Select) -> bool:
-        """Whether the list's rows and its record filters' options are all counted data
-        (tracker.figures): a new user or document raises no data version, so a kept length
-        of their lists would stay out of date."""
-        selects = [query, *(f.options.query() for f in self.filters if f.kind == "record")]
-        models = [s.column_descriptions[0].get("entity") for s in selects]
-        return all(model is not None and figures.counted(model) for model in models)
-
-    def _kept(self, query: Select) -> dict:
-        """What `page` keeps: the list's length and the options of its record filters and
-        of its drop-downs whose options are read from the database (as JSON)."""
-        total = db.session.scalar(select(func.count()).select_from(
-            query.options(lazyload("*")).order_by(None).subquery()))
-        options = {f.key: self._options(f.options) if f.kind == "record" else self._choices(f)
-                   for f in self.filters
-                   if f.kind == "record" or (f.kind == "select" and callable(f.options))}
-        return {"total": total, "options": options}
+        """The page of rows the query string asks for, with the list's length."""
+        return db.paginate(query, per_page=PER_PAGE, error_out=False, max_per_page=PER_PAGE)
 
     def respond(self, query: Select, state: dict, filename: str, template: str, **context):
         """The list page, or its CSV/XLSX export when the query string asks for one."""

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from tests import factories
-from tracker.reporting import routes
+from tracker.reporting import service
 from tracker.reporting.commands import send_reminders
 
 TODAY = date(2026, 5, 15)
@@ -28,7 +28,7 @@ def xlsx_bytes() -> bytes:
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     """Pages compute due reports and open periods as of 15 May 2026."""
-    monkeypatch.setattr(routes, "today", lambda: TODAY)
+    monkeypatch.setattr(service, "today", lambda: TODAY)
     return TODAY
 
 

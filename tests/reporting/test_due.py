@@ -5,7 +5,8 @@ from sqlalchemy import event, select
 
 from tests import factories
 from tracker.models import Clause
-from tracker.reporting.service import Period, due_reports, reporting_periods
+from tracker.reporting.due import due_reports
+from tracker.reporting.service import Period, reporting_periods
 
 
 def _keys(rows):

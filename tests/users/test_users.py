@@ -60,8 +60,7 @@ def test_create_secretariat_user(db, client, admin):
 
 
 def test_the_user_list_counts_a_new_user_at_once(db, client, admin):
-    """Users are not counted data (no stored value goes out of date with them): the list's
-    length must not be kept from before."""
+    """The list's length follows a new user at once."""
     assert "1 række" in client.get("/users/").get_data(as_text=True)  # the admin
     assert client.post("/users/new", data=_form()).status_code == 302
     page = client.get("/users/").get_data(as_text=True)

@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tracker import stored
 from tracker.audit import record_event
 from tracker.auth.forms import LanguageForm, LoginForm
 from tracker.auth.service import authenticate, find_user
@@ -54,7 +53,6 @@ def login():
         session.permanent = True
         session["login_at"] = datetime.now(timezone.utc).timestamp()
         record_event(db.session, "login", user)
-        stored.drop_old(db.session)  # once a sign-in, not on every page
         db.session.commit()
         return redirect(safe_next(form.next.data))
     return render_template("auth/login.html", form=form)

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import Select, func, select
 
-from tracker import access, charts, stored
+from tracker import access, charts
 from tracker.dashboard import service
 from tracker.formatting import number
 from tracker.extensions import db
@@ -16,7 +16,7 @@ from tracker.models import (
 from tracker.models.codes import CLAUSE_STATUSES, PLACEMENT_KINDS, label
 from tracker.participants.service import due_by, due_follow_ups_query
 from tracker.pathways import municipality_summary
-from tracker.reporting import service as reporting
+from tracker.reporting import due as due_reports
 
 bp = Blueprint("dashboard", __name__)
 
@@ -60,24 +60,19 @@ def index():
     clauses_query = access.visible(Clause, user)
     placements = access.visible(Placement, user)
     months = service.chart_months(as_of)
-    year_start = as_of.replace(month=1, day=1)
-    # The counts over everything the user may see, kept until a counted change (at
-    # national scale they take half a second to compute, a millisecond to read back).
-    counts = stored.value(
-        stored.scope_key("dashboard", user.role, user.organisation_id, clauses_query,
-                         placements),
-        as_of, lambda: _counts(user, as_of, clauses_query, placements, months, year_start))
-    clauses = service.overview(clauses_query, as_of, summary=counts["clauses"])
+    clauses = service.overview(clauses_query, as_of)
     # A bar per clause when every clause is listed (a few); thousands would be no chart.
     bars = clauses.rows
+    by_month = service.running_by_month(placements, months, as_of)["series"]
     context = {
         "as_of": as_of, "clauses": clauses, "limit": service.LIST_LIMIT,
         "bars": _bars(bars) if bars else None,
-        "placements_chart": _placements_chart(months, counts["by_month"]),
-        "work": _work_lists(user, counts),
+        "placements_chart": _placements_chart(months, by_month),
+        "work": _work_lists(user, clauses_query, placements, as_of),
     }
     if user.role == "municipality":
-        summary = counts["summary"]
+        year_start = as_of.replace(month=1, day=1)
+        summary = municipality_summary(user.organisation_id, year_start, as_of)
         context["summary"] = summary
         context["summary_from"] = year_start
         context["flow"] = charts.pathway_flow(
@@ -85,51 +80,38 @@ def index():
              (str(PLACEMENT_KINDS["wage_subsidy"]), summary["placements"]["wage_subsidy"]),
              (_("Into work or education"), summary["moved_into_work_or_education"])],
             title=_("Pathways this year"))
-        context["residents"] = counts["residents"]
+        context["residents"] = db.session.scalar(
+            access.visible(Participant, user).with_only_columns(func.count()))
         context["municipality"] = db.session.get(Organisation, user.organisation_id)
     return render_template("dashboard/index.html", **context)
 
 
-def _counts(user, as_of: date, clauses: Select, placements: Select, months: list[date],
-            year_start: date) -> dict:
-    """Every count the user's dashboard shows, as JSON (kept by `index`)."""
-    counts = {"clauses": service.clause_summary(clauses, as_of),
-              "by_month": service.running_by_month(placements, months, as_of)["series"]}
-    if user.role in ("admin", "staff", "contractor"):
-        counts["missing"], counts["overdue"] = reporting.due_report_counts(
-            clauses, as_of,
-            contractor_id=user.organisation_id if user.role == "contractor" else None)
-    if user.role in ("admin", "staff"):
-        counts["waiting"] = db.session.scalar(select(func.count()).select_from(
-            access.visible(ContractorReport, user)
-            .where(ContractorReport.status == "submitted").subquery()))
-        query, due_months, _due = due_follow_ups_query(placements)
-        counts["follow_ups"] = db.session.scalar(select(func.count()).select_from(
-            query.where(due_by(due_months, as_of)).subquery()))
-        counts["actions"], counts["actions_overdue"] = db.session.execute(select(
-            func.count(), func.count().filter(EvaluationAction.due_date < as_of))
-            .where(EvaluationAction.done_on.is_(None))).one()
-    if user.role == "municipality":
-        counts["summary"] = municipality_summary(user.organisation_id, year_start, as_of)
-        counts["residents"] = db.session.scalar(
-            access.visible(Participant, user).with_only_columns(func.count()))
-    return counts
-
-
-def _work_lists(user, counts: dict) -> list[dict]:
+def _work_lists(user, clauses: Select, placements: Select, as_of: date) -> list[dict]:
     """The role's work lists with their counts: reports to review or still missing, due
     follow-ups, open evaluation actions."""
     items = []
     if user.role in ("admin", "staff", "contractor"):
-        items.append({"url": url_for("reporting.index"), "count": counts["missing"],
+        missing, overdue = due_reports.due_report_counts(
+            clauses, as_of,
+            contractor_id=user.organisation_id if user.role == "contractor" else None)
+        items.append({"url": url_for("reporting.index"), "count": missing,
                       "text": _("contractor reports missing, %(n)s past the deadline",
-                                n=number(counts["overdue"]))})
+                                n=number(overdue))})
     if user.role in ("admin", "staff"):
-        items.append({"url": url_for("reporting.index"), "count": counts["waiting"],
+        waiting = db.session.scalar(select(func.count()).select_from(
+            access.visible(ContractorReport, user)
+            .where(ContractorReport.status == "submitted").subquery()))
+        query, due_months, _due = due_follow_ups_query(placements)
+        follow_ups = db.session.scalar(select(func.count()).select_from(
+            query.where(due_by(due_months, as_of)).subquery()))
+        actions, actions_overdue = db.session.execute(select(
+            func.count(), func.count().filter(EvaluationAction.due_date < as_of))
+            .where(EvaluationAction.done_on.is_(None))).one()
+        items.append({"url": url_for("reporting.index"), "count": waiting,
                       "text": _("contractor reports awaiting review")})
-        items.append({"url": url_for("participants.follow_ups"), "count": counts["follow_ups"],
+        items.append({"url": url_for("participants.follow_ups"), "count": follow_ups,
                       "text": _("follow-ups due")})
-        items.append({"url": url_for("evaluations.actions"), "count": counts["actions"],
+        items.append({"url": url_for("evaluations.actions"), "count": actions,
                       "text": _("open evaluation actions, %(n)s past their due date",
-                                n=number(counts["actions_overdue"]))})
+                                n=number(actions_overdue))})
     return items

@@ -2,7 +2,6 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
 from sqlalchemy import Date, Select, bindparam, case, func, or_, select
 
@@ -12,7 +11,6 @@ from tracker.extensions import db
 from tracker.fulfilment import ClauseFigures
 from tracker.models import Agreement, Clause, Placement, Project
 from tracker.models.codes import PLACEMENT_KINDS
-from tracker.sqlfunctions import no_index
 
 
 @dataclass
@@ -45,37 +43,20 @@ class ClauseRow:
 LIST_LIMIT = 25
 
 
-def _shown_rows(clauses: Select, known: dict) -> list[dict]:
-    """The clauses of `known` (id → stored figures row or ClauseFigures) among a
-    (role-scoped) Select, with their project and figures, by project and clause, as JSON:
-    one query."""
+def _listed(clauses: Select, ids: set[int]) -> list[tuple[ClauseRef, ProjectRef]]:
+    """The clauses with these ids among a (role-scoped) Select, with their project, by
+    project and clause: one query."""
+    if not ids:
+        return []
     query = (clauses.order_by(None).join(Agreement, Clause.agreement_id == Agreement.id)
              .join(Project, Agreement.project_id == Project.id)
              .with_only_columns(Clause.id, Clause.ref, Clause.kind, Clause.unit, Project.id,
                                 Project.case_number)
-             .where(Clause.id.in_(list(known)))
+             .where(Clause.id.in_(sorted(ids)))
              .order_by(Project.case_number, Clause.ref))
-    rows = []
-    for clause_id, ref, kind, unit, project_id, case_number in db.session.execute(query):
-        f = figures.full(known[clause_id])
-        rows.append({
-            "clause": [clause_id, ref, kind, unit], "project": [project_id, case_number],
-            "figures": [str(f.target), *(None if v is None else str(v)
-                                         for v in (f.registered, f.reported, f.percent)),
-                        f.status, f.discrepancy, f.period_start.isoformat(),
-                        f.period_end.isoformat()]})
-    return rows
-
-
-def _row(value: dict) -> ClauseRow:
-    """A ClauseRow from what `_shown_rows` keeps."""
-    target, registered, reported, percent, status, discrepancy, start, end = value["figures"]
-    clause = ClauseRef(*value["clause"])
-    return ClauseRow(
-        clause, ProjectRef(*value["project"]),
-        ClauseFigures(clause.id, Decimal(target),
-                      *(None if v is None else Decimal(v) for v in (registered, reported, percent)),
-                      status, discrepancy, date.fromisoformat(start), date.fromisoformat(end)))
+    return [(ClauseRef(clause_id, ref, kind, unit), ProjectRef(project_id, case_number))
+            for clause_id, ref, kind, unit, project_id, case_number
+            in db.session.execute(query)]
 
 
 @dataclass
@@ -104,40 +85,23 @@ def _largest_gap_first(f):
     return (-abs(registered - reported) / max(abs(registered), abs(reported), 1), f.clause_id)
 
 
-def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT,
-             summary: dict | None = None) -> Overview:
-    """Status counts over all the clauses of a (role-scoped) Select and the short lists,
-    from `summary(clauses, as_of, limit)`: computed here when not given; the dashboard keeps
-    it in tracker.stored, and with it the listed clauses' rows, so a view reads none."""
-    if summary is None:
-        summary = clause_summary(clauses, as_of, limit)
-    rows = {row.clause.id: row for row in map(_row, summary["rows"])}
-    return Overview(
-        total=summary["total"], counts=Counter(summary["counts"]),
-        attention=[rows[i] for i in summary["attention"] if i in rows],
-        attention_total=summary["attention_total"],
-        discrepancies=[rows[i] for i in summary["discrepancies"] if i in rows],
-        discrepancies_total=summary["discrepancies_total"],
-        rows=list(rows.values()) if summary["everything"] else None)
-
-
-def clause_summary(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> dict:
-    """What `overview` shows, as JSON: the counts by status, the ids of the clauses it lists
-    and their rows (by project and clause); from the figures of every clause
-    (tracker.figures)."""
+def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> Overview:
+    """Status counts over all the clauses of a (role-scoped) Select, from the figures of
+    every clause (tracker.figures), and the short lists."""
     known = figures.lookup(clauses, as_of)
-    values = known.values()
-    at_risk = [f.clause_id for f in sorted(
-        (f for f in values if f.status == "at_risk"), key=_lowest_first)]
-    gaps = [f.clause_id for f in sorted((f for f in values if f.discrepancy),
-                                        key=_largest_gap_first)]
+    at_risk = sorted((f for f in known.values() if f.status == "at_risk"), key=_lowest_first)
+    gaps = sorted((f for f in known.values() if f.discrepancy), key=_largest_gap_first)
     everything = len(known) <= limit
-    shown = sorted(known) if everything else sorted(set(at_risk[:limit] + gaps[:limit]))
-    return {"total": len(known), "counts": dict(Counter(f.status for f in values)),
-            "attention": at_risk[:limit], "attention_total": len(at_risk),
-            "discrepancies": gaps[:limit], "discrepancies_total": len(gaps),
-            "everything": everything,
-            "rows": _shown_rows(clauses, {i: known[i] for i in shown}) if shown else []}
+    shown = set(known) if everything else {f.clause_id for f in at_risk[:limit] + gaps[:limit]}
+    rows = {clause.id: ClauseRow(clause, project, figures.full(known[clause.id]))
+            for clause, project in _listed(clauses, shown)}
+    return Overview(
+        total=len(known), counts=Counter(f.status for f in known.values()),
+        attention=[rows[f.clause_id] for f in at_risk[:limit] if f.clause_id in rows],
+        attention_total=len(at_risk),
+        discrepancies=[rows[f.clause_id] for f in gaps[:limit] if f.clause_id in rows],
+        discrepancies_total=len(gaps),
+        rows=list(rows.values()) if everything else None)
 
 
 def _next_month(first: date) -> date:
@@ -187,8 +151,8 @@ def running_counts(placements: Select, months: int) -> Select:
     before the month's first day. Each placement is therefore put in two buckets, the first
     month it runs by (start) and the first month it no longer runs in (end), counted by
     kind; `running_series` sums the months up from those counts. A placement that stopped
-    before the first month runs in none and is left out before the grouping (a
-    municipality's five years of placements, for a chart of the last two).
+    before the first month runs in none and is left out before the grouping; one that
+    starts after the last month has no first month (NULL) and is skipped there.
     """
     starts = [bindparam(f"month_start_{i}", type_=Date) for i in range(months)]
     ends = [bindparam(f"month_end_{i}", type_=Date) for i in range(months)]
@@ -200,11 +164,6 @@ def running_counts(placements: Select, months: int) -> Select:
     first_in = case(*((scoped.c.start_date <= end, i) for i, end in enumerate(ends)))
     first_out = case(*((stop < start, i) for i, start in enumerate(starts)))
     return (select(scoped.c.kind, first_in, first_out, func.count())
-            # no_index: over a whole deployment, SQLite would otherwise read the placements
-            # one by one through the (project, start) index, skipping across the projects.
-            .where(no_index(scoped.c.start_date) <= ends[-1])
-            # The kind last: PostgreSQL sorts the rows to group them, and its text compared
-            # last costs less (national data, largest municipality's chart: 10.8 → 9 ms).
             .group_by(first_in, first_out, scoped.c.kind))
 
 
@@ -212,6 +171,8 @@ def running_series(counts, starts: list[date]) -> dict:
     """The months and, by kind, the placements running in each, from `running_counts` rows."""
     series = {kind: [0] * len(starts) for kind in PLACEMENT_KINDS}
     for kind, start_month, stop_month, n in counts:
+        if start_month is None:  # started after the last month
+            continue
         for month in range(start_month, len(starts) if stop_month is None else stop_month):
             series[kind][month] += n
     return {"months": starts, "series": series}

@@ -12,13 +12,12 @@ from tracker.models.participants import FollowUp, Participant, Placement, Progre
 from tracker.models.projects import Project, ProjectContractor
 from tracker.models.reference import BenefitGroup, PlacementRule
 from tracker.models.reporting import ContractorReport, ReportEvidence, SentReminder
-from tracker.models.stored import DataVersion, StoredValue
 from tracker.models.users import ApiToken, User
 
 __all__ = [
     "Agreement", "AgreementParty", "ApiToken", "AuditEvent", "Base", "BenefitGroup", "Clause",
-    "ContractorReport", "DataVersion", "Document", "DocumentJob", "Evaluation",
-    "EvaluationAction", "FollowUp", "HousingArea", "ImportJob", "Organisation", "Participant", "Placement", "PlacementRule",
+    "ContractorReport", "Document", "DocumentJob", "Evaluation", "EvaluationAction", "FollowUp",
+    "HousingArea", "ImportJob", "Organisation", "Participant", "Placement", "PlacementRule",
     "ProgressAssessment", "Project", "ProjectContractor", "ReportEvidence", "SentReminder",
-    "StoredFigures", "StoredFile", "StoredValue", "User",
+    "StoredFigures", "StoredFile", "User",
 ]

@@ -9,6 +9,8 @@ from tracker.models.base import Base, utcnow
 
 
 class StoredFigures(Base):
+    """One clause's figures as of a date, at its project's figures version."""
+
     __tablename__ = "clause_figures"
 
     clause_id: Mapped[int] = mapped_column(
@@ -27,4 +29,4 @@ class StoredFigures(Base):
     discrepancy: Mapped[bool]
     period_start: Mapped[date]
     period_end: Mapped[date]
-    computed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

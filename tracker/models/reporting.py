@@ -44,6 +44,8 @@ class ContractorReport(Timestamped, Base):
         Index("ix_contractor_reports_awaiting_review", "submitted_at", "id",
               postgresql_where=text("status = 'submitted'"),
               sqlite_where=text("status = 'submitted'")),
+        # The report history in its order, newest first (the index read backwards).
+        Index("ix_contractor_reports_by_submission", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,7 +62,7 @@ class ContractorReport(Timestamped, Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default="submitted", index=True)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[datetime | None] = mapped_column(index=True)  # lists sort by it
+    submitted_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
     review_note: Mapped[str | None] = mapped_column(Text)

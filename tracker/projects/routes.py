@@ -12,7 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager
 
-from tracker import access, stored
+from tracker import access
 from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
@@ -23,7 +23,6 @@ from tracker.models.codes import CONTRACTOR_ROLES, PROJECT_STATUSES, label
 from tracker.projects.forms import AddContractorForm, ContractorRoleForm, ProjectForm
 from tracker.projects.service import (
     contractor_removal_problem,
-    figure_queries,
     load_project,
     project_figures,
     project_page,
@@ -140,15 +139,9 @@ def _as_of() -> date:
 @login_required
 def detail(project_id: int):
     """The project page: facts, contractors, agreements, clause figures, placements, reports,
-    documents and (secretariat only) the audit history; within the user's scope. The
-    agreements, figures, placements and reports are a stored part (tracker.stored.part):
-    rendered again only when counted data has changed."""
+    documents and (secretariat only) the audit history; within the user's scope."""
     user = current_user
     page = project_page(project_id, user)
-    as_of, today = _as_of(), date.today()
-    all_placements = request.args.get("placements") == "all"
-    all_reports = request.args.get("reports") == "all"
-    can_edit = _can_edit()
     views = current_app.view_functions
     # Link to reports and documents where those pages exist and the role may open them
     # (other features provide them).
@@ -157,25 +150,16 @@ def detail(project_id: int):
                    and user.role in getattr(reporting, "REPORTING_ROLES", ()))
     document_link = next((e for e in ("documents.detail", "documents.download") if e in views),
                          None)
-    queries = figure_queries(page.project, user)
-    # The "show all" links carry the other arguments as they were given.
-    given = tuple(request.args.get(name) for name in ("as_of", "placements", "reports"))
-
-    def render_figures() -> str:
-        figures = project_figures(page.project, user, queries, as_of, all_placements,
-                                  all_reports)
-        return render_template("projects/_figures.html", page=figures, project=page.project,
-                               can_edit=can_edit, today=today, report_link=report_link)
-
-    # The key: the scoped queries and the arguments as given (the role, in every part's key,
-    # decides what may be edited and linked).
-    figures_part = stored.part("project-figures", today, render_figures, *queries.values(),
-                               *given)
+    figures = project_figures(page.project, user, _as_of(),
+                              all_placements=request.args.get("placements") == "all",
+                              all_reports=request.args.get("reports") == "all")
+    can_edit = _can_edit()
     contractor_form = AddContractorForm(project=page.project) if can_edit else None
     return render_template("projects/detail.html", page=page, project=page.project,
-                           figures_part=figures_part, can_edit=can_edit,
-                           contractor_form=contractor_form, role_form=ContractorRoleForm(),
-                           roles=CONTRACTOR_ROLES, document_link=document_link)
+                           figures=figures, can_edit=can_edit, today=date.today(),
+                           report_link=report_link, contractor_form=contractor_form,
+                           role_form=ContractorRoleForm(), roles=CONTRACTOR_ROLES,
+                           document_link=document_link)
 
 
 def _duplicate_case_number(form) -> None:

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import abort
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tracker import access
@@ -143,8 +143,7 @@ def load_project(project_id: int, user) -> Project:
 
 @dataclass
 class ProjectPage:
-    """What the project page reads on every view: the project, its contractors (the forms
-    that change them), documents and history (neither is counted data, tracker.stored)."""
+    """The project page's facts: the project, its contractors, documents and history."""
 
     project: Project
     contractors: list[ProjectContractor]
@@ -154,9 +153,8 @@ class ProjectPage:
 
 @dataclass
 class ProjectFigures:
-    """The project page's stored part (`figures_part`): agreements, clauses with their
-    figures, the newest placements and report versions; loaded with a fixed number of
-    statements."""
+    """The project page's agreements, clauses with their figures, the newest placements and
+    report versions."""
 
     agreements: list[Agreement]
     clauses: list[Clause]
@@ -171,7 +169,7 @@ class ProjectFigures:
 
 
 def project_page(project_id: int, user) -> ProjectPage:
-    """Gather what the project page reads on every view, through the user's scope."""
+    """Gather the project page's facts, through the user's scope."""
     project = load_project(project_id, user)
     contractors = db.session.scalars(
         select(ProjectContractor).where(ProjectContractor.project_id == project.id)
@@ -185,30 +183,26 @@ def project_page(project_id: int, user) -> ProjectPage:
     return ProjectPage(project, contractors, documents, events)
 
 
-def figure_queries(project: Project, user) -> dict[str, Select]:
-    """The scoped queries of the project page's figures part (they are also its key)."""
-    clauses = (access.visible(Clause, user).join(Agreement, Clause.agreement_id == Agreement.id)
-               .where(Agreement.project_id == project.id))
-    return {
+def project_figures(project: Project, user, as_of: date, all_placements: bool = False,
+                    all_reports: bool = False) -> ProjectFigures:
+    """Gather the project page's agreements, clause figures, placements and reports, each
+    through the user's scope. The number of statements is fixed: it does not grow with
+    clauses, placements or reports."""
+    clauses_query = (access.visible(Clause, user)
+                     .join(Agreement, Clause.agreement_id == Agreement.id)
+                     .where(Agreement.project_id == project.id))
+    queries = {
         "agreements": access.visible(Agreement, user).where(Agreement.project_id == project.id),
-        "clauses": clauses,
         "placements": access.visible(Placement, user).where(Placement.project_id == project.id),
         "reports": access.visible(ContractorReport, user)
-        .where(ContractorReport.clause_id.in_(clauses.with_only_columns(Clause.id))),
+        .where(ContractorReport.clause_id.in_(clauses_query.with_only_columns(Clause.id))),
     }
-
-
-def project_figures(project: Project, user, queries: dict[str, Select], as_of: date,
-                    all_placements: bool = False, all_reports: bool = False) -> ProjectFigures:
-    """Gather the project page's figures part for a user: every part through the user's
-    scope (`queries`, from `figure_queries`). The number of statements is fixed: it does not
-    grow with clauses, placements or reports."""
     agreements = db.session.scalars(
         queries["agreements"]
         .options(joinedload(Agreement.parties).joinedload(AgreementParty.organisation),
                  joinedload(Agreement.signed_file))
         .order_by(Agreement.ref)).unique().all()
-    clauses, figures = clauses_with_figures(queries["clauses"], as_of)
+    clauses, figures = clauses_with_figures(clauses_query, as_of)
     detail = access.participant_detail(user)
     placement_count, report_count = db.session.execute(select(
         *(select(func.count()).select_from(queries[name].order_by(None).subquery())

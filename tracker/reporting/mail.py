@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import Clause, Organisation, SentReminder
-from tracker.reporting.service import DueReport, due_reports
+from tracker.reporting.due import DueReport, due_reports
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DEFAULT_SENDER = "indberetning@localhost"

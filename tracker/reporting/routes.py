@@ -1,5 +1,6 @@
 """Contractor reports: the contractors' portal, the secretariat's review queue, due and
-overdue reports, report history and evidence downloads.
+overdue reports, report history and evidence downloads (the report form:
+tracker.reporting.submit).
 
 Everything starts from `access.visible(...)`; a report, clause or evidence file outside the
 user's scope answers 404. Builders and municipalities have no use of these pages (404).
@@ -10,13 +11,11 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import access, stored
+from tracker import access
 from tracker.audit import record_access
 from tracker.auth import roles_required, secretariat_required
 from tracker.extensions import db
@@ -44,9 +43,9 @@ from tracker.models import (
     User,
 )
 from tracker.models.codes import REPORT_STATUSES, label
-from tracker.reporting import service
-from tracker.reporting.forms import MAX_FILES, ReportForm, ReviewForm
-from tracker.uploads import MB, UploadError, file_response, sniff, store_upload
+from tracker.reporting import due as due_reports, service
+from tracker.reporting.forms import ReviewForm
+from tracker.uploads import file_response
 
 bp = Blueprint("reporting", __name__)
 
@@ -58,11 +57,6 @@ EVIDENCE_MAX_MB = 10
 EXTENSION_ALIASES = {"jpeg": "jpg"}
 QUEUE_PER_PAGE = 25
 DUE_STATES = {"overdue": _l("Overdue"), "due": _l("Due for reporting")}
-
-
-def today() -> date:
-    """Today's date; one place, so tests and pages agree."""
-    return date.today()
 
 
 # --- labels shared by pages, exports and e-mails -------------------------------------------
@@ -157,7 +151,7 @@ DUE = DueList(
 
 
 def _due_scope(user, state: dict | None = None) -> dict | None:
-    """The arguments of `service.due_report_page`/`due_reports` for the due reports the user
+    """The arguments of `due.due_report_page`/`due_reports` for the due reports the user
     may see, with the list's filters applied; None when the typed contractor name does not
     single out one contractor (the list then shows the names to choose from)."""
     filters = (state or {}).get("filters", {})
@@ -177,7 +171,7 @@ def _due_scope(user, state: dict | None = None) -> dict | None:
         contractor_id = int(named[0][0])
     else:
         contractor_id = record_id(contractor)
-    return {"clauses": clauses, "today": today(),
+    return {"clauses": clauses, "today": service.today(),
             "contractor_id": contractor_id, "project_id": record_id(project),
             "status": filters.get("status") if filters.get("status") in DUE_STATES else None}
 
@@ -229,9 +223,9 @@ def _history_query(user):
         .join(Agreement, Clause.agreement_id == Agreement.id)
         .join(Project, Agreement.project_id == Project.id)
         .join(Organisation, ContractorReport.contractor_id == Organisation.id)
-        .options(joinedload(ContractorReport.clause).joinedload(Clause.agreement)
-                 .joinedload(Agreement.project),
-                 joinedload(ContractorReport.contractor))
+        .options(contains_eager(ContractorReport.clause).contains_eager(Clause.agreement)
+                 .contains_eager(Agreement.project),
+                 contains_eager(ContractorReport.contractor))
     )
 
 
@@ -246,29 +240,20 @@ def index():
     user, state = current_user, DUE.state()
     if request.args.get("export") in EXPORT_FORMATS:  # every row, not just one page
         scope = _due_scope(user, state)
-        rows = service.due_reports(**scope) if scope is not None else []
+        rows = due_reports.due_reports(**scope) if scope is not None else []
         return export_response(DUE, rows, request.args["export"], "forfaldne-indberetninger")
     due_number = request.args.get("page", 1, type=int) or 1
     queue_number = max(request.args.get("queue_page", 1, type=int) or 1, 1)
     reports = access.visible(ContractorReport, user)
-
-    def render_lists() -> str:
-        scope = _due_scope(user, state)
-        due = (service.due_report_page(**scope, page=due_number, per_page=PER_PAGE)
-               if scope is not None else service.DuePage([], 1, PER_PAGE, 0, 0))
-        queue = service.review_queue_page(reports, page=queue_number, per_page=QUEUE_PER_PAGE)
-        return render_template(
-            "reporting/_review.html", queue=queue, compare=service.comparisons(queue.items),
-            evidence=service.evidence_files([r.id for r in queue.items]),
-            spec=DUE, page=due, state=state, overdue_count=due.overdue,
-            deadline_days=service.DEADLINE_DAYS, no_contractor=scope is None)
-
-    # Both lists are a stored part (tracker.stored.part) while nothing typed narrows them;
-    # the key: the scoped queries, the page numbers, the order and the filters.
-    lists = (Markup(render_lists()) if DUE.typed(state) else stored.part(
-        "review-queue", today(), render_lists, reports, access.visible(Clause, user),
-        queue_number, due_number, state["sort"], *sorted(state["filters"].items())))
-    return render_template("reporting/staff_index.html", lists=lists)
+    scope = _due_scope(user, state)
+    due = (due_reports.due_report_page(**scope, page=due_number, per_page=PER_PAGE)
+           if scope is not None else due_reports.DuePage([], 1, PER_PAGE, 0, 0))
+    queue = service.review_queue_page(reports, page=queue_number, per_page=QUEUE_PER_PAGE)
+    return render_template(
+        "reporting/staff_index.html", queue=queue, compare=service.comparisons(queue.items),
+        evidence=service.evidence_files([r.id for r in queue.items]),
+        spec=DUE, page=due, state=state, overdue_count=due.overdue,
+        deadline_days=service.DEADLINE_DAYS, no_contractor=scope is None)
 
 
 def _portal():
@@ -283,13 +268,13 @@ def _portal():
     by_project: dict[int, list[Clause]] = {}
     for clause in clauses:
         by_project.setdefault(clause.agreement.project_id, []).append(clause)
-    figures = clause_figures([c.id for c in clauses], today()) if clauses else {}
+    figures = clause_figures([c.id for c in clauses], service.today()) if clauses else {}
     latest = db.session.scalars(
         _history_query(user).order_by(ContractorReport.submitted_at.desc(),
                                       ContractorReport.id.desc()).limit(10)).all()
     return render_template(
         "reporting/portal.html", projects=projects, by_project=by_project, figures=figures,
-        due=service.due_reports(**_due_scope(user)), latest=latest,
+        due=due_reports.due_reports(**_due_scope(user)), latest=latest,
         deadline_days=service.DEADLINE_DAYS)
 
 
@@ -301,162 +286,6 @@ def history():
     state = spec.state()
     query = spec.apply(_history_query(current_user), state)
     return spec.respond(query, state, "indberetninger", "reporting/history.html")
-
-
-def _period_choices(clause: Clause, reported: dict[date, ContractorReport]
-                    ) -> list[tuple[service.Period, str]]:
-    """The periods open for reporting, newest first, each saying what was reported."""
-    choices = []
-    for period in reversed(service.open_periods(clause, today())):
-        text = report_period(period)
-        done = reported.get(period.start)
-        if done is not None:
-            text += " · " + _("%(status)s, version %(n)s",
-                              status=label(REPORT_STATUSES, done.status),
-                              n=done.report_version)
-        choices.append((period, text))
-    return choices
-
-
-def _stored_evidence(form: ReportForm) -> list | None:
-    """Check and store the uploaded evidence files; None (with a form error) when one is refused."""
-    uploads = [f for f in request.files.getlist(form.evidence.name) if f and f.filename]
-    if len(uploads) > MAX_FILES:
-        form.evidence.errors = [_("At most %(n)s files per report.", n=MAX_FILES)]
-        return None
-    kept, errors = [], []
-    for upload in uploads:
-        try:
-            _check_name_matches_content(upload)
-            kept.append(store_upload(upload, allowed=EVIDENCE_TYPES, max_mb=EVIDENCE_MAX_MB,
-                                     uploaded_by=current_user))
-        except UploadError as error:
-            errors.append(f"{upload.filename}: {error}")
-    if errors:
-        form.evidence.errors = errors + [_("Nothing was saved. Choose the files again.")]
-        return None
-    return kept
-
-
-def _check_name_matches_content(upload) -> None:
-    """Refuse a file whose name claims another type than its content (a .pdf that is text).
-
-    `store_upload` checks the content against the allowed types; this adds that the name
-    agrees, so a text file called report.pdf is not kept as evidence.
-    """
-    extension = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
-    extension = EXTENSION_ALIASES.get(extension, extension)
-    if extension not in EVIDENCE_TYPES:
-        raise UploadError(_("Only PDF, XLSX, CSV, JPG and PNG files can be attached."))
-    head = upload.stream.read(EVIDENCE_MAX_MB * MB + 1)
-    upload.stream.seek(0)
-    kind = sniff(head)
-    if head and kind is not None and kind != extension:
-        raise UploadError(_(
-            "The file is called .%(ext)s, but its content is not a %(kind)s file. Its content "
-            "was checked, not only its name.", ext=extension, kind=extension.upper()))
-
-
-def _save_report(form: ReportForm, clause: Clause, keep: list[ReportEvidence]):
-    """Store a new report version from a valid form; a redirect, or None to show the form."""
-    period = form.chosen_period
-    newest = service.latest_version(clause.id, current_user.organisation_id, period.start)
-    seen = int(form.based_on.data) if (form.based_on.data or "").isdigit() else None
-    if seen is not None and (newest.report_version if newest else 0) != seen:
-        flash(_("A new version of this report was submitted while you were filling in the form. "
-                "Nothing was saved; your figures are still in the form. Check the newest "
-                "version, then submit again."), "error")
-        form.based_on.data = str(newest.report_version if newest else 0)
-        return None
-    files = _stored_evidence(form)
-    if files is None:
-        db.session.rollback()
-        return None
-    keep_ids = set(form.keep_evidence.data or [])
-    report = service.submit_report(
-        clause=clause, contractor=current_user.organisation, period=period, user=current_user,
-        persons=form.persons.data, weeks=form.weeks.data, hours=form.hours.data,
-        site_hours=form.site_hours.data, comment=(form.comment.data or "").strip(),
-        files=files, keep_evidence=[e for e in keep if e.id in keep_ids])
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same version number was taken a moment ago
-        db.session.rollback()
-        flash(_("A new version of this report was submitted while you were filling in the form. "
-                "Nothing was saved; your figures are still in the form. Check the newest "
-                "version, then submit again."), "error")
-        return None
-    if report.report_version == 1:
-        flash(_("Report %(ref)s was submitted to the secretariat.", ref=report.ref), "success")
-    else:
-        flash(_("The correction was submitted as version %(n)s (%(ref)s). Earlier versions are "
-                "kept unchanged.", n=report.report_version, ref=report.ref), "success")
-    return redirect(url_for("reporting.detail", report_id=report.id))
-
-
-@bp.route("/reports/clauses/<int:clause_id>/new", methods=["GET", "POST"])
-@contractor_required
-def create(clause_id: int):
-    """A new report (or a new version) on a clause the contractor answers for."""
-    clause = access.get_visible_or_404(Clause, clause_id, current_user)
-    reported = service.period_versions(clause.id, current_user.organisation_id)
-    form = ReportForm(clause=clause, today=today())
-    form.set_period_choices(_period_choices(clause, reported))
-    if request.method == "GET":
-        wanted = request.args.get("period", "")
-        offered = [value for value, _text in form.period.choices]
-        if wanted in offered:
-            form.period.data = wanted
-        else:  # the newest ended period still to report on, else the newest ended one
-            ended = [p.start for p in service.open_periods(clause, today()) if p.end < today()]
-            missing = [start for start in ended if start not in reported
-                       or reported[start].status == "returned"]
-            chosen = (missing or ended or [None])[-1]
-            form.period.data = chosen.isoformat() if chosen else (offered or [None])[0]
-    if form.validate_on_submit():
-        response = _save_report(form, clause, keep=[])
-        if response is not None:
-            return response
-    return render_template("reporting/form.html", form=form, clause=clause, correcting=None,
-                           keep=[], max_mb=EVIDENCE_MAX_MB)
-
-
-@bp.route("/reports/<int:report_id>/correct", methods=["GET", "POST"])
-@contractor_required
-def correct(report_id: int):
-    """Correct a report: the figures are saved as a new version; the old one stays as it was."""
-    report = access.get_visible_or_404(ContractorReport, report_id, current_user)
-    # The firm must still answer for the clause to correct a report on it.
-    clause = access.get_visible_or_404(Clause, report.clause_id, current_user)
-    newest = service.latest_version(report.clause_id, report.contractor_id, report.period_start)
-    if newest.id != report.id:
-        if request.method == "GET":
-            flash(_("You are correcting the newest version (version %(n)s).",
-                    n=newest.report_version), "info")
-            return redirect(url_for("reporting.correct", report_id=newest.id))
-        # A form for an older version: shown again against the newest, with the figures
-        # typed (the version check below explains what happened).
-        report = newest
-    if service.period_for(clause, report.period_start) is None:
-        flash(_("The clause's period has changed, so this period can no longer be reported on. "
-                "Contact the secretariat."), "error")
-        return redirect(url_for("reporting.detail", report_id=report.id))
-    form = ReportForm(obj=report if request.method == "GET" else None, clause=clause,
-                      today=today())
-    period = service.period_for(clause, report.period_start)
-    form.set_period_choices([(period, report_period(period))])
-    keep = list(report.evidence)
-    form.keep_evidence.choices = [(e.id, e.file.filename) for e in keep]
-    if request.method == "GET":
-        form.period.data = period.start.isoformat()
-        form.based_on.data = str(report.report_version)
-        form.keep_evidence.data = [e.id for e in keep]
-    if form.validate_on_submit():
-        response = _save_report(form, clause, keep)
-        if response is not None:
-            return response
-    return render_template("reporting/form.html", form=form, clause=clause, correcting=report,
-                           keep=keep, max_mb=EVIDENCE_MAX_MB)
 
 
 @bp.route("/reports/<int:report_id>")
@@ -538,3 +367,7 @@ def evidence_file(report_id: int, evidence: int):
     record_access(db.session, "view", row)
     db.session.commit()
     return file_response(row.file)
+
+
+# The contractor's report form, on this blueprint.
+from tracker.reporting import submit  # noqa: E402,F401
