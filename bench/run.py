@@ -565,7 +565,7 @@ def queries_section(app, db, pages: list[Page], token: str, profile: set[str], r
 
 
 def fulfilment_section(db, report) -> None:
-    from tracker.fulfilment import clause_figures
+    from tracker.counting import clause_figures
     from tracker.models import Clause
 
     samples, sql = [], []

@@ -40,7 +40,8 @@ def organisation(kind="contractor", name=None, **kw) -> Organisation:
     n = _n()
     kw.setdefault("cvr", valid_cvr(n))
     if kind == "municipality":
-        kw.setdefault("municipality_code", str(100 + n % 900))
+        # Above every real kommunekode (101–860), which tests give their municipalities.
+        kw.setdefault("municipality_code", str(861 + n % 139))
     org = Organisation(kind=kind, name=name or f"{kind} {n}", **kw)
     db.session.add(org)
     db.session.flush()

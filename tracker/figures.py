@@ -1,5 +1,5 @@
 """Stored clause figures: each clause's fulfilment as of a date, computed by
-tracker.fulfilment and kept in the `clause_figures` table.
+tracker.counting and kept in the `clause_figures` table.
 
 The one rule: every change to what a project's clauses count (the project and its
 contractors, its agreements and clauses, placements on it, contractor reports) raises the
@@ -22,8 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from tracker.extensions import db
-from tracker.fulfilment import ClauseFigures
-from tracker.fulfilment import clause_figures as compute
+from tracker.counting import ClauseFigures
+from tracker.counting import clause_figures as compute
 from tracker.models import (
     Agreement, Clause, ContractorReport, Placement, Project, ProjectContractor, StoredFigures,
 )

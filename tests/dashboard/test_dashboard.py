@@ -219,3 +219,32 @@ def test_the_follow_ups_due_are_counted_again_after_one_is_registered(db, client
     db.session.commit()
     page = client.get("/?as_of=2026-06-30").get_data(as_text=True)
     assert _work_count(page, "opfølgninger forfaldne") == 1
+
+
+def test_the_municipality_dashboard_draws_the_chain_not_counts_by_kind(client, login, db):
+    """Placements by kind and the moves would read 2 → 2 → 2 here; the chain of the same
+    residents, as the municipality report counts it, is 2 → 1 → 1."""
+    town = factories.organisation("municipality", name="Holstebro Kommune")
+    firm = factories.organisation("contractor")
+    ada, bo, cai, dan = (factories.participant(town, name=name)
+                         for name in ("Ada", "Bo", "Cai", "Dan"))
+    job = factories.placement(ada, firm, kind="ordinary_job", start_date=date(2026, 6, 1))
+    subsidy = factories.placement(ada, firm, kind="wage_subsidy", start_date=date(2026, 3, 1),
+                                  end_date=date(2026, 5, 31), outcome="next_placement",
+                                  next_placement=job)
+    factories.placement(ada, firm, kind="internship", start_date=date(2026, 2, 1),
+                        end_date=date(2026, 2, 28), outcome="next_placement",
+                        next_placement=subsidy)
+    factories.placement(bo, firm, kind="internship", start_date=date(2026, 3, 1),
+                        end_date=date(2026, 3, 28), outcome="unemployed")
+    factories.placement(cai, firm, kind="wage_subsidy", start_date=date(2026, 4, 1))
+    factories.placement(dan, firm, kind="apprenticeship", start_date=date(2026, 5, 1))
+    user = factories.user("municipality", org=town)
+    db.session.commit()
+    login(user)
+    body = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    flow = body.split("<title>Forløbskæder i år</title>", 1)[1].split("</svg>", 1)[0]
+    figures = [part.split("</text>", 1)[0].rsplit(">", 1)[1]
+               for part in flow.split('font-weight="bold"')[1:]]
+    assert figures == ["2", "1", "1"]
+    assert "Virksomhedspraktik" in flow and "Løntilskud" in flow and "Ordinært job" in flow

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from tests import factories
-from tracker.fulfilment import clause_figure
+from tracker.counting import clause_figure
 from tracker.models import ContractorReport
 
 

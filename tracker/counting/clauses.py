@@ -13,14 +13,14 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import (
-    CTE, Date, Integer, Select, and_, case, column, exists, func, literal, or_, select,
+    CTE, Date, Integer, Select, and_, case, column, exists, func, literal, or_, select, values,
 )
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
 from tracker.counting.placements import overlap_days, sql_date
 from tracker.extensions import db
 from tracker.models import Agreement, Clause, ContractorReport, Placement, Project, ProjectContractor
-from tracker.sqlfunctions import greatest, least, rows_cte, scaled_int
+from tracker.sqlfunctions import greatest, least, scaled_int
 
 FULL_TIME_HOURS = 37
 DAYS_PER_YEAR = 365
@@ -349,11 +349,9 @@ def window_sums(windows: list[Window]) -> dict[int, dict]:
     statement, however many windows."""
     if not windows:
         return {}
-    listed = rows_cte(
-        "windows", [column("key", Integer), column("source_clause_id", Integer),
-                    column("window_start", Date), column("window_end", Date)],
-        [(w.key, w.clause_id, w.start, w.end) for w in windows],
-        db.session.get_bind().dialect.name)
+    listed = values(column("key", Integer), column("source_clause_id", Integer),
+                    column("window_start", Date), column("window_end", Date), name="windows") \
+        .data([(w.key, w.clause_id, w.start, w.end) for w in windows]).cte("windows")
     clauses = clause_periods(select(listed.c.source_clause_id))
     periods = (
         select(listed.c.key.label("clause_id"),  # summed by window, under the name the sums use

@@ -9,7 +9,6 @@ from tracker.counting.placements import overlaps, sql_date
 from tracker.extensions import db
 from tracker.models import FollowUp, Participant, Placement
 from tracker.models.codes import FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, OUTCOMES, PLACEMENT_KINDS
-from tracker.sqlfunctions import among
 
 # The fields of the API's summary (DESIGN §6); `municipality_summary` gives more.
 SUMMARY_FIELDS = ("enrolled", "placements", "moved_into_work_or_education", "follow_ups")
@@ -31,8 +30,7 @@ def municipality_summary(municipality_id: int, date_from: date, date_to: date) -
     Every key is a string, so the figures come back the same from JSON. Three statements."""
     start, end = sql_date(date_from), sql_date(date_to)
     residents = select(Participant.id).where(Participant.municipality_id == municipality_id)
-    # Through the index by participant on PostgreSQL too, not a pass over every placement.
-    resident_placements = among(Placement.participant_id, residents)
+    resident_placements = Placement.participant_id.in_(residents)
     enrolled = db.session.scalar(
         select(func.count()).select_from(Participant).where(
             Participant.municipality_id == municipality_id,

@@ -6,6 +6,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, func, select
 
 from tracker import access, charts
+from tracker.counting import municipality_summary
+from tracker.counting.pathways import CHAIN
 from tracker.dashboard import service
 from tracker.formatting import number
 from tracker.extensions import db
@@ -15,7 +17,6 @@ from tracker.models import (
 )
 from tracker.models.codes import CLAUSE_STATUSES, PLACEMENT_KINDS, label
 from tracker.participants.service import due_by, due_follow_ups_query
-from tracker.pathways import municipality_summary
 from tracker.reporting import due as due_reports
 
 bp = Blueprint("dashboard", __name__)
@@ -75,10 +76,10 @@ def index():
         summary = municipality_summary(user.organisation_id, year_start, as_of)
         context["summary"] = summary
         context["summary_from"] = year_start
+        # The chain as the municipality report draws it: residents at each step.
+        steps = summary["steps"]
         context["flow"] = charts.pathway_flow(
-            [(str(PLACEMENT_KINDS["internship"]), summary["placements"]["internship"]),
-             (str(PLACEMENT_KINDS["wage_subsidy"]), summary["placements"]["wage_subsidy"]),
-             (_("Into work or education"), summary["moved_into_work_or_education"])],
+            [(str(PLACEMENT_KINDS[step]), steps[step]) for step in CHAIN],
             title=_("Pathways this year"))
         context["residents"] = db.session.scalar(
             access.visible(Participant, user).with_only_columns(func.count()))

@@ -3,12 +3,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Select, bindparam, case, func, or_, select
+from sqlalchemy import Date, Select, bindparam, case, func, select
 
 from tracker.charts import month_starts
 from tracker import figures
 from tracker.extensions import db
-from tracker.fulfilment import ClauseFigures
+from tracker.counting import ClauseFigures, effective_end
 from tracker.models import Agreement, Clause, Placement, Project
 from tracker.models.codes import PLACEMENT_KINDS
 
@@ -140,27 +140,21 @@ def month_parameters(starts: list[date], last: date) -> dict[str, date]:
 
 
 def running_counts(placements: Select, months: int) -> Select:
-    """The grouped query behind `running_by_month`, for `months` months (at least one). The
-    months' first and last days are its parameters (`month_parameters`), so one statement
-    serves any `months` months (the municipality report makes its statements once).
+    """The grouped query behind `running_by_month`, for `months` months (at least one),
+    whose first and last days are its parameters (`month_parameters`).
 
     A placement runs in a month when it started by the month's end and its effective end
-    (DESIGN §4, as of that month's end) is on or after the month's first day. As of a month's
-    end the effective end is the actual end, else the planned end when that is earlier, else
-    the month's end itself; so the placement runs unless `coalesce(end, planned end)` falls
-    before the month's first day. Each placement is therefore put in two buckets, the first
-    month it runs by (start) and the first month it no longer runs in (end), counted by
-    kind; `running_series` sums the months up from those counts. A placement that stopped
-    before the first month runs in none and is left out before the grouping; one that
-    starts after the last month has no first month (NULL) and is skipped there.
+    (DESIGN §4) is on or after the month's first day; as of the last month's end or as of
+    any earlier month's end, that comparison comes out the same. Each placement is counted
+    by kind in the first month it runs in and the first month it no longer runs in, and
+    `running_series` adds the months up; one that starts after the last month is skipped.
     """
     starts = [bindparam(f"month_start_{i}", type_=Date) for i in range(months)]
     ends = [bindparam(f"month_end_{i}", type_=Date) for i in range(months)]
-    stop = func.coalesce(Placement.end_date, Placement.planned_end, type_=Date)
-    scoped = placements.where(or_(stop.is_(None), stop >= starts[0])).with_only_columns(
+    scoped = placements.where(effective_end(ends[-1]) >= starts[0]).with_only_columns(
         Placement.kind, Placement.start_date, Placement.end_date, Placement.planned_end
     ).subquery("scoped")
-    stop = func.coalesce(scoped.c.end_date, scoped.c.planned_end, type_=Date)
+    stop = effective_end(ends[-1], scoped.c)
     first_in = case(*((scoped.c.start_date <= end, i) for i, end in enumerate(ends)))
     first_out = case(*((stop < start, i) for i, start in enumerate(starts)))
     return (select(scoped.c.kind, first_in, first_out, func.count())

@@ -1,5 +1,5 @@
 """Stored clause figures: the fulfilment of a clause as of a date, kept until its project's
-data changes (tracker.figures writes and reads them; tracker.fulfilment computes them)."""
+data changes (tracker.figures writes and reads them; tracker.counting computes them)."""
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String

@@ -20,7 +20,7 @@ from tracker.agreements.service import (
 from tracker.audit import history
 from tracker.extensions import db
 from tracker.formatting import money, short_date
-from tracker.fulfilment import ClauseFigures
+from tracker.counting import ClauseFigures
 from tracker.i18n import gettext as _, lazy_gettext as _l
 from tracker.models import (
     Agreement,

@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from tracker.extensions import db
-from tracker.fulfilment import (
+from tracker.counting.clauses import (
     DAYS_PER_WEEK,
     DAYS_PER_YEAR,
     DISCREPANCY_SHARE,
