@@ -8,7 +8,8 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", (os.cpu_count() or 1) * 2))
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
-# PDF renders run in a child process with their own limit; 60 s covers the largest.
+# PDFs and large imports run on the job queue (`flask --app tracker worker`) when
+# TRACKER_REDIS_URL is set; without it they run in the request, which this must cover.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 90))
 graceful_timeout = 30
 keepalive = 5
