@@ -19,7 +19,7 @@ import os
 import random
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,16 +31,28 @@ from tracker import create_app  # noqa: E402
 from tracker.auth.passwords import hash_password  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.models import (  # noqa: E402
-    Agreement, AgreementParty, Clause, ContractorReport, Evaluation, EvaluationAction,
-    FollowUp, HousingArea, Organisation, Participant, Placement, ProgressAssessment, Project,
-    ProjectContractor, User,
+    Agreement,
+    AgreementParty,
+    Clause,
+    ContractorReport,
+    Evaluation,
+    EvaluationAction,
+    FollowUp,
+    HousingArea,
+    Organisation,
+    Participant,
+    Placement,
+    ProgressAssessment,
+    Project,
+    ProjectContractor,
+    User,
 )
 from tracker.models.codes import DIMENSIONS  # noqa: E402
 from tracker.validation import CVR_WEIGHTS  # noqa: E402
 
 BENCH_PASSWORD = "Bench-password-2026"
 BATCH = 5000
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 FIRST_NAMES = (
     "Mette Anne Kirsten Hanne Helle Susanne Lene Camilla Maria Sofie Emma Ida Freja Amalie Laura "
@@ -216,7 +228,8 @@ class Generator:
         benefit_ids, weights = zip(*BENEFIT_WEIGHTS)
         for i in range(self.n(20000)):
             municipality = self.rng.choices(self.municipalities, self.municipality_weight)[0]
-            intake = date(2022, 1, 1) + timedelta(days=self.rng.randrange(0, (self.today - date(2022, 1, 1)).days))
+            first = date(2022, 1, 1)
+            intake = first + timedelta(days=self.rng.randrange(0, (self.today - first).days))
             pid = self.add("participants", self.stamped({
                 "ref": f"D-{i + 1:06d}",
                 "name": f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}",
@@ -326,7 +339,7 @@ class Generator:
     def reports(self) -> None:
         report_no = 0
         for project_id, _m, start, end, firms, _sum in self.project_rows:
-            for clause, _kind, unit, firm in self.clauses_of.get(project_id, []):
+            for clause, _kind, _unit, firm in self.clauses_of.get(project_id, []):
                 quarter = date(start.year, (start.month - 1) // 3 * 3 + 1, 1)
                 while True:
                     q_end = date(quarter.year + quarter.month // 10,

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 import flask.templating  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
-from bench.run import BENCH_PASSWORD, Page, absolute_sqlite, choose_pages, make_app  # noqa: E402
 from bench.floor import add_floor  # noqa: E402
+from bench.run import BENCH_PASSWORD, Page, absolute_sqlite, choose_pages, make_app  # noqa: E402
 
 
 def main() -> int:

@@ -54,7 +54,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -478,7 +478,8 @@ class StatementLog:
 def settle(app, db, kind: str, pages: list[Page], token: str, report) -> None:
     """Bring the database to the state of a running deployment before measuring: one
     request of each page stores the clause figures it reads (tracker.figures); on
-    PostgreSQL `VACUUM ANALYZE` then does what autovacuum does after this many inserts: statistics of the new rows for the planner, and the visibility map
+    PostgreSQL `VACUUM ANALYZE` then does what autovacuum does after this many inserts:
+    statistics of the new rows for the planner, and the visibility map
     that lets a count read an index alone (the server these figures were measured on runs
     with autovacuum off: without this the statistics were those of the empty tables after
     `bench/generate.py`, and counting a project's 1,340 placements read 1,031 table pages)."""
@@ -516,8 +517,9 @@ def queries_section(app, db, pages: list[Page], token: str, profile: set[str], r
         client = clients[page.role]
         headers = {"Authorization": f"Bearer {token}"} if page.role == "api" else {}
 
-        def get():  # each request in a fresh context, as in a worker
-            return contextvars.Context().run(client.get, page.path, headers=headers)
+        def get(client=client, path=page.path, headers=headers):
+            # each request in a fresh context, as in a worker
+            return contextvars.Context().run(client.get, path, headers=headers)
 
         first = get()
         with StatementLog(db.engine) as log:
@@ -776,7 +778,7 @@ def main() -> int:
         first_event = db.session.scalar(select(func.max(AuditEvent.id))) or 0
         pages = choose_pages(db)
         report.line(f"## bench/run.py — {'SQLite' if kind == 'sqlite' else 'PostgreSQL'}\n")
-        report.line(f"Date {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {revision()}; "
+        report.line(f"Date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {revision()}; "
                     f"machine: {machine()}; database: {describe_database(db, kind, url)}; "
                     f"figures as of {AS_OF}.\n")
         report.line(f"Command:\n\n    {command}\n")

@@ -158,7 +158,7 @@ def test_second_run_adds_nothing(db, runner, seeded):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert _row_counts(db) == before
-    for role, email, password in LOGINS:
+    for _role, email, password in LOGINS:
         assert email in result.output and password in result.output
 
 

@@ -1,5 +1,5 @@
 """Danish number and date formats (GLOSSARY.md, Formats)."""
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 from flask_babel import force_locale
@@ -41,11 +41,11 @@ def test_english_formats(app):
 
 
 def test_a_moment_shows_as_its_danish_date(app):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     with app.test_request_context():
         # 23:30 UTC on 30 June is 01:30 on 1 July in Copenhagen (summer time, UTC+2).
-        moment = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)
+        moment = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
         assert formatting.short_date(moment) == "01.07.2026"
         assert formatting.short_date(date(2026, 6, 30)) == "30.06.2026"
 
@@ -53,9 +53,9 @@ def test_a_moment_shows_as_its_danish_date(app):
 def test_timestamps_in_copenhagen_time_across_the_clock_changes(app):
     """Stored times are UTC (naive ones too); shown in Danish time: UTC+2 in summer, UTC+1
     in winter; 2026's clock changes at 01:00 UTC on 29 March and 25 October."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    utc = timezone.utc
+    utc = UTC
     with app.test_request_context():
         assert [formatting.timestamp(v) for v in (
             datetime(2026, 3, 29, 0, 59, tzinfo=utc),  # still winter time: 01:59

@@ -4,7 +4,7 @@ documents list's project filter are typed (case number or name, CVR number or na
 looked up in the user's own scope; with few to choose from they stay drop-downs."""
 import hashlib
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -295,7 +295,7 @@ def archive(db, world):
             number=f"D-2026-00000{n}", kind="clause-status", scope=f"Byggesag {project}",
             project_id=project.id, as_of=date(2026, 6, 30), parameters={},
             sha256=hashlib.sha256(content).hexdigest(), size=len(content), content=content,
-            issued_at=datetime(2026, 7, n, 9, 30, tzinfo=timezone.utc)))
+            issued_at=datetime(2026, 7, n, 9, 30, tzinfo=UTC)))
     db.session.commit()
 
 

@@ -21,11 +21,17 @@ from sqlalchemy import Select, and_, delete, event, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from tracker.extensions import db
 from tracker.counting import ClauseFigures
 from tracker.counting import clause_figures as compute
+from tracker.extensions import db
 from tracker.models import (
-    Agreement, Clause, ContractorReport, Placement, Project, ProjectContractor, StoredFigures,
+    Agreement,
+    Clause,
+    ContractorReport,
+    Placement,
+    Project,
+    ProjectContractor,
+    StoredFigures,
 )
 from tracker.models.base import utcnow
 

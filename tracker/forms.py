@@ -10,9 +10,9 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from tracker.extensions import db
-from tracker.i18n import lazy_gettext as _l, translations
+from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import translations
 from tracker.validation import contains_cpr
-
 
 # --- Danish numbers ---------------------------------------------------------------------
 
@@ -206,7 +206,8 @@ def commit_edit(form, obj, apply=None) -> bool:
 def _wtforms_messages():  # pragma: no cover - never called
     """WTForms' own messages, listed so the Danish catalogue carries them
     (WTForms translates them through `Form.Meta.get_translations`)."""
-    from tracker.i18n import gettext as _, ngettext
+    from tracker.i18n import gettext as _
+    from tracker.i18n import ngettext
 
     return [
         _("This field is required."), _("Invalid email address."), _("Not a valid choice."),

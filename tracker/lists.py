@@ -11,10 +11,11 @@ can filter by, a name outside their scope.
 """
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from flask import Response, render_template, request
 from openpyxl import Workbook

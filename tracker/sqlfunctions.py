@@ -7,7 +7,11 @@ minimum/maximum are written once here and rendered for each database.
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Date, Integer, cast, func,
+    BigInteger,
+    Date,
+    Integer,
+    cast,
+    func,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler

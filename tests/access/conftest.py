@@ -5,7 +5,14 @@ from types import SimpleNamespace
 import pytest
 
 from tests import factories
-from tracker.models import AgreementParty, Document, Evaluation, EvaluationAction, FollowUp, ProgressAssessment
+from tracker.models import (
+    AgreementParty,
+    Document,
+    Evaluation,
+    EvaluationAction,
+    FollowUp,
+    ProgressAssessment,
+)
 
 
 def _side(db, tag: str) -> SimpleNamespace:
@@ -26,8 +33,10 @@ def _side(db, tag: str) -> SimpleNamespace:
                                     work_readiness=4)
     documents = {
         kind: Document(number=f"{tag}-{kind}", kind=kind, scope=tag, as_of=date(2026, 6, 1),
-                       project_id=project.id if kind in ("clause-status", "training", "compliance") else None,
-                       organisation_id={"compliance": contractor.id, "municipality": municipality.id}.get(kind),
+                       project_id=(project.id if kind in ("clause-status", "training", "compliance")
+                                   else None),
+                       organisation_id={"compliance": contractor.id,
+                                        "municipality": municipality.id}.get(kind),
                        participant_id=participant.id if kind == "pathway" else None,
                        sha256="0" * 64, size=1, content=b"%PDF")
         for kind in ("clause-status", "compliance", "municipality", "pathway", "annual", "training")

@@ -4,8 +4,16 @@ from sqlalchemy import select
 
 from tracker import access
 from tracker.models import (
-    Agreement, Clause, ContractorReport, Document, FollowUp, Organisation, Participant,
-    Placement, ProgressAssessment, Project,
+    Agreement,
+    Clause,
+    ContractorReport,
+    Document,
+    FollowUp,
+    Organisation,
+    Participant,
+    Placement,
+    ProgressAssessment,
+    Project,
 )
 
 ROLES = ("admin", "staff", "contractor", "builder", "municipality")

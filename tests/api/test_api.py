@@ -1,5 +1,5 @@
 """The JSON API: tokens, scope, the DESIGN §6 endpoints with hand-computed figures."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -99,7 +99,7 @@ def test_no_or_bad_or_revoked_token_is_401(db, call, client, api_world):
     assert call(None, "/projects").status_code == 401
     assert client.get("/api/v1/projects", headers={"Authorization": "Bearer nope"}).status_code == 401
     token = db.session.query(ApiToken).filter_by(user_id=api_world.users["staff"].id).one()
-    token.revoked_at = datetime.now(timezone.utc)
+    token.revoked_at = datetime.now(UTC)
     db.session.commit()
     response = call("staff", "/projects")
     assert response.status_code == 401

@@ -2,8 +2,8 @@
 conform to the schema."""
 import pytest
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import _empty_database, make_app
 from tracker.extensions import db

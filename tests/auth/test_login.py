@@ -1,5 +1,5 @@
 """Sign-in, sign-out, throttling, redirects, session rules."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -76,7 +76,7 @@ def test_account_throttled_after_ten_failures_in_a_minute(db, client):
     # A minute later the account may try again.
     db.session.refresh(user)
     assert user.failed_logins == 10
-    user.failed_login_window_start = datetime.now(timezone.utc) - timedelta(seconds=61)
+    user.failed_login_window_start = datetime.now(UTC) - timedelta(seconds=61)
     db.session.commit()
     assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
 
@@ -108,7 +108,7 @@ def test_absolute_timeout(db, client, login):
     db.session.commit()
     login(user)
     with client.session_transaction() as session:
-        session["login_at"] = (datetime.now(timezone.utc) - timedelta(hours=11)).timestamp()
+        session["login_at"] = (datetime.now(UTC) - timedelta(hours=11)).timestamp()
     assert client.get("/").status_code == 302
 
 

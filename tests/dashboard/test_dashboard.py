@@ -3,12 +3,11 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from tests import factories
 from tracker.dashboard.service import running_placements_by_month
 from tracker.models import FollowUp, Placement
-from sqlalchemy import select
 
 
 @pytest.fixture()

@@ -6,8 +6,8 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, inspect, select, text
 from rq.job import Job, JobStatus
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
 from tests import factories

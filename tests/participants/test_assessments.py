@@ -60,7 +60,8 @@ def test_no_assessment_before_consent(db, client, world, staff):
     db.session.commit()
     response = client.post(f"/participants/{person.id}/assessments/new",
                            data={"assessed_on": "2026-02-01", **SCORES}, follow_redirects=True)
-    assert "Registrér samtykket fra Omar Ali, før der registreres progression." in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "Registrér samtykket fra Omar Ali, før der registreres progression." in body
     assert db.session.scalar(select(ProgressAssessment)) is None
 
 
@@ -92,8 +93,9 @@ def test_chart_and_changes_on_the_page(db, client, world, staff, person):
 def test_edit_assessment_with_locking(db, client, world, staff, person):
     a = assessment(db, person, date(2026, 2, 1), work_readiness=3)
     db.session.commit()
-    assert client.post(f"/assessments/{a.id}/edit", data={"assessed_on": "2026-02-01",
-                                                          "work_readiness": "4", "version": 1}).status_code == 302
+    saved = client.post(f"/assessments/{a.id}/edit", data={"assessed_on": "2026-02-01",
+                                                           "work_readiness": "4", "version": 1})
+    assert saved.status_code == 302
     stale = client.post(f"/assessments/{a.id}/edit", data={"assessed_on": "2026-02-01",
                                                            "work_readiness": "9", "version": 1})
     assert "En anden har gemt denne registrering" in stale.get_data(as_text=True)

@@ -189,7 +189,8 @@ def test_ended_placement_offers_the_next_one(db, client, world, staff, person):
 
 def test_next_placement_cannot_start_before_the_previous_ended(db, client, world, staff, person):
     pl = factories.placement(person, world.kaerhoej, project=world.project,
-                             start_date=date(2026, 1, 5), end_date=date(2026, 1, 30), outcome="next_placement")
+                             start_date=date(2026, 1, 5), end_date=date(2026, 1, 30),
+                             outcome="next_placement")
     db.session.commit()
     body = client.post(f"/participants/{person.id}/placements/new?after={pl.id}",
                        data=_form(world, ref="F-0002", start_date="2026-01-20", planned_end="")

@@ -9,9 +9,8 @@ from sqlalchemy import event, select
 
 from tests import factories
 from tests.projects.conftest import project_form
-from tracker.models import AuditEvent, Clause, Participant, Project, ProjectContractor
 from tracker.forms import input_number, parse_number
-
+from tracker.models import AuditEvent, Clause, Participant, Project, ProjectContractor
 
 # --- Danish numbers ------------------------------------------------------------------------
 

@@ -314,7 +314,7 @@ def test_pages_work_in_english(db, client, login, world):
 
 def test_a_huge_number_is_refused_not_a_crash(db, client, login):
     """Found by schemathesis: 6.03e307 overflowed the decimal check with a 500."""
-    from tracker.forms import NumberField, Form
+    from tracker.forms import Form, NumberField
 
     class Figures(Form):
         hours = NumberField("Timer", maximum=99999999)

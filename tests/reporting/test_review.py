@@ -2,7 +2,7 @@
 effect on the clause figures, the due list and its export, and statement counts."""
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -19,7 +19,7 @@ def _submitted(clause, contractor, day: int, **kw) -> ContractorReport:
     kw.setdefault("hours", Decimal("120.5"))
     kw.setdefault("site_hours", Decimal("2000"))
     return factories.report(clause, contractor,
-                            submitted_at=datetime(2026, 4, day, 9, 0, tzinfo=timezone.utc), **kw)
+                            submitted_at=datetime(2026, 4, day, 9, 0, tzinfo=UTC), **kw)
 
 
 @pytest.fixture()

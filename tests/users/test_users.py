@@ -2,7 +2,7 @@
 everywhere, tokens revoked, admins only."""
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -277,7 +277,7 @@ def test_change_own_password_ends_other_sessions_only(db, app, client, login):
     assert user.session_version == 2
     assert verify_password(user.password_hash, NEW_PASSWORD)
     with client.session_transaction() as session:
-        assert session["login_at"] > datetime.now(timezone.utc).timestamp() - 60
+        assert session["login_at"] > datetime.now(UTC).timestamp() - 60
 
 
 @pytest.mark.parametrize("data, message", [

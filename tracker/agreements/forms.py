@@ -11,11 +11,10 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from tracker.agreements.service import basis_amount, derived_target
 from tracker.extensions import db
 from tracker.formatting import money, short_date
-from tracker.forms import Form, VersionField, choices, no_cpr
+from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
 from tracker.i18n import lazy_gettext as _l
 from tracker.models import Agreement, AgreementParty, Clause, Organisation, Project, ProjectContractor
 from tracker.models.codes import AGREEMENT_STATUSES, CLAUSE_KINDS, FREQUENCIES, TARGET_BASES, UNITS
-from tracker.forms import NumberField
 from tracker.projects.forms import optional_int, strip
 
 # Numeric(12, 2) and Numeric(12, 4): the largest target and rate the database holds.

@@ -30,7 +30,12 @@ from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
 from tracker.i18n import gettext as _
 from tracker.models import (
-    Agreement, AgreementParty, Clause, Evaluation, Project, ProjectContractor,
+    Agreement,
+    AgreementParty,
+    Clause,
+    Evaluation,
+    Project,
+    ProjectContractor,
 )
 from tracker.projects.service import load_project
 from tracker.uploads import UploadError, file_response, store_upload

@@ -1,6 +1,6 @@
 """Bearer tokens: `Authorization: Bearer <token>`, stored as SHA-256, revocable."""
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import g, request
 from sqlalchemy import select
@@ -28,10 +28,10 @@ def user_from_token() -> User | None:
     ).first()
     if row is None or not row.User.active:
         return None
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     last = row.ApiToken.last_used_at
     if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=timezone.utc)
+        last = last.replace(tzinfo=UTC)
     if last is None or now - last > LAST_USED_RESOLUTION:
         row.ApiToken.last_used_at = now
         db.session.commit()

@@ -3,7 +3,6 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, g, jsonify, request, url_for
-
 from sqlalchemy.orm import joinedload
 
 from tracker import access
@@ -13,7 +12,13 @@ from tracker.counting import SUMMARY_FIELDS, municipality_summary, rounded
 from tracker.extensions import csrf, db
 from tracker.figures import clause_figures
 from tracker.models import (
-    Agreement, Clause, HousingArea, Organisation, Participant, Placement, Project,
+    Agreement,
+    Clause,
+    HousingArea,
+    Organisation,
+    Participant,
+    Placement,
+    Project,
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -1,5 +1,5 @@
 """Sign-in, sessions, passwords, language choice."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user, logout_user
@@ -39,7 +39,7 @@ def enforce_absolute_timeout() -> None:
         return
     started = session.get("login_at")
     max_age = current_app.config["TRACKER_SESSION_MAX_AGE"]
-    now = datetime.now(timezone.utc).timestamp()
+    now = datetime.now(UTC).timestamp()
     if started is None or now - started > max_age.total_seconds():
         logout_user()
         session.clear()

@@ -1,5 +1,5 @@
 """Sign in, sign out, choose language."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -51,7 +51,7 @@ def login():
         session.clear()  # a new session on every sign-in
         login_user(user)
         session.permanent = True
-        session["login_at"] = datetime.now(timezone.utc).timestamp()
+        session["login_at"] = datetime.now(UTC).timestamp()
         record_event(db.session, "login", user)
         db.session.commit()
         return redirect(safe_next(form.next.data))

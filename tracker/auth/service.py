@@ -1,5 +1,5 @@
 """Sign-in rules: password check, per-account throttling in the database."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ def find_user(email: str) -> User | None:
 
 def _as_aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:  # SQLite returns naive UTC
-        return moment.replace(tzinfo=timezone.utc)
+        return moment.replace(tzinfo=UTC)
     return moment
 
 
@@ -49,7 +49,7 @@ def authenticate(email: str, password: str) -> tuple[User | None, str]:
 
     Reason codes: 'throttled', 'invalid', 'inactive'. The caller commits.
     """
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     user = find_user(email)
     if throttled(user, now):
         return None, "throttled"

@@ -9,7 +9,12 @@ the demo and the benchmark count with these and nothing else.
 - `municipality`: every figure of a municipality's residents in a period.
 """
 from tracker.counting.clauses import (
-    ClauseFigures, Window, clause_figure, clause_figures, rounded, window_registered,
+    ClauseFigures,
+    Window,
+    clause_figure,
+    clause_figures,
+    rounded,
+    window_registered,
 )
 from tracker.counting.municipality import SUMMARY_FIELDS, municipality_summary
 from tracker.counting.pathways import moved_into_work_or_education, moving

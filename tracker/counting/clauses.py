@@ -13,7 +13,19 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import (
-    CTE, Date, Integer, Select, and_, case, column, exists, func, literal, or_, select, values,
+    CTE,
+    Date,
+    Integer,
+    Select,
+    and_,
+    case,
+    column,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    values,
 )
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 

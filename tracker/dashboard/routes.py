@@ -9,11 +9,16 @@ from tracker import access, charts
 from tracker.counting import municipality_summary
 from tracker.counting.pathways import CHAIN
 from tracker.dashboard import service
-from tracker.formatting import number
 from tracker.extensions import db
+from tracker.formatting import number
 from tracker.i18n import gettext as _
 from tracker.models import (
-    Clause, ContractorReport, EvaluationAction, Organisation, Participant, Placement,
+    Clause,
+    ContractorReport,
+    EvaluationAction,
+    Organisation,
+    Participant,
+    Placement,
 )
 from tracker.models.codes import CLAUSE_STATUSES, PLACEMENT_KINDS, label
 from tracker.participants.service import due_by, due_follow_ups_query

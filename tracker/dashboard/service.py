@@ -5,10 +5,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import Date, Select, bindparam, case, func, select
 
-from tracker.charts import month_starts
 from tracker import figures
-from tracker.extensions import db
+from tracker.charts import month_starts
 from tracker.counting import ClauseFigures, effective_end
+from tracker.extensions import db
 from tracker.models import Agreement, Clause, Placement, Project
 from tracker.models.codes import PLACEMENT_KINDS
 

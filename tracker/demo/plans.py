@@ -4,8 +4,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from tracker.demo.data import (
-    BENEFITS_BY_WEIGHT, CONTRACTORS, HOUSING_AREAS, PARTICIPANTS, PATHWAY_MIX, PROJECTS,
-    SHORTEST_WEEKS, SINGLE_INTERNSHIP_ENDINGS, ProjectSpec,
+    BENEFITS_BY_WEIGHT,
+    CONTRACTORS,
+    HOUSING_AREAS,
+    PARTICIPANTS,
+    PATHWAY_MIX,
+    PROJECTS,
+    SHORTEST_WEEKS,
+    SINGLE_INTERNSHIP_ENDINGS,
+    ProjectSpec,
 )
 
 

@@ -2,7 +2,7 @@
 is missing."""
 import random
 import zlib
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
@@ -11,18 +11,52 @@ from tracker.auth.passwords import hash_password, password_problem
 from tracker.counting.clauses import Window, as_decimal, registered, window_sums
 from tracker.counting.pathways import add_months
 from tracker.demo.data import (
-    AGREEMENTS, ASCII, ASSESSMENT_NOTES, BUILDERS, CENT, CONSENT_SCOPE, CONTRACTORS,
-    CORRECTED_CLAUSE, DEMO_USERS, EDUCATION_PROVIDER, EVALUATIONS, FOLLOW_UP_GRACE,
-    FOLLOW_UP_NOTES, HOUSING_AREAS, MILLION, MUNICIPALITIES, PARTY_TEXTS, PROJECTS,
-    REPORTED_CLAUSES, RETURN_NOTE, SECRETARIAT, SEED, STATUS_AFTER, STATUS_DURING,
-    AgreementSpec, ClauseSpec,
+    AGREEMENTS,
+    ASCII,
+    ASSESSMENT_NOTES,
+    BUILDERS,
+    CENT,
+    CONSENT_SCOPE,
+    CONTRACTORS,
+    CORRECTED_CLAUSE,
+    DEMO_USERS,
+    EDUCATION_PROVIDER,
+    EVALUATIONS,
+    FOLLOW_UP_GRACE,
+    FOLLOW_UP_NOTES,
+    HOUSING_AREAS,
+    MILLION,
+    MUNICIPALITIES,
+    PARTY_TEXTS,
+    PROJECTS,
+    REPORTED_CLAUSES,
+    RETURN_NOTE,
+    SECRETARIAT,
+    SEED,
+    STATUS_AFTER,
+    STATUS_DURING,
+    AgreementSpec,
+    ClauseSpec,
 )
 from tracker.demo.plans import ParticipantPlan, plan_participants, project_period
 from tracker.extensions import db
 from tracker.models import (
-    Agreement, AgreementParty, BenefitGroup, Clause, ContractorReport, Evaluation,
-    EvaluationAction, FollowUp, HousingArea, Organisation, Participant, Placement,
-    ProgressAssessment, Project, ProjectContractor, User,
+    Agreement,
+    AgreementParty,
+    BenefitGroup,
+    Clause,
+    ContractorReport,
+    Evaluation,
+    EvaluationAction,
+    FollowUp,
+    HousingArea,
+    Organisation,
+    Participant,
+    Placement,
+    ProgressAssessment,
+    Project,
+    ProjectContractor,
+    User,
 )
 from tracker.models.codes import DIMENSIONS, FOLLOW_UP_MONTHS
 from tracker.validation import cvr_is_valid
@@ -244,7 +278,7 @@ def _registered(clause: Clause, periods: list[tuple[date, date]]
 
 
 def _moment(day: date) -> datetime:
-    return datetime.combine(day, time(10, 0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(10, 0), tzinfo=UTC)
 
 
 def _report_versions(ref: str, index: int, count: int, noise: Decimal

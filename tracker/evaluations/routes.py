@@ -26,7 +26,8 @@ from tracker.evaluations.forms import ActionForm, EvaluationForm
 from tracker.evaluations.service import summary
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.lists import Column, Filter, ListSpec
 from tracker.models import Agreement, Evaluation, EvaluationAction, Project
 

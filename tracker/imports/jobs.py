@@ -12,7 +12,7 @@ own transaction, so the rows and "imported" come together.
 import hashlib
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -97,7 +97,7 @@ def claim_import(job_id: int) -> bool:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite: naive UTC
 
 
 def stopped(job: ImportJob) -> bool:

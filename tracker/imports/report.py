@@ -5,7 +5,6 @@ from dataclasses import asdict, dataclass, field
 
 from tracker.i18n import gettext as _
 
-
 # The page and a job file keep this many problems; the command line prints every one.
 MAX_KEPT_PROBLEMS = 20_000
 SAMPLES_PER_SHEET = 10

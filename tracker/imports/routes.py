@@ -9,8 +9,18 @@ import csv
 import io
 import tempfile
 
-from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect
-from flask import render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
@@ -21,7 +31,8 @@ from tracker.auth import admin_required, secretariat_required
 from tracker.extensions import db
 from tracker.formatting import number
 from tracker.forms import Form
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.imports import jobs
 from tracker.imports.export import XLSX_TYPE, export_filename, record_export, write_workbook
 from tracker.imports.reader import SourceError, open_bytes

@@ -4,13 +4,15 @@ Each cell parser takes what the reader gave (text from a CSV file; text, a numbe
 date from an XLSX cell) and returns the value, or raises `CellError` with the reason.
 """
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
-
+from typing import Any
 
 from tracker.formatting import number
+from tracker.forms import parse_number
+from tracker.i18n import gettext as _
 from tracker.models.codes import (
     AGREEMENT_STATUSES,
     CLAUSE_KINDS,
@@ -23,8 +25,6 @@ from tracker.models.codes import (
     REPORT_STATUSES,
     UNITS,
 )
-from tracker.forms import parse_number
-from tracker.i18n import gettext as _
 from tracker.validation import contains_cpr, cvr_is_valid, municipalities
 
 

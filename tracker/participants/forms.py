@@ -11,7 +11,8 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import Form, VersionField, choices, no_cpr, record_choices
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import BenefitGroup, HousingArea, Organisation, Participant
 from tracker.models.codes import DIMENSIONS, EDUCATION_LEVELS, GENDERS, READINESS
 
@@ -95,8 +96,9 @@ class ParticipantForm(Form):
         self.municipality_id.choices = record_choices(municipalities, blank="—")
         on = self.intake_date.data if isinstance(self.intake_date.data, date) else date.today()
         groups = db.session.scalars(
-            select(BenefitGroup).where(or_(_valid_on(BenefitGroup, on),
-                                           BenefitGroup.id == (current.benefit_group_id if current else None)))
+            select(BenefitGroup).where(or_(
+                _valid_on(BenefitGroup, on),
+                BenefitGroup.id == (current.benefit_group_id if current else None)))
             .order_by(BenefitGroup.sort_order, BenefitGroup.name_da)).all()
         self.benefit_group_id.choices = choices({g.id: _name(g) for g in groups}, blank="—")
 
@@ -143,7 +145,9 @@ class ParticipantForm(Form):
             self.benefit_group_id.errors = [_l("Not a valid choice.")]
             return False
         on = self.intake_date.data
-        if isinstance(on, date) and not (group.valid_from <= on and (group.valid_to is None or group.valid_to >= on)):
+        valid = group.valid_from <= on and (group.valid_to is None or group.valid_to >= on) \
+            if isinstance(on, date) else True
+        if not valid:
             self.benefit_group_id.errors = [_(
                 "%(name)s is not a benefit on the intake date %(date)s. Choose a benefit that "
                 "applied then.", name=_name(group), date=short_date(on))]

@@ -17,7 +17,8 @@ from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import apply_form, commit_edit
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.lists import PER_PAGE, Column, Filter, ListSpec
 from tracker.models import (
     FollowUp,
@@ -52,7 +53,6 @@ from tracker.participants.routes import (
     local_return,
     participant_or_404,
 )
-
 
 # --- placements -----------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.lists import SELECT_MAX, Records, named_list
 from tracker.models import FollowUp, Organisation, Participant, Placement, Project, ProjectContractor
 from tracker.models.codes import FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, OUTCOMES, PLACEMENT_KINDS

@@ -19,7 +19,8 @@ from tracker.audit import participant_history, participant_history_query, record
 from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit, is_stale
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.lists import Column, Filter, ListSpec, Records
 from tracker.models import (
     BenefitGroup,

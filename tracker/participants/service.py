@@ -12,7 +12,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from sqlalchemy import (
-    Date, Integer, Select, case, exists, func, insert, literal, literal_column, select, true,
+    Date,
+    Integer,
+    Select,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -99,14 +109,19 @@ def applicable_rules(rules: Iterable[PlacementRule], kind: str, start: date,
     ]
 
 
+def _figure(value) -> str:
+    """A rule's limit: whole numbers without decimals, others with one."""
+    return number(value, 0 if value % 1 == 0 else 1)
+
+
 def _rule_text(rule: PlacementRule) -> str:
     if rule.description:
         return rule.description.strip().rstrip(".")
     parts = []
     if rule.max_weeks is not None:
-        parts.append(_("at most %(n)s weeks", n=number(rule.max_weeks, 0 if rule.max_weeks % 1 == 0 else 1)))
+        parts.append(_("at most %(n)s weeks", n=_figure(rule.max_weeks)))
     if rule.max_hours_per_week is not None:
-        parts.append(_("at most %(n)s hours a week", n=number(rule.max_hours_per_week, 0 if rule.max_hours_per_week % 1 == 0 else 1)))
+        parts.append(_("at most %(n)s hours a week", n=_figure(rule.max_hours_per_week)))
     return f"{label(PLACEMENT_KINDS, rule.placement_kind)}: {', '.join(parts)}"
 
 

@@ -7,7 +7,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from tracker.extensions import db
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.lists import SELECT_MAX, Records, TypedRecords, named_list
 from tracker.models import HousingArea, Organisation, Project, ProjectContractor
 from tracker.models.codes import CONTRACTOR_ROLES, PROJECT_STATUSES

@@ -18,10 +18,11 @@ from tracker.agreements.service import (
     target_calculation,
 )
 from tracker.audit import history
+from tracker.counting import ClauseFigures
 from tracker.extensions import db
 from tracker.formatting import money, short_date
-from tracker.counting import ClauseFigures
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import (
     Agreement,
     AgreementParty,

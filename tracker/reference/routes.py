@@ -16,7 +16,9 @@ from tracker.auth import admin_required
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import CONFLICT_MESSAGE, VersionField, apply_form, commit_edit, is_stale
-from tracker.i18n import gettext as _, lazy_gettext as _l, ngettext
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import ngettext
 from tracker.lists import Column, Filter, ListSpec
 from tracker.models import BenefitGroup, Participant, PlacementRule
 from tracker.models.codes import PLACEMENT_KINDS, READINESS, label

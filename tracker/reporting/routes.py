@@ -22,7 +22,8 @@ from tracker.extensions import db
 from tracker.figures import clause_figures
 from tracker.formatting import short_date
 from tracker.forms import CONFLICT_MESSAGE, is_stale
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.lists import (
     EXPORT_FORMATS,
     PER_PAGE,
@@ -43,7 +44,8 @@ from tracker.models import (
     User,
 )
 from tracker.models.codes import REPORT_STATUSES, label
-from tracker.reporting import due as due_reports, service
+from tracker.reporting import due as due_reports
+from tracker.reporting import service
 from tracker.reporting.forms import ReviewForm
 from tracker.uploads import file_response
 

@@ -27,7 +27,6 @@ from fractions import Fraction
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import aliased, joinedload
 
-from tracker.extensions import db
 from tracker.counting.clauses import (
     DAYS_PER_WEEK,
     DAYS_PER_YEAR,
@@ -36,6 +35,7 @@ from tracker.counting.clauses import (
     Window,
     window_registered,
 )
+from tracker.extensions import db
 from tracker.models import (
     Agreement,
     Clause,

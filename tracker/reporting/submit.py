@@ -131,7 +131,8 @@ def create(clause_id: int):
         if wanted in offered:
             form.period.data = wanted
         else:  # the newest ended period still to report on, else the newest ended one
-            ended = [p.start for p in service.open_periods(clause, service.today()) if p.end < service.today()]
+            today = service.today()
+            ended = [p.start for p in service.open_periods(clause, today) if p.end < today]
             missing = [start for start in ended if start not in reported
                        or reported[start].status == "returned"]
             chosen = (missing or ended or [None])[-1]

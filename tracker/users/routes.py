@@ -4,7 +4,7 @@ Users are never deleted (reports, documents and the audit trail name them); they
 deactivated. Raising a user's session version ends all their sessions (DESIGN §2,
 SECURITY: sign out everywhere, a password change ends other sessions).
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, login_user
@@ -17,11 +17,12 @@ from tracker.auth.passwords import hash_password, verify_password
 from tracker.auth.service import register_failure, throttled
 from tracker.extensions import db
 from tracker.forms import commit_edit
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.lists import Column, Filter, ListSpec
 from tracker.models import ApiToken, Organisation, User
-from tracker.models.codes import ROLES, label
 from tracker.models.base import utcnow
+from tracker.models.codes import ROLES, label
 from tracker.users.forms import ChangePasswordForm, ResetPasswordForm, UserForm
 
 bp = Blueprint("users", __name__)
@@ -59,7 +60,7 @@ def _keep_own_session(user: User) -> None:
     so only the user's other sessions end."""
     if user.id == current_user.id:
         login_user(user)
-        session["login_at"] = datetime.now(timezone.utc).timestamp()
+        session["login_at"] = datetime.now(UTC).timestamp()
 
 
 def _get_user(user_id: int) -> User:
@@ -185,7 +186,7 @@ def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if throttled(user, now):
             form.current_password.errors.append(
                 _("Too many failed attempts. Wait a minute and try again."))
