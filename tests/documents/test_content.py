@@ -10,7 +10,12 @@ from tests.documents.conftest import AS_OF, NAMES, pdf_text
 from tracker.counting import municipality_summary
 from tracker.documents import service
 from tracker.documents.kinds import (
-    annual, build, clause_status, municipality, pathway, training,
+    annual,
+    build,
+    clause_status,
+    municipality,
+    pathway,
+    training,
 )
 from tracker.documents.render import render_html
 from tracker.documents.requests import DocumentRequest, IssueError, check_request

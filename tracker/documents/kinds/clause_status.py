@@ -13,14 +13,26 @@ from tracker.counting.clauses import DAYS_PER_WEEK
 from tracker.counting.pathways import MOVING_OUTCOMES
 from tracker.counting.placements import sql_date
 from tracker.documents.content import (
-    Built, fulfilment_chart, placement_sheet, placements_chart, rounded, running_by_month,
+    Built,
+    fulfilment_chart,
+    placement_sheet,
+    placements_chart,
+    rounded,
+    running_by_month,
 )
 from tracker.extensions import db
 from tracker.figures import clause_figures
 from tracker.i18n import gettext as _
 from tracker.models import (
-    Agreement, AgreementParty, Clause, ContractorReport, HousingArea, Organisation, Placement,
-    Project, ProjectContractor,
+    Agreement,
+    AgreementParty,
+    Clause,
+    ContractorReport,
+    HousingArea,
+    Organisation,
+    Placement,
+    Project,
+    ProjectContractor,
 )
 from tracker.models.codes import CLAUSE_STATUSES, PLACEMENT_KINDS
 

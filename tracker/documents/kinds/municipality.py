@@ -13,13 +13,12 @@ from sqlalchemy import and_, case, exists, select
 from tracker import charts
 from tracker.counting import moving, municipality_summary
 from tracker.counting.placements import overlaps, sql_date
-from tracker.documents.content import Built, placement_sheet, placements_chart, rounded, \
-    running_by_month
+from tracker.documents.content import Built, placement_sheet, placements_chart, rounded, running_by_month
 from tracker.extensions import db
 from tracker.formatting import short_date
-from tracker.i18n import gettext as _, lazy_gettext as _l
-from tracker.models import BenefitGroup, HousingArea, Organisation, Participant, Placement, \
-    ProgressAssessment
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
+from tracker.models import BenefitGroup, HousingArea, Organisation, Participant, Placement, ProgressAssessment
 from tracker.models.codes import DIMENSIONS, FOLLOW_UP_STATUSES, GENDERS, PLACEMENT_KINDS, label
 
 NOT_STATED = _l("Not stated")

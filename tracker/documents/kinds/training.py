@@ -10,7 +10,12 @@ from tracker.counting import overlap_days
 from tracker.counting.clauses import DAYS_PER_WEEK, DAYS_PER_YEAR, FULL_TIME_HOURS
 from tracker.counting.placements import overlaps, sql_date
 from tracker.documents.content import (
-    Built, placement_sheet, placements_chart, rounded, running_by_month, share,
+    Built,
+    placement_sheet,
+    placements_chart,
+    rounded,
+    running_by_month,
+    share,
 )
 from tracker.documents.kinds.clause_status import project_clauses, project_header
 from tracker.extensions import db
