@@ -29,16 +29,16 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
+from tracker.counting import SUMMARY_FIELDS, municipality_summary
 from tracker.documents import service
 from tracker.documents.content import workbook
 from tracker.documents.kinds import annual, build, municipality
+from tracker.documents.kinds.municipality import AGE_BANDS
 from tracker.documents.render import render_html
 from tracker.documents.requests import DocumentRequest
-from tracker.documents.rules import AGE_BANDS
 from tracker.models import BenefitGroup, FollowUp, Participant, ProgressAssessment
 from tracker.models.base import utcnow
 from tracker.models.codes import GENDERS
-from tracker.pathways import municipality_summary
 
 START, END = date(2026, 3, 1), date(2026, 6, 30)
 
@@ -122,18 +122,22 @@ def test_municipality_report_figures_by_hand(db, town):
     # Enrolled: Bo, Cai, Eli (intake on the period's first and last day counts).
     # Overlapping: a1, b1, d2, d3 internships; a2; a3, d4 (d1 ended by its planned end).
     # Moved: Ada (a3 started), Dea (d2 education; d4 started).
-    assert c["summary"] == {
+    assert {field: c["summary"][field] for field in SUMMARY_FIELDS} == {
         "enrolled": 3,
         "placements": {"internship": 4, "wage_subsidy": 1, "apprenticeship": 0,
                        "ordinary_job": 2},
         "moved_into_work_or_education": 2,
         "follow_ups": {"employed": 1, "education": 0, "unemployed": 1, "unknown": 0},
     }
+    # The municipality dashboard and the API read the same summary.
     assert c["summary"] == municipality_summary(town["m"].id, START, END)
     # Ended in the period: a1, a2, d3 (next placement), d2 (education); c1 ended before it.
     assert c["outcomes"] == [("education", 1), ("next_placement", 3)]
-    assert c["follow_up_rows"] == [(3, {"employed": 1, "unemployed": 1}, 2), (6, {}, 0),
-                                   (12, {}, 0)]
+    # a1's 3-month follow-up (employed) and c1's (unemployed); c1's 6-month one is in August.
+    none = {"employed": 0, "education": 0, "unemployed": 0, "unknown": 0}
+    assert c["follow_up_rows"] == [
+        (3, {"months": 3, **none, "employed": 1, "unemployed": 1}, 2),
+        (6, {"months": 6, **none}, 0), (12, {"months": 12, **none}, 0)]
     # Internship in the period: Ada, Bo, Dea; Ada's led to a wage subsidy and on to a job;
     # Dea's d3 straight to a job; Bo's next placement starts after the period.
     assert c["steps"] == {"internship": 3, "wage_subsidy": 1, "ordinary_job": 1,
@@ -254,9 +258,8 @@ def test_annual_report_figures_by_hand(db, town):
     assert rows["Sydby Kommune"]["follow_ups"] == {"employed": 0, "education": 0,
                                                    "unemployed": 0, "unknown": 1}
     for row in c["municipalities"]:
-        assert {k: row[k] for k in ("enrolled", "placements", "moved_into_work_or_education",
-                                    "follow_ups")} == municipality_summary(
-            row["municipality"].id, date(2026, 1, 1), END)
+        summary = municipality_summary(row["municipality"].id, date(2026, 1, 1), END)
+        assert {k: row[k] for k in SUMMARY_FIELDS} == {k: summary[k] for k in SUMMARY_FIELDS}
 
 
 def test_annual_projects_beyond_the_pdf_are_in_the_workbook(db, town, monkeypatch):
@@ -280,9 +283,9 @@ def test_annual_projects_beyond_the_pdf_are_in_the_workbook(db, town, monkeypatc
 
 
 def test_annual_report_counts_placements_by_their_effective_end(db):
-    """"Overlapping the year" by the effective end (DESIGN §4, `rules.overlapping`): these
-    placements are its edge cases. The year
-    2026 as of 30.06.2026; every placement started 01.06.2025, each for its own resident."""
+    """"Overlapping the year" by the effective end (DESIGN §4, `counting.placements.overlaps`):
+    these placements are its edge cases. The year 2026 as of 30.06.2026; every placement
+    started 01.06.2025, each for its own resident."""
     m = factories.organisation("municipality", name="Kantby Kommune")
     area = factories.housing_area(m, name="Kanten")
     firm = factories.organisation("contractor", name="Kant A/S")

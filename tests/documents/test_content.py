@@ -7,13 +7,20 @@ from openpyxl import load_workbook
 from sqlalchemy import event
 
 from tests.documents.conftest import AS_OF, NAMES, pdf_text
+from tracker.counting import municipality_summary
 from tracker.documents import service
-from tracker.documents.kinds import annual, build, clause_status, municipality, training
+from tracker.documents.kinds import (
+    annual,
+    build,
+    clause_status,
+    municipality,
+    pathway,
+    training,
+)
 from tracker.documents.render import render_html
 from tracker.documents.requests import DocumentRequest, IssueError, check_request
 from tracker.extensions import db as _db
 from tracker.models.base import utcnow
-from tracker.pathways import municipality_summary
 
 
 def _issue(**kw):
@@ -112,6 +119,28 @@ def test_pathway_needs_consent(db, world):
     assert "Arbejdsparathed 3 6 +3" in text and "Danskkundskaber 4 4 0" in text
     assert document.scope == f"Deltager P-{world.ada.id:04d}"  # no name on the public page
     assert document.attachment is None
+
+
+def test_pathway_weeks_end_at_the_effective_end_and_the_as_of_date(db, world):
+    """Weeks of each placement by DESIGN §4's effective end, never past the as-of date."""
+    from decimal import Decimal
+
+    from tests import factories
+
+    dea = world.dea
+    # Planned to end 14.01., no end recorded: effective end 14.01.: 14 days = 2 weeks.
+    factories.placement(dea, world.c1, "internship", start_date=date(2026, 1, 1),
+                        planned_end=date(2026, 1, 14))
+    # Ends 30.09., after the as-of date 30.06.: 1.3.–30.6. = 31 + 30 + 31 + 30 = 122 days =
+    # 17.43 weeks, and not ended as far as the as-of date knows.
+    factories.placement(dea, world.c1, "wage_subsidy", start_date=date(2026, 3, 1),
+                        end_date=date(2026, 9, 30))
+    _db.session.commit()
+
+    steps = pathway.pathway(dea, AS_OF).context["steps"]
+
+    assert [(s["weeks"], s["end"], s["running"]) for s in steps] == [
+        (Decimal("2.0"), None, True), (Decimal("17.4"), None, True)]
 
 
 def test_annual_report(db, world):

@@ -6,10 +6,10 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
+from tracker.counting import ClauseFigures
 from tracker.extensions import db
 from tracker.figures import clause_figures
 from tracker.formatting import money, number
-from tracker.fulfilment import ClauseFigures
 from tracker.i18n import gettext as _
 from tracker.models import Clause, Project
 from tracker.models.codes import UNITS, label

@@ -13,18 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from tracker import charts
+from tracker.counting import ClauseFigures
+from tracker.counting.placements import sql_date
 from tracker.dashboard.service import month_parameters, running_counts, running_series
-from tracker.documents.rules import sql_date
 from tracker.extensions import db
 from tracker.formatting import number, percent
-from tracker.fulfilment import ClauseFigures
 from tracker.i18n import gettext as _
 from tracker.models import Clause, Organisation, Placement, Project
 from tracker.models.codes import CLAUSE_KINDS, CLAUSE_STATUSES, OUTCOMES, PLACEMENT_KINDS, label
 
 MAX_CHART_MONTHS = 24
 SUPPRESS_BELOW = 5
-DAYS_PER_YEAR, DAYS_PER_WEEK = 365, 7
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -7,11 +7,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from tracker.counting import ClauseFigures, moved_into_work_or_education, rounded
 from tracker.extensions import db
 from tracker.figures import clause_figures
-from tracker.fulfilment import ClauseFigures, rounded
 from tracker.models import Clause, Evaluation, Placement
-from tracker.pathways import moved_into_work_or_education
 
 
 @dataclass(frozen=True)

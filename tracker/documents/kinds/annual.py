@@ -6,8 +6,9 @@ from typing import Any
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from tracker.counting import moving
+from tracker.counting.placements import overlaps, sql_date
 from tracker.documents.content import Built, Sheet, placements_chart, running_by_month
-from tracker.documents.rules import overlapping, sql_date
 from tracker.extensions import db
 from tracker.figures import lookup as figure_lookup
 from tracker.figures import status_counts
@@ -17,7 +18,6 @@ from tracker.models import (
     Project,
 )
 from tracker.models.codes import CLAUSE_STATUSES, FOLLOW_UP_STATUSES, PLACEMENT_KINDS
-from tracker.pathways import moving
 
 # Beyond this many projects the PDF says how many there are; the attachment lists them all.
 MAX_PDF_ROWS = 100
@@ -43,7 +43,7 @@ def municipality_figures(start: date, end: date) -> dict:
                    func.count(distinct(case((moving(start, end), Placement.participant_id)))),
                    *(func.count(case((Placement.kind == k, 1))) for k in PLACEMENT_KINDS))
             .join(Participant, Placement.participant_id == Participant.id)
-            .where(overlapping(start, end))
+            .where(overlaps(start, end))
             .group_by(Participant.municipality_id)):
         row = figures[mid]
         row["persons"], row["moved_into_work_or_education"] = persons, moved
@@ -111,7 +111,7 @@ def _annual_projects(start: date, end: date, as_of: date) -> list[dict]:
         statuses[clause_projects[clause_id]][f.status] += 1
     per_project = {pid: (n, persons) for pid, n, persons in db.session.execute(
         select(Placement.project_id, func.count(), func.count(distinct(Placement.participant_id)))
-        .where(overlapping(start, end),
+        .where(overlaps(start, end),
                Placement.project_id.in_(select(Project.id).where(running)))
         .group_by(Placement.project_id))}
     rows = []

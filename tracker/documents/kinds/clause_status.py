@@ -8,21 +8,33 @@ from typing import Any
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from tracker.counting import ClauseFigures, overlap_days, running
+from tracker.counting.clauses import DAYS_PER_WEEK
+from tracker.counting.pathways import MOVING_OUTCOMES
+from tracker.counting.placements import sql_date
 from tracker.documents.content import (
-    DAYS_PER_WEEK, Built, fulfilment_chart, placement_sheet, placements_chart, rounded,
+    Built,
+    fulfilment_chart,
+    placement_sheet,
+    placements_chart,
+    rounded,
     running_by_month,
 )
-from tracker.documents.rules import effective_end, sql_date
 from tracker.extensions import db
 from tracker.figures import clause_figures
-from tracker.fulfilment import ClauseFigures
 from tracker.i18n import gettext as _
 from tracker.models import (
-    Agreement, AgreementParty, Clause, ContractorReport, HousingArea, Organisation, Placement,
-    Project, ProjectContractor,
+    Agreement,
+    AgreementParty,
+    Clause,
+    ContractorReport,
+    HousingArea,
+    Organisation,
+    Placement,
+    Project,
+    ProjectContractor,
 )
 from tracker.models.codes import CLAUSE_STATUSES, PLACEMENT_KINDS
-from tracker.sqlfunctions import days_between, least
 
 
 def project_header(project_id: int) -> Project:
@@ -52,16 +64,13 @@ def placement_totals(condition: Any, as_of: date) -> dict:
     """Placements started by the as-of date, by kind and in all: count, persons, running,
     moved on to work or education, weeks so far."""
     as_of_d = sql_date(as_of)
-    running = effective_end(as_of) >= as_of_d
-    days = days_between(least(effective_end(as_of), as_of_d), Placement.start_date) + 1
     started = and_(condition, Placement.start_date <= as_of_d)
     rows = db.session.execute(
         select(Placement.kind, func.count(), func.count(distinct(Placement.participant_id)),
-               func.sum(case((running, 1), else_=0)),
+               func.sum(case((running(as_of), 1), else_=0)),
                func.sum(case((and_(Placement.end_date <= as_of_d,
-                                   Placement.outcome.in_(("ordinary_job", "education"))), 1),
-                             else_=0)),
-               func.sum(days))
+                                   Placement.outcome.in_(MOVING_OUTCOMES)), 1), else_=0)),
+               func.sum(overlap_days(Placement.start_date.expression, as_of, as_of)))
         .where(started).group_by(Placement.kind)).all()
     by_kind = {kind: {"placements": n, "persons": persons, "running": int(run or 0),
                       "moved": int(moved or 0), "days": int(d or 0)}

@@ -3,11 +3,13 @@ from datetime import date
 
 from sqlalchemy import and_, func, select
 
+from tracker.counting.placements import sql_date
 from tracker.documents.content import Built, fulfilment_chart, placement_sheet
 from tracker.documents.kinds.clause_status import (
-    placement_totals, project_clauses, project_header,
+    placement_totals,
+    project_clauses,
+    project_header,
 )
-from tracker.documents.rules import sql_date
 from tracker.extensions import db
 from tracker.figures import clause_figures
 from tracker.i18n import gettext as _

@@ -1,5 +1,6 @@
-"""Municipality report for one municipality and period (DESIGN §5.3): the §6 summary,
-pathways, outcomes, follow-ups, progression and breakdowns with small counts suppressed."""
+"""Municipality report for one municipality and period (DESIGN §5.3): the figures of
+`tracker.counting.municipality_summary` (what the municipality dashboard and the API show),
+progression, and breakdowns with small counts suppressed."""
 from collections import defaultdict
 from datetime import date
 from fractions import Fraction
@@ -7,128 +8,74 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, exists, select
 
 from tracker import charts
-from tracker.documents.content import Built, placement_sheet, placements_chart, rounded, \
-    running_by_month
-from tracker.documents.rules import AGE_BANDS, age_band, overlapping, sql_date
+from tracker.counting import moving, municipality_summary
+from tracker.counting.placements import overlaps, sql_date
+from tracker.documents.content import Built, placement_sheet, placements_chart, rounded, running_by_month
 from tracker.extensions import db
 from tracker.formatting import short_date
-from tracker.i18n import gettext as _, lazy_gettext as _l
-from tracker.models import (
-    BenefitGroup, FollowUp, HousingArea, Organisation, Participant, Placement, ProgressAssessment,
-)
-from tracker.models.codes import (
-    DIMENSIONS, FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, GENDERS, OUTCOMES, PLACEMENT_KINDS, label,
-)
-from tracker.pathways import moving
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
+from tracker.models import BenefitGroup, HousingArea, Organisation, Participant, Placement, ProgressAssessment
+from tracker.models.codes import DIMENSIONS, FOLLOW_UP_STATUSES, GENDERS, PLACEMENT_KINDS, label
 
 NOT_STATED = _l("Not stated")
-
-# The columns of `_resident_rows` after the four breakdown keys (housing area, benefit group,
-# age band, gender): first 0/1 flags, then counts.
-_FLAGS = ("enrolled", "in_placement", "moved", "internship", "wage_subsidy", "ordinary_job",
-          "direct_job")
-_COUNTS = (*(f"kind:{k}" for k in PLACEMENT_KINDS), *(f"outcome:{o}" for o in OUTCOMES),
-           "outcome:")
+# The age bands of the breakdown, in the order it lists them.
+AGE_BANDS = {
+    "u25": _l("Under 25"), "25-29": _l("25–29"), "30-39": _l("30–39"), "40-49": _l("40–49"),
+    "50+": _l("50 and over"), "unknown": NOT_STATED,
+}
 
 
-def _flag(condition: Any) -> Any:
-    """1 where the condition holds, else 0."""
-    return case((condition, 1), else_=0)
+def age_band(reference_year: int) -> Any:
+    """A participant's age band (a key of AGE_BANDS) by the age reached in the year."""
+    age = reference_year - Participant.birth_year
+    return case(
+        (Participant.birth_year.is_(None), "unknown"),
+        (age < 25, "u25"), (age < 30, "25-29"), (age < 40, "30-39"), (age < 50, "40-49"),
+        else_="50+")
 
 
-def _resident_rows(municipality_id: int, start: date, end: date) -> list[tuple]:
-    """One row per resident of the municipality: housing area, benefit group, age band (the
-    age reached in the period's last year) and gender; then the columns named in _FLAGS
-    and _COUNTS: enrolled (intake in the period), in a placement (overlapping the period),
-    moved into work or education (§4), the pathway steps (an internship in the period; it
-    led on to a wage subsidy started by the period's end; that led on to an ordinary job;
-    the internship led straight to an ordinary job); the resident's placements overlapping
-    the period by kind, and those ended in the period by outcome (None last)."""
+def _breakdowns(municipality_id: int, start: date, end: date) -> list[dict]:
+    """Residents enrolled, in a placement and moved into work or education in the period,
+    by housing area, benefit group, age band (the age reached in the period's last year)
+    and gender; only the values with any of them."""
     s, e = sql_date(start), sql_date(end)
-    second = aliased(Placement, name="next_placement")
-    third = aliased(Placement, name="placement_after_next")
-    residents = select(Participant.id).where(Participant.municipality_id == municipality_id)
-    per_placement = (
-        select(Placement.participant_id.label("pid"), Placement.kind, Placement.outcome,
-               _flag(overlapping(start, end)).label("overlapping"),
-               _flag(moving(start, end)).label("moved"),
-               _flag(Placement.end_date.between(s, e)).label("ended"),
-               second.kind.label("second_kind"), third.kind.label("third_kind"))
-        .outerjoin(second, and_(Placement.kind == "internship",
-                                second.id == Placement.next_placement_id, second.start_date <= e))
-        .outerjoin(third, and_(third.id == second.next_placement_id, third.start_date <= e))
-        .where(Placement.participant_id.in_(residents))
-        .subquery("per_placement"))
-    p = per_placement.c
-    in_period, ended = p.overlapping == 1, p.ended == 1
-    internship = and_(in_period, p.kind == "internship")
-    to_wage = and_(internship, p.second_kind == "wage_subsidy")
 
     def flag(condition):
-        return func.max(_flag(condition))
+        return case((condition, 1), else_=0)
 
-    def count(condition):
-        return func.sum(_flag(condition))
+    def with_placement(condition):
+        return flag(exists().where(Placement.participant_id == Participant.id, condition))
 
-    per_resident = (
-        select(p.pid, func.max(p.overlapping), func.max(p.moved), flag(internship),
-               flag(to_wage), flag(and_(to_wage, p.third_kind == "ordinary_job")),
-               flag(and_(internship, p.second_kind == "ordinary_job")),
-               *(count(and_(in_period, p.kind == k)) for k in PLACEMENT_KINDS),
-               *(count(and_(ended, p.outcome == o)) for o in OUTCOMES),
-               count(and_(ended, p.outcome.is_(None))))
-        .group_by(p.pid).subquery("per_resident"))
-    return db.session.execute(
+    rows = db.session.execute(
         select(HousingArea.name, BenefitGroup.name_da, age_band(end.year), Participant.gender,
-               _flag(Participant.intake_date.between(s, e)),
-               *(func.coalesce(c, 0) for c in list(per_resident.c)[1:]))
-        .select_from(Participant)
-        .outerjoin(per_resident, per_resident.c.pid == Participant.id)
+               flag(Participant.intake_date.between(s, e)), with_placement(overlaps(s, e)),
+               with_placement(moving(s, e)))
         .outerjoin(HousingArea, Participant.housing_area_id == HousingArea.id)
         .outerjoin(BenefitGroup, Participant.benefit_group_id == BenefitGroup.id)
-        .where(Participant.municipality_id == municipality_id)).all()
-
-
-def _resident_figures(rows: list[tuple]) -> dict:
-    """The sums of `_resident_rows` over all residents and, per breakdown key, residents
-    enrolled, in a placement and moved by value, for the values with any of them."""
-    whole = [0] * (len(_FLAGS) + len(_COUNTS))
+        .where(Participant.municipality_id == municipality_id))
     groups: list[dict] = [defaultdict(lambda: [0, 0, 0]) for _ in range(4)]
     for row in rows:
-        keys, figures = row[:4], [int(n) for n in row[4:]]
-        whole = [a + b for a, b in zip(whole, figures)]
-        for group, key in zip(groups, keys):
-            group[key] = [a + b for a, b in zip(group[key], figures[:3])]
-    flags = dict(zip(_FLAGS, whole))
-    return {"enrolled": flags["enrolled"], "moved": flags["moved"],
-            "groups": [{k: v for k, v in group.items() if any(v)} for group in groups],
-            "steps": {step: flags[step]
-                      for step in ("internship", "wage_subsidy", "ordinary_job", "direct_job")},
-            "totals": dict(zip(_COUNTS, whole[len(_FLAGS):]))}
-
-
-def _breakdowns(groups: list[dict]) -> list[dict]:
-    """Residents enrolled, in a placement and moved into work or education in the period,
-    by housing area, benefit group, age band and gender."""
+        for group, key in zip(groups, row[:4]):
+            group[key] = [a + b for a, b in zip(group[key], row[4:])]
     groupings = [(_("Housing area"), None), (_("Benefit group at intake"), None),
                  (_("Age"), AGE_BANDS), (_("Gender"), GENDERS)]
     result = []
     for (title, words), counts in zip(groupings, groups):
-        grouped = [(k, a, b, c) for k, (a, b, c) in counts.items()]
+        shown = [(key, *figures) for key, figures in counts.items() if any(figures)]
         if words is not None:
             order = list(words)
-            grouped.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
-            grouped = [(label(words, k) if k is not None else str(NOT_STATED), a, b, c)
-                       for k, a, b, c in grouped]
+            shown.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
+            shown = [(label(words, k) if k is not None else str(NOT_STATED), *figures)
+                     for k, *figures in shown]
         else:
-            grouped.sort(key=lambda r: (r[0] is None, r[0] or ""))
-            grouped = [(k if k is not None else str(NOT_STATED), a, b, c)
-                       for k, a, b, c in grouped]
-        result.append({"title": title, "rows": grouped})
+            shown.sort(key=lambda r: (r[0] is None, r[0] or ""))
+            shown = [(k if k is not None else str(NOT_STATED), *figures)
+                     for k, *figures in shown]
+        result.append({"title": title, "rows": shown})
     return result
 
 
@@ -165,53 +112,34 @@ def _progression(municipality_id: int, start: date, end: date) -> list[dict]:
 
 def municipality_report(municipality: Organisation, date_from: date, date_to: date,
                         as_of: date) -> Built:
-    """The residents' figures in the period (the same as `pathways.municipality_summary`,
-    checked in the tests), pathway steps, outcomes, follow-ups, progression, breakdowns."""
+    """The residents' figures in the period (`counting.municipality_summary`), the running
+    placements by month, progression and breakdowns; their placements in the attachment."""
+    summary = municipality_summary(municipality.id, date_from, date_to)
     residents = select(Participant.id).where(Participant.municipality_id == municipality.id)
     of_residents = Placement.participant_id.in_(residents)
-    figures = _resident_figures(_resident_rows(municipality.id, date_from, date_to))
-    totals = figures["totals"]
-    follow_ups = {(months, status): n for months, status, n in db.session.execute(
-        select(FollowUp.months, FollowUp.status, func.count())
-        .join(Placement, FollowUp.placement_id == Placement.id)
-        .where(of_residents,
-               FollowUp.follow_up_date.between(sql_date(date_from), sql_date(date_to)))
-        .group_by(FollowUp.months, FollowUp.status))}
-    by_status = defaultdict(int)
-    for (_months, status), n in follow_ups.items():
-        by_status[status] += n
-    summary = {
-        "enrolled": figures["enrolled"],
-        "placements": {k: totals[f"kind:{k}"] for k in PLACEMENT_KINDS},
-        "moved_into_work_or_education": figures["moved"],
-        "follow_ups": {status: by_status.get(status, 0) for status in FOLLOW_UP_STATUSES},
-    }
-    outcomes = [(o, totals[f"outcome:{o}"]) for o in OUTCOMES if totals[f"outcome:{o}"]]
-    if totals["outcome:"]:
-        outcomes.append((None, totals["outcome:"]))
-    steps = figures["steps"]
+    outcomes = [(outcome, n) for outcome, n in summary["outcomes"].items() if n]
+    if summary["ended_without_outcome"]:
+        outcomes.append((None, summary["ended_without_outcome"]))
+    steps = summary["steps"]
     flow = charts.pathway_flow(
-        [(str(PLACEMENT_KINDS["internship"]), steps["internship"]),
-         (str(PLACEMENT_KINDS["wage_subsidy"]), steps["wage_subsidy"]),
-         (str(PLACEMENT_KINDS["ordinary_job"]), steps["ordinary_job"])],
+        [(str(PLACEMENT_KINDS[kind]), steps[kind])
+         for kind in ("internship", "wage_subsidy", "ordinary_job")],
         _("Pathway: internship, wage subsidy, ordinary job"))
     context = {
         "municipality": municipality, "date_from": date_from, "date_to": date_to,
         "summary": summary, "outcomes": outcomes,
-        "follow_up_rows": [
-            (m, {st: n for (mm, st), n in follow_ups.items() if mm == m},
-             sum(n for (mm, _st), n in follow_ups.items() if mm == m))
-            for m in FOLLOW_UP_MONTHS],
+        "follow_up_rows": [(row["months"], row, sum(row[st] for st in FOLLOW_UP_STATUSES))
+                           for row in summary["follow_ups_by_months"]],
         "steps": steps, "flow_chart": flow,
         "placements_chart": placements_chart(running_by_month(date_from, date_to, of_residents),
                                              _("Running placements per month")),
         "progression": _progression(municipality.id, date_from, date_to),
-        "breakdowns": _breakdowns(figures["groups"]),
+        "breakdowns": _breakdowns(municipality.id, date_from, date_to),
         # The sheet's rows are the placements counted by kind: the period ends by the as-of
         # date (check_request), so every placement overlapping it started by then.
         "attachment_rows": sum(summary["placements"].values()),
     }
-    sheet = placement_sheet(and_(of_residents, overlapping(date_from, date_to)), as_of,
+    sheet = placement_sheet(and_(of_residents, overlaps(date_from, date_to)), as_of,
                             _("Placements"))
     return Built(
         title=_("Municipality report"),

@@ -5,13 +5,14 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from tracker.documents.content import DAYS_PER_WEEK, Built, pseudonym, rounded
-from tracker.documents.rules import effective_end_on, sql_date
+from tracker.counting import moved_into_work_or_education, overlap_days
+from tracker.counting.clauses import DAYS_PER_WEEK
+from tracker.counting.placements import sql_date
+from tracker.documents.content import Built, pseudonym, rounded
 from tracker.extensions import db
 from tracker.i18n import gettext as _
 from tracker.models import FollowUp, Participant, Placement, ProgressAssessment
 from tracker.models.codes import DIMENSIONS
-from tracker.pathways import moved_into_work_or_education
 
 
 def pathway(participant: Participant, as_of: date) -> Built:
@@ -21,9 +22,11 @@ def pathway(participant: Participant, as_of: date) -> Built:
         select(Participant).where(Participant.id == participant.id)
         .options(joinedload(Participant.housing_area), joinedload(Participant.municipality),
                  joinedload(Participant.benefit_group))).one()
-    placements = db.session.scalars(
-        select(Placement).where(Placement.participant_id == participant.id,
-                                Placement.start_date <= sql_date(as_of))
+    # Each with its days so far: its overlap with the days from its start to the as-of date.
+    placements = db.session.execute(
+        select(Placement, overlap_days(Placement.start_date.expression, as_of, as_of))
+        .where(Placement.participant_id == participant.id,
+               Placement.start_date <= sql_date(as_of))
         .options(joinedload(Placement.employer), joinedload(Placement.project))
         .order_by(Placement.start_date, Placement.id)).all()
     follow_ups = db.session.scalars(
@@ -42,9 +45,8 @@ def pathway(participant: Participant, as_of: date) -> Built:
                         "latest": scores[-1] if scores else None,
                         "change": scores[-1] - scores[0] if scores else None})
     steps = []
-    for p in placements:
+    for p, days in placements:
         ended = p.end_date is not None and p.end_date <= as_of
-        days = (effective_end_on(p, as_of) - p.start_date).days + 1
         steps.append({"placement": p, "end": p.end_date if ended else None,
                       "outcome": p.outcome if ended else None,
                       "weeks": rounded(Fraction(days, DAYS_PER_WEEK), 1), "running": not ended})

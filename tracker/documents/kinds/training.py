@@ -6,15 +6,20 @@ from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, literal, select
 
+from tracker.counting import overlap_days
+from tracker.counting.clauses import DAYS_PER_WEEK, DAYS_PER_YEAR, FULL_TIME_HOURS
+from tracker.counting.placements import overlaps, sql_date
 from tracker.documents.content import (
-    DAYS_PER_WEEK, DAYS_PER_YEAR, Built, placement_sheet, placements_chart, rounded,
-    running_by_month, share,
+    Built,
+    placement_sheet,
+    placements_chart,
+    rounded,
+    running_by_month,
+    share,
 )
 from tracker.documents.kinds.clause_status import project_clauses, project_header
-from tracker.documents.rules import overlap_days, overlapping, sql_date
 from tracker.extensions import db
 from tracker.figures import clause_figures
-from tracker.fulfilment import FULL_TIME_HOURS
 from tracker.i18n import gettext as _
 from tracker.models import Agreement, Clause, ContractorReport, Placement, Project
 from tracker.sqlfunctions import scaled_int
@@ -96,7 +101,7 @@ def training(project: Project, year: int, as_of: date) -> Built:
     # The clauses about training: apprentices, and the share of hours (Landsbyggefonden's 14 %).
     clauses = [c for c in project_clauses(project.id)
                if c.kind == "apprenticeship" or c.unit == "percent_hours"]
-    trainees = and_(on_project, trainee_kinds, overlapping(start, end))
+    trainees = and_(on_project, trainee_kinds, overlaps(start, end))
     sheet = placement_sheet(trainees, as_of, _("Persons under training"))
     context = {
         "project": project, "year": year, "start": start, "end": end,
