@@ -308,3 +308,16 @@ def test_each_view_is_in_the_history_and_a_change_shows_at_once(
               note="Startet på uddannelse")
     db.session.commit()
     assert "Startet på uddannelse" in client.get(url).get_data(as_text=True)
+
+
+def test_the_timeline_shows_a_placement_without_any_end(db, client, world, staff, people):
+    """A running placement with neither a planned nor an actual end, listed last: the page
+    and its timeline still show (this broke once, found by the browser journey)."""
+    factories.placement(people["sara"], world.kaerhoej, ref="F-0009", kind="ordinary_job",
+                        start_date=date(2026, 7, 1))
+    db.session.commit()
+    response = client.get(f"/participants/{people['sara'].id}")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "<svg" in body
+    assert "F-0009" in body

@@ -123,8 +123,8 @@ def pathway_timeline(placements: Sequence[Placement], today: date,
         done_end = effective_end_of(placement, today) + timedelta(days=1)
         width = max(x(max(done_end, placement.start_date)) - start_x, 3)
         kind = label(PLACEMENT_KINDS, placement.kind)
-        last = placement.end_date or placement.planned_end
-        period = f"{short_date(placement.start_date)}–{short_date(last)}"
+        shown_end = placement.end_date or placement.planned_end
+        period = f"{short_date(placement.start_date)}–{short_date(shown_end)}"
         bar = Bar(
             placement_id=placement.id, row_label=kind,
             row_sublabel=f"{placement.ref} · {placement.employer.name}"[:42],
