@@ -71,8 +71,17 @@ def _bench_project(today: date):
     """A building project with 60 placements (40 residents), four clauses and reports."""
     from tracker.extensions import db
     from tracker.models import (
-        Agreement, AgreementParty, Clause, ContractorReport, HousingArea, Organisation,
-        Participant, Placement, Project, ProjectContractor)
+        Agreement,
+        AgreementParty,
+        Clause,
+        ContractorReport,
+        HousingArea,
+        Organisation,
+        Participant,
+        Placement,
+        Project,
+        ProjectContractor,
+    )
 
     org = {o.name: o for o in db.session.scalars(select(Organisation))}
     area = db.session.scalar(select(HousingArea).where(HousingArea.name == "Gellerup"))
@@ -140,8 +149,7 @@ def _largest_scopes(today: date) -> dict:
     """The request of each kind with the largest scope in the demo data."""
     from tracker.documents.service import DocumentRequest
     from tracker.extensions import db
-    from tracker.models import (
-        Organisation, Participant, Placement, Project, ProjectContractor)
+    from tracker.models import Organisation, Participant, Placement, Project, ProjectContractor
 
     def most(query):
         return db.session.execute(query.limit(1)).first()
@@ -178,8 +186,9 @@ def _largest_scopes(today: date) -> dict:
 
 def _measure(req, repeat: int, app) -> dict:
     """Median wall and CPU seconds of: queries, template, attachment, PDF; and the pages."""
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     from tracker.documents import render, service
     from tracker.extensions import db
@@ -279,10 +288,9 @@ def measure_existing(url: str, repeat: int, today: date | None = None) -> list[d
     """Each document for its largest scope in this database as it is (not migrated), for
     bench/run.py: medians in seconds, `render_mb` the largest peak memory of its render
     children, `ok` against ≤ 5 s and ≤ 400 MB."""
+    from bench.generate import absolute_sqlite
     from tracker import create_app
     from tracker.documents import service
-
-    from bench.generate import absolute_sqlite
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": absolute_sqlite(url), "SECRET_KEY": "bench"})
     rows = []
@@ -336,11 +344,10 @@ def main() -> int:
 
     from flask_migrate import upgrade
 
+    from bench.generate import absolute_sqlite
     from tracker import create_app, demo
     from tracker.documents import service
     from tracker.extensions import db
-
-    from bench.generate import absolute_sqlite
 
     url = absolute_sqlite(args.database_url) if args.existing else _fresh_database(args.database_url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",

@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from tests import factories as f
 from tracker.counting.clauses import (
-    clause_figure, clause_periods, counts_toward, discrepancy, fulfilment, registered, reported,
+    clause_figure,
+    clause_periods,
+    counts_toward,
+    discrepancy,
+    fulfilment,
+    registered,
+    reported,
     status,
 )
 from tracker.models import Placement

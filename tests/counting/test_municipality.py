@@ -104,7 +104,7 @@ def test_summary_by_hand(db, town):
         {"months": 12, "employed": 0, "education": 0, "unemployed": 0, "unknown": 0}]
     assert summary["follow_ups"] == {"employed": 2, "education": 0, "unemployed": 1,
                                      "unknown": 1}
-    # Pages keep such figures as JSON (tracker.stored): they must come back the same.
+    # The API answers with such figures as JSON: they must come back the same.
     assert json.loads(json.dumps(summary)) == summary
 
 

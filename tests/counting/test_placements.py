@@ -7,7 +7,11 @@ from sqlalchemy import select
 
 from tests import factories as f
 from tracker.counting.placements import (
-    effective_end, effective_end_of, overlap_days, overlaps, running,
+    effective_end,
+    effective_end_of,
+    overlap_days,
+    overlaps,
+    running,
 )
 from tracker.models import Placement
 

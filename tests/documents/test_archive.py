@@ -3,7 +3,7 @@ public verification page."""
 import hashlib
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -21,7 +21,7 @@ def _stored(db, kind, scope="Byggesag T-100", content=b"%PDF-1.7 test", **kw):
     """A document row as the archive holds it (no render needed)."""
     document = Document(number=kw.pop("number"), kind=kind, scope=scope, as_of=AS_OF, parameters={},
                         sha256=hashlib.sha256(content).hexdigest(), size=len(content),
-                        content=content, issued_at=datetime(2026, 7, 1, 9, 30, tzinfo=timezone.utc),
+                        content=content, issued_at=datetime(2026, 7, 1, 9, 30, tzinfo=UTC),
                         **kw)
     db.session.add(document)
     db.session.commit()

@@ -8,11 +8,13 @@ from tracker import access
 from tracker.documents.requests import issuable_kinds
 from tracker.extensions import db
 from tracker.forms import Form, choices, no_cpr
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.lists import SELECT_MAX, Records, named_list
 from tracker.models import Organisation, Project
 from tracker.models.codes import DOCUMENT_KINDS
 from tracker.projects.forms import TypedProject, project_label, strip
+
 
 def optional_int(value):
     """'' → None; digits → int; anything else stays (and fails the choice check)."""

@@ -8,7 +8,8 @@ from tracker import access
 from tracker.documents.kinds.training import training_window
 from tracker.extensions import db
 from tracker.formatting import short_date
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import Organisation, Participant, Project, ProjectContractor, User
 from tracker.models.codes import DOCUMENT_KINDS, label
 

@@ -3,7 +3,15 @@ import hashlib
 from datetime import date
 
 from flask import (
-    Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for,
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 from flask_login import current_user, login_required
 from sqlalchemy import Select, or_, select
@@ -17,7 +25,8 @@ from tracker.documents.forms import IssueForm, VerifyForm
 from tracker.documents.requests import DocumentRequest, IssueError, check_request, issuable_kinds
 from tracker.documents.service import file_name, find_issued
 from tracker.extensions import db, limiter
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.lists import Column, Filter, ListSpec, Records
 from tracker.models import Document, DocumentJob, HousingArea, Organisation, Participant, Project
 from tracker.models.codes import DOCUMENT_KINDS, label

@@ -14,7 +14,8 @@ from tracker.documents.content import workbook
 from tracker.documents.kinds import build
 from tracker.documents.requests import DocumentRequest, IssueError, check_request
 from tracker.extensions import db
-from tracker.i18n import gettext as _, lazy_gettext as _l
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.models import Document, User
 from tracker.models.base import utcnow
 

@@ -9,7 +9,12 @@ from flask_babel import force_locale
 
 from tracker.documents.content import Built
 from tracker.documents.kinds import (
-    annual, clause_status, compliance, municipality, pathway, training,
+    annual,
+    clause_status,
+    compliance,
+    municipality,
+    pathway,
+    training,
 )
 
 

@@ -14,7 +14,14 @@ from tracker.figures import lookup as figure_lookup
 from tracker.figures import status_counts
 from tracker.i18n import gettext as _
 from tracker.models import (
-    Agreement, Clause, Evaluation, FollowUp, HousingArea, Organisation, Participant, Placement,
+    Agreement,
+    Clause,
+    Evaluation,
+    FollowUp,
+    HousingArea,
+    Organisation,
+    Participant,
+    Placement,
     Project,
 )
 from tracker.models.codes import CLAUSE_STATUSES, FOLLOW_UP_STATUSES, PLACEMENT_KINDS
