@@ -21,6 +21,9 @@ from tracker.pathways import moving
 
 # Beyond this many projects the PDF says how many there are; the attachment lists them all.
 MAX_PDF_ROWS = 100
+# Beyond this many evaluations the PDF prints the most recently changed ones and says how
+# many more there are; the attachment holds every finding and action.
+MAX_PDF_EVALUATIONS = 25
 
 
 def municipality_figures(start: date, end: date) -> dict:
@@ -132,12 +135,7 @@ def annual(year: int, as_of: date) -> Built:
     totals = list(per_municipality.values())
     by_kind = {k: sum(f["placements"][k] for f in totals) for k in PLACEMENT_KINDS}
     follow_ups = {st: sum(f["follow_ups"][st] for f in totals) for st in FOLLOW_UP_STATUSES}
-    evaluations = db.session.scalars(
-        select(Evaluation).where(Evaluation.year == year)
-        .options(joinedload(Evaluation.agreement).joinedload(Agreement.project),
-                 selectinload(Evaluation.actions))
-        .join(Agreement, Evaluation.agreement_id == Agreement.id).order_by(Agreement.ref)
-    ).unique().all()
+    evaluations, findings_sheets = evaluation_findings(year)
     sheet = Sheet(_("Building projects"), [
         _("Case number"), _("Name"), _("Builder"), _("Municipality"), _("Clauses"),
         *[str(w) for w in CLAUSE_STATUSES.values()], _("Placements"), _("Participants")],
@@ -160,11 +158,42 @@ def annual(year: int, as_of: date) -> Built:
         "projects": projects if len(projects) <= MAX_PDF_ROWS else None,
         "project_count": len(projects),
         "municipalities": by_municipality(per_municipality),
-        "evaluations": evaluations, "max_rows": MAX_PDF_ROWS,
+        "evaluations": _printed(evaluations), "evaluation_count": len(evaluations),
+        "max_rows": MAX_PDF_ROWS,
         "placements_chart": placements_chart(running_by_month(start, end),
                                              _("Running placements per month")),
         "attachment_rows": len(projects),  # one sheet row per project
     }
     return Built(title=_("Annual report"),
                  scope=_("The year %(year)s, all building projects", year=year),
-                 context=context, sheets=[sheet], year=year)
+                 context=context, sheets=[sheet, *findings_sheets], year=year)
+
+
+def evaluation_findings(year: int) -> tuple[list[Evaluation], list[Sheet]]:
+    """The year's evaluations by agreement, and the attachment's sheets of all their
+    findings and follow-up actions."""
+    evaluations = db.session.scalars(
+        select(Evaluation).where(Evaluation.year == year)
+        .options(joinedload(Evaluation.agreement).joinedload(Agreement.project),
+                 selectinload(Evaluation.actions))
+        .join(Agreement, Evaluation.agreement_id == Agreement.id).order_by(Agreement.ref)
+    ).unique().all()
+    findings = Sheet(_("Evaluations"), [
+        _("Agreement no."), _("Partnership agreement"), _("Case number"), _("Findings"),
+        _("Promoting factors"), _("Hindering factors")],
+        [[ev.agreement.ref, ev.agreement.title, ev.agreement.project.case_number, ev.findings,
+          ev.promoting_factors, ev.hindering_factors] for ev in evaluations])
+    actions = Sheet(_("Follow-up actions"), [
+        _("Agreement no."), _("Case number"), _("Action"), _("Owner"), _("Due"), _("Done")],
+        [[ev.agreement.ref, ev.agreement.project.case_number, a.description, a.owner,
+          a.due_date, a.done_on] for ev in evaluations for a in ev.actions])
+    return evaluations, [findings, actions]
+
+
+def _printed(evaluations: list[Evaluation]) -> list[Evaluation]:
+    """The evaluations the PDF prints: all, or the MAX_PDF_EVALUATIONS most recently changed
+    (ties by agreement), in their order."""
+    # sorted() is stable, also in reverse, so equal times keep the agreements' order.
+    newest = set(sorted(evaluations, key=lambda ev: ev.updated_at,
+                        reverse=True)[:MAX_PDF_EVALUATIONS])
+    return [ev for ev in evaluations if ev in newest]
