@@ -17,6 +17,7 @@ from tracker.models import (
     Agreement,
     Clause,
     Evaluation,
+    EvaluationAction,
     FollowUp,
     HousingArea,
     Organisation,
@@ -28,6 +29,9 @@ from tracker.models.codes import CLAUSE_STATUSES, FOLLOW_UP_STATUSES, PLACEMENT_
 
 # Beyond this many projects the PDF says how many there are; the attachment lists them all.
 MAX_PDF_ROWS = 100
+# Beyond this many evaluations the PDF prints the most recently changed ones and says how
+# many more there are; the attachment holds every finding and action.
+MAX_PDF_EVALUATIONS = 25
 
 
 def municipality_figures(start: date, end: date) -> dict:
@@ -139,12 +143,7 @@ def annual(year: int, as_of: date) -> Built:
     totals = list(per_municipality.values())
     by_kind = {k: sum(f["placements"][k] for f in totals) for k in PLACEMENT_KINDS}
     follow_ups = {st: sum(f["follow_ups"][st] for f in totals) for st in FOLLOW_UP_STATUSES}
-    evaluations = db.session.scalars(
-        select(Evaluation).where(Evaluation.year == year)
-        .options(joinedload(Evaluation.agreement).joinedload(Agreement.project),
-                 selectinload(Evaluation.actions))
-        .join(Agreement, Evaluation.agreement_id == Agreement.id).order_by(Agreement.ref)
-    ).unique().all()
+    evaluations, evaluation_count, findings_sheets = evaluation_findings(year)
     sheet = Sheet(_("Building projects"), [
         _("Case number"), _("Name"), _("Builder"), _("Municipality"), _("Clauses"),
         *[str(w) for w in CLAUSE_STATUSES.values()], _("Placements"), _("Participants")],
@@ -167,11 +166,53 @@ def annual(year: int, as_of: date) -> Built:
         "projects": projects if len(projects) <= MAX_PDF_ROWS else None,
         "project_count": len(projects),
         "municipalities": by_municipality(per_municipality),
-        "evaluations": evaluations, "max_rows": MAX_PDF_ROWS,
+        "evaluations": evaluations, "evaluation_count": evaluation_count,
+        "max_rows": MAX_PDF_ROWS,
         "placements_chart": placements_chart(running_by_month(start, end),
                                              _("Running placements per month")),
         "attachment_rows": len(projects),  # one sheet row per project
     }
     return Built(title=_("Annual report"),
                  scope=_("The year %(year)s, all building projects", year=year),
-                 context=context, sheets=[sheet], year=year)
+                 context=context, sheets=[sheet, *findings_sheets], year=year)
+
+
+def evaluation_findings(year: int) -> tuple[list[Evaluation], int, list[Sheet]]:
+    """The year's evaluations the PDF prints (all, or the MAX_PDF_EVALUATIONS most recently
+    changed), how many there are, and the attachment's sheets of all their findings and
+    follow-up actions; each by agreement."""
+    # Plain rows for the sheets: objects only for the few evaluations printed.
+    evaluations = db.session.execute(
+        select(Evaluation.id, Evaluation.updated_at, Agreement.ref, Agreement.title,
+               Project.case_number, Evaluation.findings, Evaluation.promoting_factors,
+               Evaluation.hindering_factors)
+        .join(Agreement, Evaluation.agreement_id == Agreement.id)
+        .join(Project, Agreement.project_id == Project.id)
+        .where(Evaluation.year == year).order_by(Agreement.ref)).all()
+    actions = db.session.execute(
+        select(Agreement.ref, Project.case_number, EvaluationAction.description,
+               EvaluationAction.owner, EvaluationAction.due_date, EvaluationAction.done_on)
+        .join(Evaluation, EvaluationAction.evaluation_id == Evaluation.id)
+        .join(Agreement, Evaluation.agreement_id == Agreement.id)
+        .join(Project, Agreement.project_id == Project.id)
+        .where(Evaluation.year == year)
+        .order_by(Agreement.ref, EvaluationAction.due_date, EvaluationAction.id)).all()
+    # sorted() is stable, also in reverse, so equal times keep the agreements' order.
+    newest = [row.id for row in sorted(evaluations, key=lambda row: row.updated_at,
+                                       reverse=True)[:MAX_PDF_EVALUATIONS]]
+    printed = db.session.scalars(
+        select(Evaluation).where(Evaluation.id.in_(newest))
+        .options(joinedload(Evaluation.agreement).joinedload(Agreement.project),
+                 selectinload(Evaluation.actions))
+        .join(Agreement, Evaluation.agreement_id == Agreement.id).order_by(Agreement.ref)
+    ).unique().all()
+    sheets = [
+        Sheet(_("Evaluations"), [
+            _("Agreement no."), _("Partnership agreement"), _("Case number"), _("Findings"),
+            _("Promoting factors"), _("Hindering factors")],
+            [list(row[2:]) for row in evaluations]),
+        Sheet(_("Follow-up actions"), [
+            _("Agreement no."), _("Case number"), _("Action"), _("Owner"), _("Due"),
+            _("Done")], [list(row) for row in actions]),
+    ]
+    return printed, len(evaluations), sheets
