@@ -46,7 +46,13 @@ def browser():
 @pytest.fixture()
 def live_server(app):
     """Serve a second app on the same test database from a thread; yields its base URL."""
-    served = make_app(app.config["SQLALCHEMY_DATABASE_URI"], SERVER_NAME=None)
+    yield from serve(app)
+
+
+def serve(app, **config):
+    """Serve an app on the test's database (with `config` on top) from a thread; yields its
+    base URL, and stops it and closes its connections afterwards."""
+    served = make_app(app.config["SQLALCHEMY_DATABASE_URI"], SERVER_NAME=None, **config)
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,16 +1,14 @@
 """Issuing a document in a real browser: without a queue the document page follows at
 once; on the queue the request's page refreshes itself (no JavaScript needed) until a
 worker has issued it, then shows the document."""
-import threading
 from datetime import date
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from tests import factories
-from tests.browser.conftest import SHOTS
-from tests.conftest import PASSWORD, make_app, work_off
+from tests.browser.conftest import SHOTS, serve
+from tests.conftest import PASSWORD, work_off
 from tracker.models import Document
 
 
@@ -56,19 +54,8 @@ def test_without_a_queue_the_document_follows_at_once(db, page, shot, case):
 @pytest.fixture()
 def queued_server(app, redis_queue):
     """The served app with the test's queue: requests to issue a document wait for a worker."""
-    served = make_app(app.config["SQLALCHEMY_DATABASE_URI"], SERVER_NAME=None,
-                      TRACKER_REDIS_URL=app.config["TRACKER_REDIS_URL"],
-                      TRACKER_QUEUE=app.config["TRACKER_QUEUE"])
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    with served.app_context():
-        from tracker.extensions import db
-
-        db.engine.dispose()
+    yield from serve(app, TRACKER_REDIS_URL=app.config["TRACKER_REDIS_URL"],
+                     TRACKER_QUEUE=app.config["TRACKER_QUEUE"])
 
 
 def test_on_the_queue_the_page_refreshes_until_the_document_is_issued(
