@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, delete, event, or_, select, update
+from sqlalchemy import Select, and_, delete, event, inspect, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -164,22 +164,24 @@ _PROJECT_OF = {
 }
 
 
-def _note(session: Session, objects) -> None:
+def _note(session: Session, objects, before: bool = False) -> None:
     """Note the keys leading to the projects of these rows (in session.info until the flush
-    is over)."""
+    is over); before the flush also the key a row had when loaded, since a form sets the
+    foreign key itself (a placement moved to another project changes both)."""
     keys = session.info.setdefault(KEYS, {"project": set(), "agreement": set(), "clause": set()})
     for obj in objects:
         how = _PROJECT_OF.get(type(obj))
         if how is not None:
             kind, attribute = how
             keys[kind].add(getattr(obj, attribute))
+            if before and attribute != "id":
+                keys[kind].update(inspect(obj).attrs[attribute].history.deleted)
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
-    """The projects changed and deleted rows belong to before the flush (a placement moved
-    to another project changes both)..."""
-    _note(session, [o for o in session.dirty if session.is_modified(o)])
-    _note(session, session.deleted)
+    """The projects changed and deleted rows belong to before the flush..."""
+    _note(session, [o for o in session.dirty if session.is_modified(o)], before=True)
+    _note(session, session.deleted, before=True)
 
 
 def _after_flush(session: Session, _context) -> None:

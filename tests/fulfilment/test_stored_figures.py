@@ -214,3 +214,15 @@ def test_pending_changes_of_the_session_are_counted(db, world):
     world["placement"].end_date = date(2026, 3, 14)  # not flushed: now 14 days
     assert figures.clause_figures([clause.id], AS_OF)[clause.id].registered == Decimal(2)
     db.session.rollback()
+
+
+def test_a_placement_moved_by_its_project_id_changes_both_projects(db, world):
+    """Forms set the foreign key itself, not the relationship: the project it leaves must
+    count again too."""
+    clause, second = world["clause"], world["second_clause"]
+    figures.clause_figures([clause.id, second.id], AS_OF)
+    world["placement"].project_id = world["second"].id
+    db.session.commit()
+    result = figures.clause_figures([clause.id, second.id], AS_OF)
+    assert result[clause.id].registered == Decimal(0)
+    assert result[second.id].registered == Decimal(1)

@@ -18,7 +18,9 @@ class Agreement(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(50), unique=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    # Its old value is loaded when changed, so the project it leaves counts again (figures).
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True,
+                                            active_history=True)
     title: Mapped[str] = mapped_column(String(200))
     signed_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")
@@ -73,7 +75,8 @@ class Clause(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(50), unique=True)
-    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True,
+                                              active_history=True)  # as Agreement.project_id
     kind: Mapped[str] = mapped_column(String(20))
     unit: Mapped[str] = mapped_column(String(20))
     target: Mapped[Decimal] = mapped_column(Numeric(12, 2))

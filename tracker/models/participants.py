@@ -98,7 +98,8 @@ class Placement(Timestamped, Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     kind: Mapped[str] = mapped_column(String(20))
     employer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id"), active_history=True)  # as Agreement.project_id
     trade: Mapped[str | None] = mapped_column(String(100))
     start_date: Mapped[date]
     planned_end: Mapped[date | None]

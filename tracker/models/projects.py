@@ -52,7 +52,8 @@ class ProjectContractor(Timestamped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"),
+                                            active_history=True)  # as Agreement.project_id
     contractor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     role: Mapped[str] = mapped_column(String(10), default="main")
 

@@ -57,7 +57,8 @@ class ContractorReport(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(50), unique=True)
-    clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id"), index=True)
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id"), index=True,
+                                           active_history=True)  # as Agreement.project_id
     contractor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     period_start: Mapped[date]
     period_end: Mapped[date]
