@@ -11,8 +11,8 @@ PORT ?= 5000
 run: install translations db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# ruff first (rules in ruff.toml); pytest-randomly shuffles the tests and prints the seed:
-# repeat an order with PYTEST_ARGS="--randomly-seed=N".
+# ruff first (rules in ruff.toml); pytest-randomly shuffles the tests and prints the seed in
+# pytest's header: repeat an order with PYTEST_ARGS="--randomly-seed=N".
 test: install-dev translations browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
