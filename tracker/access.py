@@ -235,9 +235,10 @@ def visible(model, user) -> Select:
     return SCOPES[model](user)
 
 
-def get_visible_or_404(model, ident: int, user):
-    """Load one record by id through the user's scope; 404 when outside it."""
-    query = visible(model, user).where(model.id == ident)
+def get_visible_or_404(model, ident: int, user, *options):
+    """Load one record by id through the user's scope (with loader options); 404 when
+    outside it."""
+    query = visible(model, user).where(model.id == ident).options(*options)
     obj = db.session.scalars(query).first()
     if obj is None:
         abort(404)

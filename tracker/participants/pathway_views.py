@@ -57,12 +57,7 @@ from tracker.participants.routes import (
 # --- placements -----------------------------------------------------------------------------
 
 def _placement_or_404(placement_id: int, *options) -> Placement:
-    placement = db.session.scalars(
-        access.visible(Placement, current_user).where(Placement.id == placement_id)
-        .options(*options)).first()
-    if placement is None:
-        abort(404)
-    return placement
+    return access.get_visible_or_404(Placement, placement_id, current_user, *options)
 
 
 def _flash_warnings(placement: Placement) -> None:
@@ -331,9 +326,14 @@ def new_follow_up(placement_id: int):
                 months=follow_up.months, name=pl.participant.name,
                 status=label(FOLLOW_UP_STATUSES, follow_up.status)), "success")
         return redirect(local_return(url_for("participants.detail", participant_id=pl.participant_id)))
+    return _follow_up_page(form, pl, None)
+
+
+def _follow_up_page(form, pl: Placement, follow_up: FollowUp | None):
+    """The follow-up form with the dates the 3, 6 and 12 months' follow-ups fall due."""
     return render_template("participants/follow_up_form.html", form=form, placement=pl,
-                           follow_up=None, due={m: service.follow_up_due(pl.end_date, m)
-                                                for m in FOLLOW_UP_MONTHS})
+                           follow_up=follow_up, due={m: service.follow_up_due(pl.end_date, m)
+                                                     for m in FOLLOW_UP_MONTHS})
 
 
 @bp.route("/follow-ups/<int:follow_up_id>/edit", methods=["GET", "POST"])
@@ -351,9 +351,7 @@ def edit_follow_up(follow_up_id: int):
     if form.validate_on_submit() and commit_edit(form, follow_up, apply=apply):
         flash(_("The follow-up was saved."), "success")
         return redirect(url_for("participants.detail", participant_id=pl.participant_id))
-    return render_template("participants/follow_up_form.html", form=form, placement=pl,
-                           follow_up=follow_up, due={m: service.follow_up_due(pl.end_date, m)
-                                                     for m in FOLLOW_UP_MONTHS})
+    return _follow_up_page(form, pl, follow_up)
 
 
 # --- progress assessments -------------------------------------------------------------------

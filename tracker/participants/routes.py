@@ -92,12 +92,7 @@ def chosen_purpose(default: str = DEFAULT_PURPOSE) -> str:
 
 
 def participant_or_404(participant_id: int, *options) -> Participant:
-    participant = db.session.scalars(
-        access.visible(Participant, current_user).where(Participant.id == participant_id)
-        .options(*options)).first()
-    if participant is None:
-        abort(404)
-    return participant
+    return access.get_visible_or_404(Participant, participant_id, current_user, *options)
 
 
 def _benefit_name(group: BenefitGroup | None) -> str | None:
