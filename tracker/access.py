@@ -20,6 +20,7 @@ from tracker.models import (
     ProgressAssessment,
     Project,
     ProjectContractor,
+    ReportObligation,
 )
 
 SECRETARIAT = ("admin", "staff")
@@ -162,6 +163,18 @@ def visible_reports(user) -> Select:
     )
 
 
+def visible_obligations(user) -> Select:
+    """Reporting obligations: as reports (a contractor's own; on visible clauses for the
+    rest)."""
+    query = select(ReportObligation)
+    if user.role in SECRETARIAT:
+        return query
+    if user.role == "contractor":
+        return query.where(ReportObligation.contractor_id == _org(user))
+    return query.where(
+        ReportObligation.clause_id.in_(visible_clauses(user).with_only_columns(Clause.id)))
+
+
 def visible_documents(user) -> Select:
     """Issued documents: the secretariat all; others those about their own scope."""
     query = select(Document)
@@ -225,6 +238,7 @@ SCOPES = {
     FollowUp: visible_follow_ups,
     ProgressAssessment: visible_assessments,
     ContractorReport: visible_reports,
+    ReportObligation: visible_obligations,
     Document: visible_documents,
     Organisation: visible_organisations,
 }

@@ -27,6 +27,7 @@ from tracker.extensions import db
 from tracker.models import (
     Agreement,
     Clause,
+    ClauseReporter,
     ContractorReport,
     Placement,
     Project,
@@ -43,6 +44,8 @@ STORED = StoredFigures.__table__
 KEEP_FOR = timedelta(days=2)
 WROTE = "wrote"  # session.info key: this transaction wrote to the database
 KEYS = "figures_keys"  # session.info key: what leads to the projects a flush changes
+CHANGED = "changed_projects"  # session.info key: the projects this transaction changed
+ALL = "all"  # ... every project (a write that bypassed the session)
 
 
 def clause_figures(clauses: Select | Iterable[int], as_of: date) -> dict[int, ClauseFigures]:
@@ -153,6 +156,16 @@ def data_changed(session: Session, project_ids: Iterable[int] | None = None) -> 
         statement = statement.where(Project.id.in_(project_ids))
     session.connection().execute(statement)
     session.info[WROTE] = True
+    if project_ids is None:
+        session.info[CHANGED] = ALL
+    elif session.info.get(CHANGED) != ALL:
+        session.info.setdefault(CHANGED, set()).update(project_ids)
+
+
+def take_changed_projects(session: Session) -> set[int] | str | None:
+    """The projects the session's transaction changed so far (ALL: every one), forgotten
+    once taken; for what else is kept in step with them (tracker.reporting.obligations)."""
+    return session.info.pop(CHANGED, None)
 
 
 # The models whose rows a clause's figures count, and the column leading to the project:
@@ -161,6 +174,7 @@ _PROJECT_OF = {
     Project: ("project", "id"), ProjectContractor: ("project", "project_id"),
     Agreement: ("project", "project_id"), Placement: ("project", "project_id"),
     Clause: ("agreement", "agreement_id"), ContractorReport: ("clause", "clause_id"),
+    ClauseReporter: ("clause", "clause_id"),
 }
 
 
@@ -211,6 +225,7 @@ def _wrote(state) -> None:
 def _transaction_ended(session: Session, *_args) -> None:
     session.info.pop(WROTE, None)
     session.info.pop(KEYS, None)
+    session.info.pop(CHANGED, None)
 
 
 def install() -> None:

@@ -5,9 +5,10 @@ from decimal import Decimal, InvalidOperation
 from flask import flash
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField, StringField
+from wtforms import HiddenField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.extensions import db
 from tracker.i18n import lazy_gettext as _l
@@ -224,3 +225,10 @@ def _wtforms_messages():  # pragma: no cover - never called
         _("The CSRF token is missing."), _("The CSRF token has expired."),
         _("The CSRF token is invalid."),
     ]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of check boxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

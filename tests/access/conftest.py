@@ -3,6 +3,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
 from tests import factories
 from tracker.models import (
@@ -12,6 +13,7 @@ from tracker.models import (
     EvaluationAction,
     FollowUp,
     ProgressAssessment,
+    ReportObligation,
 )
 
 
@@ -68,4 +70,7 @@ def world(db):
         "municipality": factories.user("municipality", org=a.municipality),
     }
     db.session.commit()
+    for side in (a, b):  # the obligations the commit made for each side's clause
+        side.obligation = db.session.scalar(select(ReportObligation).where(
+            ReportObligation.clause_id == side.clause.id).order_by(ReportObligation.id))
     return SimpleNamespace(a=a, b=b, users=users)

@@ -13,6 +13,7 @@ ARGUMENTS = {
     "participant_id": "participant",
     "placement_id": "placement",
     "report_id": "report",
+    "obligation_id": "obligation",
     "follow_up_id": "follow_up",
     "assessment_id": "assessment",
     "organisation_id": "contractor",

@@ -1,10 +1,14 @@
 """A small world for contractor reports: two contractors on one project, a third project of
 contractor B alone, users of every role; today is fixed at 15 May 2026."""
+import email
+import email.policy
 import io
+import socket
 from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from aiosmtpd.controller import Controller
 from openpyxl import Workbook
 
 from tests import factories
@@ -77,3 +81,38 @@ def cli_app(app):
     if "send-reminders" not in app.cli.commands:
         app.cli.add_command(send_reminders)
     return app
+
+
+class Collector:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def smtp(app):
+    """A real SMTP server on 127.0.0.1 that keeps what it receives, and the app set to
+    send through it."""
+    collector = Collector()
+    port = free_port()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(TRACKER_SMTP_HOST="127.0.0.1", TRACKER_SMTP_PORT=port,
+                          TRACKER_MAIL_FROM="sekretariat@example.dk",
+                          TRACKER_PUBLIC_URL="https://tracker.example.dk/")
+    try:
+        yield collector
+    finally:
+        controller.stop()

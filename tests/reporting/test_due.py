@@ -152,4 +152,4 @@ def test_due_reports_take_a_fixed_number_of_statements(db, world):
     # 15.02: January of the monthly clause for A and B (2 rows); 31.12: 11 months × 2
     # contractors + 3 quarters of K-P1 + 3 quarters of K-Q1 = 28 rows.
     assert few[1] == 2 and many[1] == 28
-    assert few[0] == many[0] == 3
+    assert few[0] == many[0] == 1

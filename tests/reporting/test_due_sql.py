@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, select
 
 from tests import factories
-from tracker.models import Clause, ProjectContractor
+from tracker.models import Clause, ClauseReporter, ProjectContractor
 from tracker.reporting.due import due_report_counts, due_report_page, due_reports
 
 TODAY = date(2026, 5, 15)
@@ -221,9 +221,13 @@ def test_a_report_from_a_contractor_that_does_not_owe_it_settles_nothing(db, wor
     db.session.commit()
 
     assert due_report_counts(select(Clause), TODAY) == (10, 8)
-    # Once C is on the project, it owes K-P2 too (January–April) and its report settles
-    # January: 10 + 4 − 1 = 13 missing, 8 + 3 − 1 = 10 overdue.
+    # On the project as a subcontractor, C owes nothing: only the main contractors report.
     world.p.contractors.append(ProjectContractor(contractor=c, role="sub"))
+    db.session.commit()
+    assert due_report_counts(select(Clause), TODAY) == (10, 8)
+    # Chosen with A and B, it owes K-P2 too (January–April) and its report settles January:
+    # 10 + 4 − 1 = 13 missing, 8 + 3 − 1 = 10 overdue.
+    world.shared.reporters = [ClauseReporter(contractor=firm) for firm in (world.a, world.b, c)]
     db.session.commit()
     assert due_report_counts(select(Clause), TODAY) == (13, 10)
     assert due_report_counts(select(Clause), TODAY, contractor_id=c.id) == (3, 2)
@@ -322,9 +326,9 @@ def test_a_fixed_number_of_statements_however_many_periods(db, world, start):
     db.session.commit()
 
     assert _statements(lambda: due_report_counts(select(Clause), TODAY)) == 1
-    # A page: the counts, the page's periods, their clauses and their contractors.
-    assert _statements(lambda: due_report_page(select(Clause), TODAY, page=2, per_page=3)) == 4
-    assert _statements(lambda: due_reports(select(Clause), TODAY)) == 3
+    # A page: the counts, then the page's periods with their clauses and contractors.
+    assert _statements(lambda: due_report_page(select(Clause), TODAY, page=2, per_page=3)) == 2
+    assert _statements(lambda: due_reports(select(Clause), TODAY)) == 1
 
 
 # --- the page ---------------------------------------------------------------------------------

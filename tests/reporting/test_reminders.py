@@ -1,48 +1,11 @@
 """`flask send-reminders` against a real SMTP server (aiosmtpd) started by the test."""
-import email
-import email.policy
-import socket
 from datetime import date
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from tests import factories
-from tracker.models import ProjectContractor, SentReminder
-
-
-class Collector:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture()
-def smtp(cli_app):
-    collector = Collector()
-    port = _free_port()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    cli_app.config.update(TRACKER_SMTP_HOST="127.0.0.1", TRACKER_SMTP_PORT=port,
-                          TRACKER_MAIL_FROM="sekretariat@example.dk",
-                          TRACKER_PUBLIC_URL="https://tracker.example.dk/")
-    try:
-        yield collector
-    finally:
-        controller.stop()
+from tests.reporting.conftest import free_port
+from tracker.models import ClauseReporter, ProjectContractor, SentReminder
 
 
 def _run(cli_app, *args):
@@ -58,16 +21,17 @@ def test_reminders_are_sent_once_per_period(db, cli_app, smtp, world):
     factories.report(world.hours_a, world.a, status="submitted")
     factories.report(world.shared, world.a, period_start=date(2026, 1, 1),
                      period_end=date(2026, 1, 31), status="approved")
-    # A clause on Q open to every contractor there (B and C), quarterly.
-    factories.clause(factories.agreement(world.q), unit="persons", ref="K-Q2")
+    # A clause on Q of all contractors there (B and C), quarterly; staff chose C to report.
+    open_to_all = factories.clause(factories.agreement(world.q), unit="persons", ref="K-Q2")
+    open_to_all.reporters.append(ClauseReporter(contractor=c))
     db.session.commit()
 
     first = _run(cli_app, "--as-of", "2026-05-15")
 
     assert first.exit_code == 0, first.output
     # As of 15 May: A owes K-P2 February, March and April (3 periods; K-P1 Q1 is
-    # submitted). B owes K-P2 January–April, K-Q1 Q1 and K-Q2 Q1 but has no e-mail: skipped.
-    # C owes K-Q2 Q1. So 2 messages: A (3 periods) and C (1 period), 4 periods recorded.
+    # submitted). B owes K-P2 January–April and K-Q1 Q1 but has no e-mail: skipped (not
+    # K-Q2: C was chosen). C owes K-Q2 Q1. So 2 messages: A (3 periods) and C (1 period), 4 periods recorded.
     assert len(smtp.messages) == 2
     by_recipient = {rcpt[0]: message for rcpt, message in smtp.messages}
     assert set(by_recipient) == {"indberetning@aarhusbyg.dk", "post@cvvs.dk"}
@@ -118,7 +82,7 @@ def test_dry_run_prints_and_sends_nothing(db, cli_app, smtp, world):
 
 def test_unreachable_smtp_server_fails_clearly(db, cli_app, world):
     db.session.commit()
-    cli_app.config.update(TRACKER_SMTP_HOST="127.0.0.1", TRACKER_SMTP_PORT=_free_port())
+    cli_app.config.update(TRACKER_SMTP_HOST="127.0.0.1", TRACKER_SMTP_PORT=free_port())
 
     result = _run(cli_app, "--as-of", "2026-05-15")
 

@@ -11,10 +11,26 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from tracker.agreements.service import basis_amount, derived_target
 from tracker.extensions import db
 from tracker.formatting import money, short_date
-from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
+from tracker.forms import Form, MultiCheckboxField, NumberField, VersionField, choices, no_cpr
 from tracker.i18n import lazy_gettext as _l
-from tracker.models import Agreement, AgreementParty, Clause, Organisation, Project, ProjectContractor
-from tracker.models.codes import AGREEMENT_STATUSES, CLAUSE_KINDS, FREQUENCIES, TARGET_BASES, UNITS
+from tracker.models import (
+    Agreement,
+    AgreementParty,
+    Clause,
+    ClauseReporter,
+    Organisation,
+    Project,
+    ProjectContractor,
+)
+from tracker.models.codes import (
+    AGREEMENT_STATUSES,
+    CLAUSE_KINDS,
+    CONTRACTOR_ROLES,
+    FREQUENCIES,
+    TARGET_BASES,
+    UNITS,
+    label,
+)
 from tracker.projects.forms import optional_int, strip
 
 # Numeric(12, 2) and Numeric(12, 4): the largest target and rate the database holds.
@@ -132,6 +148,9 @@ class ClauseForm(Form):
     start_date = DateField(_l("Start of the clause period"), validators=[Optional()])
     end_date = DateField(_l("End of the clause period"), validators=[Optional()])
     frequency = SelectField(_l("Reporting frequency"))
+    reporters = MultiCheckboxField(_l("Who reports"), coerce=int)
+    reporting_from = DateField(_l("Reporting starts with the period holding"),
+                               validators=[Optional()])
     text = TextAreaField(_l("Text of the clause"), validators=[Length(max=10000), no_cpr])
     version = VersionField()
 
@@ -151,6 +170,18 @@ class ClauseForm(Form):
         self.responsible_contractor_id.choices = choices(
             {c.id: c.name for c in contractors},
             blank=str(_l("All contractors on the project")))
+        roles = {contractor_id: role for contractor_id, role in db.session.execute(
+            select(ProjectContractor.contractor_id, ProjectContractor.role)
+            .where(ProjectContractor.project_id == project.id))}
+        self.reporters.choices = [
+            (c.id, f"{c.name} ({label(CONTRACTOR_ROLES, roles[c.id]).lower()})")
+            for c in contractors]
+        if not self.is_submitted():
+            chosen = [r.contractor_id for r in current.reporters] if current else []
+            # As the obligations count it: none chosen means the main contractors.
+            self.reporters.data = chosen or [c.id for c in contractors if roles[c.id] == "main"]
+            if current is None:  # owed from the period the clause is entered in
+                self.reporting_from.data = date.today()
 
     def validate_ref(self, field):
         clash = db.session.scalar(select(Clause).where(Clause.ref == field.data))
@@ -230,8 +261,12 @@ class ClauseForm(Form):
     def apply(self, clause: Clause) -> None:
         """Copy the form onto a clause; a derived target replaces any entered one."""
         for name in ("ref", "kind", "unit", "responsible_contractor_id", "start_date",
-                     "end_date", "frequency"):
+                     "end_date", "frequency", "reporting_from"):
             setattr(clause, name, getattr(self, name).data)
+        chosen = set() if clause.responsible_contractor_id else set(self.reporters.data or ())
+        clause.reporters = [r for r in clause.reporters if r.contractor_id in chosen] + [
+            ClauseReporter(contractor_id=c) for c in sorted(chosen - {
+                r.contractor_id for r in clause.reporters})]
         clause.text = self.text.data or ""
         if self.target_basis.data:
             clause.target_basis = self.target_basis.data

@@ -4,14 +4,14 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from sqlalchemy import Select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.counting import ClauseFigures
 from tracker.extensions import db
 from tracker.figures import clause_figures
 from tracker.formatting import money, number
 from tracker.i18n import gettext as _
-from tracker.models import Clause, Project
+from tracker.models import Clause, ClauseReporter, Project
 from tracker.models.codes import UNITS, label
 
 MILLION = Decimal(1_000_000)
@@ -58,9 +58,11 @@ def target_calculation(clause: Clause, project: Project) -> str | None:
 
 
 def clauses_with_figures(query: Select, as_of: date) -> tuple[list[Clause], dict[int, ClauseFigures]]:
-    """The clauses of a (role-scoped) Select with their figures as of a date: two statements."""
+    """The clauses of a (role-scoped) Select with their figures as of a date: three
+    statements (the clauses, the contractors chosen to report, the figures)."""
     clauses = db.session.scalars(
-        query.options(joinedload(Clause.responsible_contractor), joinedload(Clause.agreement))
+        query.options(joinedload(Clause.responsible_contractor), joinedload(Clause.agreement),
+                      selectinload(Clause.reporters).joinedload(ClauseReporter.contractor))
         .order_by(Clause.ref)).unique().all()
     figures = clause_figures(query, as_of) if clauses else {}
     return clauses, figures

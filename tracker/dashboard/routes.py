@@ -103,6 +103,10 @@ def _work_lists(user, clauses: Select, placements: Select, as_of: date) -> list[
         items.append({"url": url_for("reporting.index"), "count": missing,
                       "text": _("contractor reports missing, %(n)s past the deadline",
                                 n=number(overdue))})
+    if user.role == "contractor":
+        returned = due_reports.returned_count(clauses, as_of, user.organisation_id)
+        items.insert(0, {"url": url_for("reporting.index", _anchor="due"), "count": returned,
+                         "text": _("reports returned by the secretariat, to be corrected")})
     if user.role in ("admin", "staff"):
         waiting = db.session.scalar(select(func.count()).select_from(
             access.visible(ContractorReport, user)

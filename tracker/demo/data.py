@@ -103,6 +103,9 @@ class ClauseSpec:
     responsible: str | None = None  # None: every contractor on the project
     frequency: str = "quarterly"
     months: tuple[int, int] | None = None  # own period, months after the project start
+    # Entered this many days before today: reports are owed from the period holding that
+    # day. None: owed from the clause's first period.
+    entered_days_ago: int | None = None
 
 
 @dataclass(frozen=True)
@@ -160,9 +163,11 @@ AGREEMENTS = [
                        text="Mindst 10 % af de samlede timer på byggepladsen udføres af lokalt "
                             "ansatte beboere i praktik, løntilskud, læreplads eller job."),
             ClauseSpec("K-007", "ordinary_job", "persons", target="4",
+                       entered_days_ago=150,
                        text="Mindst 4 beboere ansættes i ordinære job hos entreprenørerne."),
             ClauseSpec("K-008", "apprenticeship", "hours", target="3500",
                        responsible="Kærhøj Byg A/S",
+                       entered_days_ago=150,
                        text="Hovedentreprenøren beskæftiger lærlinge i mindst 3.500 timer."),
         ),
     ),
@@ -176,6 +181,7 @@ AGREEMENTS = [
                             "fordelt på praktik, løntilskud, læreplads og job."),
             ClauseSpec("K-010", "apprenticeship", "apprentice_years",
                        basis="contract_sum", rate="0.02",
+                       entered_days_ago=120,
                        text="Der beskæftiges lærlinge svarende til 0,02 elevårsværk pr. mio. kr. "
                             "af entreprisesummen."),
         ),
@@ -199,9 +205,11 @@ AGREEMENTS = [
         title="Partnerskabsaftale, Kildeparken i Aalborg Øst",
         clauses=(
             ClauseSpec("K-013", "wage_subsidy", "weeks", target="80",
+                       entered_days_ago=270,
                        text="Entreprenørerne på sagen beskæftiger beboere i løntilskud i mindst "
                             "80 uger."),
             ClauseSpec("K-014", "any", "persons", target="10", frequency="monthly",
+                       entered_days_ago=90,
                        text="Mindst 10 beboere fra Aalborg Øst får et forløb på byggesagen. "
                             "Der indberettes månedligt."),
         ),
@@ -249,6 +257,7 @@ PARTY_TEXTS = {
 
 # Clauses with contractor reports, and the status of their latest quarter.
 REPORTED_CLAUSES = {
+    "K-001": "approved",
     "K-002": "submitted",
     "K-003": "submitted",
     "K-004": "approved",

@@ -152,8 +152,8 @@ def _parties(agreement: Agreement, spec: AgreementSpec, orgs: dict[str, Organisa
             benefits=list(benefits)))
 
 
-def seed_agreements(orgs: dict[str, Organisation], projects: dict[str, Project]
-                    ) -> dict[str, Clause]:
+def seed_agreements(orgs: dict[str, Organisation], projects: dict[str, Project],
+                    today: date) -> dict[str, Clause]:
     """Agreements with their parties and clauses; returns the clauses by ref."""
     clauses = {}
     for spec in AGREEMENTS:
@@ -178,6 +178,8 @@ def seed_agreements(orgs: dict[str, Organisation], projects: dict[str, Project]
                     target_rate=Decimal(c.rate) if c.rate else None,
                     responsible_contractor=orgs[c.responsible] if c.responsible else None,
                     start_date=start, end_date=end, frequency=c.frequency, text=c.text,
+                    reporting_from=(today - timedelta(days=c.entered_days_ago)
+                                    if c.entered_days_ago is not None else None),
                 )
                 db.session.add(clause)
             clauses[c.ref] = clause
@@ -256,16 +258,16 @@ def existing_logins() -> list[tuple[str, str, str]]:
 
 
 def _quarters(first: date, last: date, today: date) -> list[tuple[date, date]]:
-    """Calendar quarters from the one holding `first`, ending by `last` and before today;
-    the first period starts on `first`."""
+    """Calendar quarters from the one holding `first` to the one holding `last`, those ended
+    before today; the first starts on `first` and the last ends on `last`."""
     periods = []
     start = date(first.year, 3 * ((first.month - 1) // 3) + 1, 1)
     while True:
-        end = add_months(start, 3) - timedelta(days=1)
-        if end >= today or end > last:
+        end = min(add_months(start, 3) - timedelta(days=1), last)
+        if end >= today or start > last:
             return periods
         periods.append((max(start, first), end))
-        start = end + timedelta(days=1)
+        start = add_months(start, 3)
 
 
 def _registered(clause: Clause, periods: list[tuple[date, date]]
@@ -435,7 +437,7 @@ def seed() -> list[tuple[str, str, str]]:
     orgs = seed_organisations()
     areas = seed_housing_areas(orgs)
     projects = seed_projects(orgs, areas, today)
-    clauses = seed_agreements(orgs, projects)
+    clauses = seed_agreements(orgs, projects, today)
     participants = seed_participants(people, areas)
     seed_placements(people, participants, orgs, projects)
     logins = seed_users(orgs)

@@ -64,7 +64,8 @@ TARGETS: dict[str, dict[str, Target]] = {
                 "kind": Target("kind"), "unit": Target("unit"), "target": Target("target"),
                 "responsible_cvr": Target("responsible_contractor_id", "organisations"),
                 "start": Target("start_date"), "end": Target("end_date"),
-                "frequency": Target("frequency"), "text": Target("text")},
+                "frequency": Target("frequency"), "text": Target("text"),
+                "reporting_from": Target("reporting_from")},
     "participants": {"ref": Target("ref"), "name": Target("name"),
                      "birth_year": Target("birth_year"), "gender": Target("gender"),
                      "housing_area": Target("housing_area_id", "housing_areas"),
@@ -130,7 +131,7 @@ def sheet_rows(name: str) -> Select:
     if name == "clauses":
         c, r = Clause, aliased(Organisation)
         return (select(c.id, c.ref, Agreement.ref, c.kind, c.unit, c.target, r.cvr,
-                       c.start_date, c.end_date, c.frequency, c.text, null())
+                       c.start_date, c.end_date, c.frequency, c.text, c.reporting_from, null())
                 .join(Agreement, c.agreement_id == Agreement.id)
                 .outerjoin(r, c.responsible_contractor_id == r.id).order_by(c.ref))
     if name == "participants":

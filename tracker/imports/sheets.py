@@ -315,6 +315,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         Col("end", a_date),
         Col("frequency", code(FREQUENCIES), True),
         Col("text", text(10000)),
+        Col("reporting_from", a_date),
     )),
     SheetSpec("participants", ("ref",), (
         Col("ref", REF, True),

@@ -1,5 +1,5 @@
 """All models, importable from one place (Alembic and the app load them here)."""
-from tracker.models.agreements import Agreement, AgreementParty, Clause
+from tracker.models.agreements import Agreement, AgreementParty, Clause, ClauseReporter
 from tracker.models.audit import AuditEvent
 from tracker.models.base import Base
 from tracker.models.documents import Document, DocumentJob
@@ -11,13 +11,18 @@ from tracker.models.organisations import HousingArea, Organisation
 from tracker.models.participants import FollowUp, Participant, Placement, ProgressAssessment
 from tracker.models.projects import Project, ProjectContractor
 from tracker.models.reference import BenefitGroup, PlacementRule
-from tracker.models.reporting import ContractorReport, ReportEvidence, SentReminder
+from tracker.models.reporting import (
+    ContractorReport,
+    ReportEvidence,
+    ReportObligation,
+    SentReminder,
+)
 from tracker.models.users import ApiToken, User
 
 __all__ = [
     "Agreement", "AgreementParty", "ApiToken", "AuditEvent", "Base", "BenefitGroup", "Clause",
-    "ContractorReport", "Document", "DocumentJob", "Evaluation", "EvaluationAction", "FollowUp",
-    "HousingArea", "ImportJob", "Organisation", "Participant", "Placement", "PlacementRule",
-    "ProgressAssessment", "Project", "ProjectContractor", "ReportEvidence", "SentReminder",
-    "StoredFigures", "StoredFile", "User",
+    "ClauseReporter", "ContractorReport", "Document", "DocumentJob", "Evaluation",
+    "EvaluationAction", "FollowUp", "HousingArea", "ImportJob", "Organisation", "Participant",
+    "Placement", "PlacementRule", "ProgressAssessment", "Project", "ProjectContractor",
+    "ReportEvidence", "ReportObligation", "SentReminder", "StoredFigures", "StoredFile", "User",
 ]

@@ -92,9 +92,16 @@ class Clause(Timestamped, Base):
     end_date: Mapped[date | None]
     frequency: Mapped[str] = mapped_column(String(10), default="quarterly")
     text: Mapped[str] = mapped_column(Text, default="")
+    # Reports are owed from the period holding this day (the forms set the day the clause is
+    # entered); None: from the clause's first period.
+    reporting_from: Mapped[date | None]
 
     agreement: Mapped[Agreement] = relationship(back_populates="clauses")
     responsible_contractor: Mapped[Organisation | None] = relationship()
+    # For a clause of all contractors: those staff chose to report. None chosen: the
+    # project's main contractors (tracker.reporting.obligations).
+    reporters: Mapped[list["ClauseReporter"]] = relationship(
+        back_populates="clause", cascade="all, delete-orphan")
 
     @property
     def period_start(self) -> date:
@@ -106,3 +113,17 @@ class Clause(Timestamped, Base):
 
     def __str__(self) -> str:
         return self.ref
+
+
+class ClauseReporter(Base):
+    """A contractor chosen to report on a clause of all contractors on the project."""
+
+    __tablename__ = "clause_reporters"
+    __table_args__ = (UniqueConstraint("clause_id", "contractor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id"))
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+    clause: Mapped[Clause] = relationship(back_populates="reporters")
+    contractor: Mapped[Organisation] = relationship()

@@ -65,6 +65,14 @@ REPORT_STATUSES = {
     "returned": _l("Returned"),
 }
 
+# A reporting obligation's state: due until a report is submitted, then the newest
+# version's status; or waived by the secretariat.
+OBLIGATION_STATES = {
+    "due": _l("Not reported"),
+    **REPORT_STATUSES,
+    "waived": _l("Waived"),
+}
+
 AGREEMENT_STATUSES = {"draft": _l("Draft"), "active": _l("Active"), "closed": _l("Closed")}
 
 GENDERS = {"f": _l("Woman"), "m": _l("Man"), "x": _l("Other or not stated")}

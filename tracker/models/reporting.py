@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.agreements import Clause
 from tracker.models.base import Base, Timestamped, one_of, utcnow
-from tracker.models.codes import REPORT_STATUSES
+from tracker.models.codes import OBLIGATION_STATES, REPORT_STATUSES
 from tracker.models.files import StoredFile
 from tracker.models.organisations import Organisation
 from tracker.models.users import User
@@ -107,3 +107,42 @@ class SentReminder(Base):
     period_start: Mapped[date]
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     recipient: Mapped[str] = mapped_column(String(254))
+
+
+class ReportObligation(Timestamped, Base):
+    """Who owes which report: one clause, contractor and period, with its state.
+
+    Kept in step with clauses, projects, contractors and reports by
+    tracker.reporting.obligations; only a waiver is written by hand.
+    """
+
+    __tablename__ = "report_obligations"
+    __table_args__ = (
+        UniqueConstraint("clause_id", "contractor_id", "period_start"),
+        one_of("state", OBLIGATION_STATES),
+        CheckConstraint("period_end >= period_start", name="period_end_after_start"),
+        CheckConstraint("state <> 'waived' OR waived_reason IS NOT NULL",
+                        name="waived_has_reason"),
+        # The outstanding lists read the unsettled periods in the order of their ends.
+        Index("ix_report_obligations_open", "period_end", "id",
+              postgresql_where=text("state IN ('due', 'returned')"),
+              sqlite_where=text("state IN ('due', 'returned')")),
+        Index("ix_report_obligations_by_contractor", "contractor_id", "state", "period_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id"), index=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    state: Mapped[str] = mapped_column(String(10), default="due")
+    # The newest report version on the period, when there is one.
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("contractor_reports.id"))
+    waived_reason: Mapped[str | None] = mapped_column(Text)
+    waived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    waived_at: Mapped[datetime | None]
+
+    clause: Mapped[Clause] = relationship()
+    contractor: Mapped[Organisation] = relationship()
+    report: Mapped[ContractorReport | None] = relationship()
+    waived_by: Mapped[User | None] = relationship()

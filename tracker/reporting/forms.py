@@ -7,14 +7,13 @@ from wtforms import (
     IntegerField,
     MultipleFileField,
     SelectField,
-    SelectMultipleField,
     TextAreaField,
 )
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import NumberInput
 
 from tracker.formatting import long_date, number
-from tracker.forms import Form, NumberField, VersionField, no_cpr
+from tracker.forms import Form, MultiCheckboxField, NumberField, VersionField, no_cpr
 from tracker.i18n import lazy_gettext as _l
 from tracker.models import Clause
 from tracker.reporting.service import Period, clause_periods
@@ -40,11 +39,6 @@ def plain_number(value: Decimal) -> str:
     """A figure with the decimals it has: 12.400 · 37,5 · 906,25."""
     shown = max(0, -value.normalize().as_tuple().exponent)
     return number(value, min(shown, 2))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _period_text(period: Period) -> str:
@@ -145,3 +139,13 @@ class ReviewForm(Form):
         if self.decision.data == "return" and not field.data:
             raise ValidationError(_l(
                 "Write why the report is returned, so the contractor knows what to correct."))
+
+
+class WaiveForm(Form):
+    """Waive one reporting period of one contractor, with the reason; secretariat only."""
+
+    reason = TextAreaField(_l("Why is the report not needed?"),
+                           validators=[DataRequired(_l("Write why the period is waived.")),
+                                       Length(max=2000), no_cpr],
+                           filters=[lambda value: (value or "").strip()])
+    version = VersionField()

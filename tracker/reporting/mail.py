@@ -1,9 +1,12 @@
-"""E-mail reminders about due and overdue reports: who gets one, its text, and sending it.
+"""E-mail to contractors: reminders about due and overdue reports, and the notice that a
+report was returned.
 
 A reminder covers every due or overdue period of one contractor not reminded about
 before; each (contractor, clause, period) is reminded about once, recorded as a
-SentReminder when its message has gone.
+SentReminder when its message has gone. A returned report is announced once, to the
+contractor's active users, when the secretariat returns it.
 """
+import logging
 import smtplib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -15,8 +18,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.models import Clause, Organisation, SentReminder
+from tracker.models import Clause, ContractorReport, Organisation, SentReminder, User
 from tracker.reporting.due import DueReport, due_reports
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DEFAULT_SENDER = "indberetning@localhost"
@@ -54,10 +59,14 @@ def pending_reminders(today: date) -> list[Reminder]:
     return sorted(grouped.values(), key=lambda r: r.contractor.name)
 
 
+def _base_url() -> str:
+    return str(current_app.config.get("TRACKER_PUBLIC_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
 def compose(reminder: Reminder, today: date) -> EmailMessage:
     """The Danish e-mail for one reminder, with a link to the contractors' portal."""
     config = current_app.config
-    base_url = str(config.get("TRACKER_PUBLIC_URL") or DEFAULT_BASE_URL).rstrip("/")
+    base_url = _base_url()
     by_project: dict[str, list[DueReport]] = defaultdict(list)
     for item in reminder.items:
         by_project[f"{item.project.case_number} {item.project.name}"].append(item)
@@ -107,3 +116,46 @@ def record_sent(reminder: Reminder) -> None:
         db.session.add(SentReminder(contractor_id=reminder.contractor.id, clause_id=item.clause.id,
                                     period_start=item.period.start,
                                     recipient=reminder.recipient))
+
+
+def returned_notice(report: ContractorReport) -> EmailMessage | None:
+    """The Danish e-mail telling the contractor's active users that a report was returned,
+    and why; None when the firm has no active user."""
+    users = db.session.scalars(
+        select(User).where(User.organisation_id == report.contractor_id, User.active.is_(True))
+        .order_by(User.email)).all()
+    if not users:
+        return None
+    message = EmailMessage()
+    message["Subject"] = _render("reporting/returned_subject.txt", report=report).strip()
+    message["From"] = current_app.config.get("TRACKER_MAIL_FROM") or DEFAULT_SENDER
+    message["To"] = ", ".join(formataddr((u.name, u.email)) for u in users)
+    message["Message-ID"] = make_msgid(domain="tracker")
+    message.set_content(_render(
+        "reporting/returned.txt", report=report, project=report.clause.agreement.project,
+        correct_url=f"{_base_url()}/reports/{report.id}/correct"))
+    return message
+
+
+def send_returned_notice(report_id: int) -> None:
+    """Send `returned_notice` for a report (a job: tracker.jobs). Nothing is sent when no
+    mail server is configured (TRACKER_SMTP_HOST), as on a developer's machine."""
+    report = db.session.get(ContractorReport, report_id)
+    if report is None or report.status != "returned":
+        return
+    if not current_app.config.get("TRACKER_SMTP_HOST"):
+        log.info("No TRACKER_SMTP_HOST: report %s returned without an e-mail", report.ref)
+        return
+    message = returned_notice(report)
+    if message is None:
+        return
+    connection = connect()
+    try:
+        connection.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise MailError(f"Could not send the notice of report {report.ref}: {error}") from error
+    finally:
+        try:
+            connection.quit()
+        except (OSError, smtplib.SMTPException):
+            pass

@@ -15,7 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import access
+from tracker import access, jobs
 from tracker.audit import record_access
 from tracker.auth import roles_required, secretariat_required
 from tracker.extensions import db
@@ -41,12 +41,13 @@ from tracker.models import (
     Organisation,
     Project,
     ReportEvidence,
+    ReportObligation,
     User,
 )
 from tracker.models.codes import REPORT_STATUSES, label
 from tracker.reporting import due as due_reports
-from tracker.reporting import service
-from tracker.reporting.forms import ReviewForm
+from tracker.reporting import mail, service
+from tracker.reporting.forms import ReviewForm, WaiveForm
 from tracker.uploads import file_response
 
 bp = Blueprint("reporting", __name__)
@@ -58,6 +59,7 @@ EVIDENCE_TYPES = ("pdf", "xlsx", "csv", "jpg", "png")
 EVIDENCE_MAX_MB = 10
 EXTENSION_ALIASES = {"jpeg": "jpg"}
 QUEUE_PER_PAGE = 25
+MAIL_TIMEOUT = 120  # seconds for one e-mail job on the queue
 DUE_STATES = {"overdue": _l("Overdue"), "due": _l("Due for reporting")}
 
 
@@ -75,8 +77,9 @@ def period_dates(start: date, end: date) -> str:
 
 
 def _period_parts(report_or_period: Any) -> tuple[date, date, str]:
-    """Start, end and frequency of a ContractorReport or a service.Period."""
-    if isinstance(report_or_period, ContractorReport):
+    """Start, end and frequency of a ContractorReport, a ReportObligation or a
+    service.Period."""
+    if isinstance(report_or_period, ContractorReport | ReportObligation):
         return (report_or_period.period_start, report_or_period.period_end,
                 report_or_period.clause.frequency)
     return report_or_period.start, report_or_period.end, report_or_period.frequency
@@ -274,9 +277,11 @@ def _portal():
     latest = db.session.scalars(
         _history_query(user).order_by(ContractorReport.submitted_at.desc(),
                                       ContractorReport.id.desc()).limit(10)).all()
+    due = due_reports.due_reports(**_due_scope(user))
     return render_template(
         "reporting/portal.html", projects=projects, by_project=by_project, figures=figures,
-        due=due_reports.due_reports(**_due_scope(user)), latest=latest,
+        due=due, groups=due_reports.by_clause(due), latest=latest,
+        returned=sum(1 for d in due if d.returned), overdue=sum(1 for d in due if d.status == "overdue"),
         deadline_days=service.DEADLINE_DAYS)
 
 
@@ -352,7 +357,44 @@ def review(report_id: int):
         flash(CONFLICT_MESSAGE, "error")
         return redirect(url_for("reporting.detail", report_id=report_id))
     flash(message, "success")
+    if form.decision.data == "return":
+        try:
+            jobs.enqueue(mail.send_returned_notice, report.id, timeout=MAIL_TIMEOUT,
+                         description=f"E-mail: report {report.ref} returned")
+        except mail.MailError:
+            flash(_("The contractor could not be told by e-mail (the mail server did not "
+                    "answer). The report is returned and shown first in the contractor's "
+                    "portal."), "warning")
     return redirect(url_for("reporting.index"))
+
+
+@bp.route("/reports/obligations/<int:obligation_id>/waive", methods=["GET", "POST"])
+@secretariat_required
+def waive(obligation_id: int):
+    """Waive a period a contractor has not reported on, with the reason (audited): it is
+    then never reminded about and counts as nothing owed."""
+    obligation = access.get_visible_or_404(ReportObligation, obligation_id, current_user)
+    if obligation.state not in due_reports.OPEN:
+        flash(_("This period is no longer outstanding; nothing was changed."), "error")
+        return redirect(url_for("reporting.index"))
+    form = WaiveForm(obj=obligation if request.method == "GET" else None)
+    if form.validate_on_submit():
+        if is_stale(form, obligation):
+            flash(CONFLICT_MESSAGE, "error")
+            form.version.data = obligation.version
+        else:
+            service.waive(obligation, current_user, form.reason.data)
+            try:
+                db.session.commit()
+            except StaleDataError:
+                db.session.rollback()
+                flash(CONFLICT_MESSAGE, "error")
+                return redirect(url_for("reporting.waive", obligation_id=obligation_id))
+            flash(_("%(period)s of %(clause)s was waived for %(firm)s.",
+                    period=period_title(obligation), clause=obligation.clause.ref,
+                    firm=obligation.contractor.name), "success")
+            return redirect(url_for("reporting.index"))
+    return render_template("reporting/waive.html", form=form, obligation=obligation)
 
 
 @bp.route("/reports/<int:report_id>/evidence/<int:evidence>")

@@ -42,6 +42,7 @@ from tracker.models import (
     ContractorReport,
     Organisation,
     ReportEvidence,
+    ReportObligation,
     StoredFile,
 )
 from tracker.models.base import utcnow
@@ -102,11 +103,6 @@ def reporting_periods(frequency: str, start: date, end: date) -> list[Period]:
 def clause_periods(clause: Clause) -> list[Period]:
     """Every reporting period of a clause over its whole period."""
     return reporting_periods(clause.frequency, clause.period_start, clause.period_end)
-
-
-def open_periods(clause: Clause, today: date) -> list[Period]:
-    """The periods a contractor may report on today: those that have begun."""
-    return [p for p in clause_periods(clause) if p.start <= today]
 
 
 def period_for(clause: Clause, start: date) -> Period | None:
@@ -287,6 +283,14 @@ def return_report(report: ContractorReport, reviewer, reason: str) -> None:
     report.review_note = reason.strip()
     report.reviewed_by_id = reviewer.id
     report.reviewed_at = utcnow()
+
+
+def waive(obligation: ReportObligation, user, reason: str) -> None:
+    """Waive an outstanding period: nothing is owed for it and it is never reminded."""
+    obligation.state = "waived"
+    obligation.waived_reason = reason
+    obligation.waived_by_id = user.id
+    obligation.waived_at = utcnow()
 
 
 # --- comparison with the registered figures ------------------------------------------------

@@ -13,7 +13,7 @@ from tracker.extensions import db
 from tracker.i18n import gettext as _
 from tracker.models import Clause, ContractorReport, ReportEvidence
 from tracker.models.codes import REPORT_STATUSES, label
-from tracker.reporting import service
+from tracker.reporting import obligations, service
 from tracker.reporting.forms import MAX_FILES, ReportForm
 from tracker.reporting.routes import (
     EVIDENCE_MAX_MB,
@@ -26,11 +26,11 @@ from tracker.reporting.routes import (
 from tracker.uploads import MB, UploadError, sniff, store_upload
 
 
-def _period_choices(clause: Clause, reported: dict[date, ContractorReport]
+def _period_choices(periods: list[service.Period], reported: dict[date, ContractorReport]
                     ) -> list[tuple[service.Period, str]]:
     """The periods open for reporting, newest first, each saying what was reported."""
     choices = []
-    for period in reversed(service.open_periods(clause, service.today())):
+    for period in reversed(periods):
         text = report_period(period)
         done = reported.get(period.start)
         if done is not None:
@@ -122,17 +122,23 @@ def _save_report(form: ReportForm, clause: Clause, keep: list[ReportEvidence]):
 def create(clause_id: int):
     """A new report (or a new version) on a clause the contractor answers for."""
     clause = access.get_visible_or_404(Clause, clause_id, current_user)
+    today = service.today()
+    owed = obligations.owed_periods(db.session, clause, current_user.organisation_id)
+    if not owed:
+        flash(_("Your firm has no periods to report on for clause %(ref)s: the secretariat has "
+                "not chosen it to report on this clause.", ref=clause.ref), "info")
+        return redirect(url_for("reporting.index"))
+    periods = [p for p in owed if p.start <= today]  # those begun
     reported = service.period_versions(clause.id, current_user.organisation_id)
-    form = ReportForm(clause=clause, today=service.today())
-    form.set_period_choices(_period_choices(clause, reported))
+    form = ReportForm(clause=clause, today=today)
+    form.set_period_choices(_period_choices(periods, reported))
     if request.method == "GET":
         wanted = request.args.get("period", "")
         offered = [value for value, _text in form.period.choices]
         if wanted in offered:
             form.period.data = wanted
         else:  # the newest ended period still to report on, else the newest ended one
-            today = service.today()
-            ended = [p.start for p in service.open_periods(clause, today) if p.end < today]
+            ended = [p.start for p in periods if p.end < today]
             missing = [start for start in ended if start not in reported
                        or reported[start].status == "returned"]
             chosen = (missing or ended or [None])[-1]
@@ -142,7 +148,7 @@ def create(clause_id: int):
         if response is not None:
             return response
     return render_template("reporting/form.html", form=form, clause=clause, correcting=None,
-                           keep=[], max_mb=EVIDENCE_MAX_MB)
+                           keep=[], max_mb=EVIDENCE_MAX_MB, first_day=owed[0].start)
 
 
 @bp.route("/reports/<int:report_id>/correct", methods=["GET", "POST"])
