@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from tracker import access
 from tracker.audit import record_access
 from tracker.auth import secretariat_required
+from tracker.counting.pathways import is_pathway_end
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import apply_form, commit_edit
@@ -87,6 +88,7 @@ def placement(placement_id: int):
                                         .where(FollowUp.placement_id == pl.id)
                                         .order_by(FollowUp.months)).all()
         context.update(warnings=service.placement_warnings(pl), follow_ups=follow_ups,
+                       ends_pathway=is_pathway_end(pl),
                        due=service.pending_follow_ups([pl], follow_ups),
                        due_dates={m: service.follow_up_due(pl.end_date, m)
                                   for m in FOLLOW_UP_MONTHS} if pl.end_date else {})
@@ -311,6 +313,10 @@ def new_follow_up(placement_id: int):
     pl = _placement_or_404(placement_id, joinedload(Placement.participant))
     if pl.end_date is None:
         flash(_("A follow-up is registered after the placement has ended. End it first."), "error")
+        return redirect(url_for("participants.placement", placement_id=pl.id))
+    if not is_pathway_end(pl):
+        flash(_("Follow-ups are registered after the placement that ends the pathway, not "
+                "after one that led on to a next placement or has no outcome yet."), "error")
         return redirect(url_for("participants.placement", placement_id=pl.id))
     form = FollowUpForm(placement=pl)
     if request.method == "GET":
