@@ -250,3 +250,26 @@ def test_the_municipality_dashboard_draws_the_chain_not_counts_by_kind(client, l
     assert figures == ["2", "1", "1"]
     assert "Virksomhedspraktik" in flow and "Løntilskud" in flow and "Ordinært job" in flow
 
+
+def test_the_placements_to_close_are_counted_by_hand(db, client, login):
+    """As of 30.6.2026: planned end passed with no end (1), ended with no outcome (1); not
+    counted: planned end on the day, closed, or led on."""
+    staff = factories.user("staff")
+    person, firm = factories.participant(), factories.organisation()
+    for planned, end, outcome in (
+            (date(2026, 6, 29), None, None),                       # counted
+            (date(2026, 5, 31), date(2026, 5, 29), None),          # counted
+            (date(2026, 6, 30), None, None),                       # the as-of date itself
+            (date(2026, 5, 31), date(2026, 5, 31), "dropped_out"),
+            (date(2026, 4, 30), date(2026, 4, 30), "next_placement"),
+            (None, None, None)):
+        factories.placement(person, firm, start_date=date(2026, 4, 1), planned_end=planned,
+                            end_date=end, outcome=outcome)
+    db.session.commit()
+    login(staff)
+    page = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    assert _work_count(page, "forløb skal afsluttes") == 2
+    assert '<a href="/placements/to-close/"><span class="figure">2</span>' in page
+    # A day later the one planned to end on 30.6. is past its planned end too.
+    assert _work_count(client.get("/?as_of=2026-07-01").get_data(as_text=True),
+                       "forløb skal afsluttes") == 3

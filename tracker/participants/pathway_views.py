@@ -15,6 +15,7 @@ from tracker import access
 from tracker.audit import record_access
 from tracker.auth import secretariat_required
 from tracker.counting.pathways import is_pathway_end
+from tracker.counting.pathways import to_close as placements_to_close
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import apply_form, commit_edit
@@ -304,6 +305,58 @@ def follow_ups():
     query = query.options(contains_eager(Placement.participant), joinedload(Placement.employer))
     return spec.respond(query, state, "opfoelgninger", "participants/follow_ups.html",
                         today=today)
+
+
+# --- placements to close -------------------------------------------------------------------
+
+MISSING = {"end": _l("Actual end and outcome"), "outcome": _l("Outcome")}
+
+
+def to_close_list(today: date) -> ListSpec:
+    """The columns and filters of the work list of placements to close."""
+    return ListSpec(
+        columns=[
+            Column("participant", _l("Participant"), lambda p: p.participant.name,
+                   Participant.name,
+                   link=lambda p: url_for("participants.detail", participant_id=p.participant_id)),
+            Column("placement", _l("Placement"), lambda p: p.ref, Placement.ref,
+                   link=lambda p: url_for("participants.placement", placement_id=p.id)),
+            Column("kind", _l("Kind"), lambda p: label(PLACEMENT_KINDS, p.kind)),
+            Column("employer", _l("Employer"), lambda p: p.employer.name),
+            Column("planned_end", _l("Planned end"), lambda p: p.planned_end,
+                   Placement.planned_end),
+            Column("days", _l("Days past the planned end"),
+                   lambda p: (today - p.planned_end).days, numeric=True),
+            Column("missing", _l("Missing"),
+                   lambda p: MISSING["end" if p.end_date is None else "outcome"]),
+        ],
+        search=[Participant.name, Participant.ref, Placement.ref],
+        filters=[Filter("kind", _l("Kind"), lambda v: Placement.kind == v, PLACEMENT_KINDS)],
+        default_sort="planned_end",
+        search_label=_l("Search participant or placement"),
+    )
+
+
+@bp.route("/placements/to-close/")
+@secretariat_required
+def to_close():
+    """Placements whose planned end has passed without an actual end or an outcome, oldest
+    planned end first, each linked to the page where staff end it; with export. Secretariat."""
+    user = current_user
+    today = date.today()
+    spec = to_close_list(today)
+    state = spec.state()
+    query = spec.apply(access.visible(Placement, user)
+                       .join(Participant, Placement.participant_id == Participant.id)
+                       .where(placements_to_close(today)), state)
+    if request.args.get("export") in ("csv", "xlsx"):
+        ids = db.session.scalars(query.with_only_columns(Placement.participant_id)
+                                 .order_by(None).distinct()).all()
+        service.record_exports(db.session, ids, chosen_purpose())
+        db.session.commit()
+    query = query.options(contains_eager(Placement.participant), joinedload(Placement.employer))
+    return spec.respond(query, state, "forloeb-der-skal-afsluttes",
+                        "participants/to_close.html")
 
 
 @bp.route("/placements/<int:placement_id>/follow-ups/new", methods=["GET", "POST"])
