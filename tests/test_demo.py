@@ -135,6 +135,22 @@ def test_reports_follow_ups_assessments_evaluations(db, seeded):
     assert _count(db, Evaluation) >= 1 and _count(db, EvaluationAction) >= 2
 
 
+def test_follow_ups_only_after_a_pathway_ended_and_one_placement_to_close(db, seeded):
+    from datetime import date
+
+    from tracker.counting.pathways import ends_pathway, to_close
+
+    followed = db.session.scalars(select(Placement).join(
+        FollowUp, FollowUp.placement_id == Placement.id).distinct()).all()
+    assert followed and all(p.outcome not in (None, "next_placement")
+                            and p.next_placement_id is None for p in followed)
+    assert _count(db, FollowUp, ~FollowUp.placement_id.in_(
+        select(Placement.id).where(ends_pathway()))) == 0
+    # The single internship whose planned end passed with nothing recorded, at least.
+    assert _count(db, Placement, to_close(date.today()), Placement.kind == "internship",
+                  Placement.next_placement_id.is_(None)) >= 1
+
+
 def test_one_user_per_role(db, seeded):
     assert _count(db, User) == 5
     assert sorted(db.session.scalars(select(User.role))) == sorted(r for r, _e, _p in LOGINS)

@@ -28,3 +28,58 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path):
         upgrade()
         assert "placements" in inspect(db.engine).get_table_names()
         db.engine.dispose()
+
+
+def test_0016_removes_the_empty_follow_ups_of_placements_that_led_on(tmp_path):
+    """Of the follow-ups of placements that led on, those with nothing recorded (status
+    'unknown', an empty note) go; one with a status or a note stays, and so does every
+    follow-up of a placement that ended a pathway."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import make_app, scratch_database
+
+    with scratch_database("tracker_0016", tmp_path) as url:
+        app = make_app(url)
+        with app.app_context():
+            upgrade(revision="0016-1")
+            with db.engine.begin() as conn:
+                conn.execute(text(
+                    "INSERT INTO organisations (id, name, kind, cvr) "
+                    "VALUES (1, 'Kærhøj Byg A/S', 'contractor', '12345678')"))
+                conn.execute(text(
+                    "INSERT INTO participants (id, ref, name, intake_date) "
+                    "VALUES (1, 'D-0001', 'Amina Hassan', '2025-08-01')"))
+                # 1 → 2 by the link; 3 says 'next placement' with no link yet; 4 ended the
+                # pathway.
+                for pid, outcome, next_id in ((2, "ordinary_job", None),
+                                              (1, "next_placement", 2),
+                                              (3, "next_placement", None),
+                                              (4, "unemployed", None)):
+                    conn.execute(text(
+                        "INSERT INTO placements (id, ref, participant_id, kind, employer_id, "
+                        "start_date, end_date, hours_per_week, outcome, next_placement_id) "
+                        "VALUES (:id, :ref, 1, 'internship', 1, '2025-09-01', '2025-10-31', 37, "
+                        ":outcome, :next)"),
+                        {"id": pid, "ref": f"F-000{pid}", "outcome": outcome, "next": next_id})
+                rows = [  # id, placement, months, status, note
+                    (1, 1, 3, "unknown", ""),            # led on, nothing recorded: goes
+                    (2, 1, 6, "unknown", "  "),          # a blank note is nothing: goes
+                    (3, 1, 12, "employed", ""),          # a status: stays
+                    (4, 3, 3, "unknown", ""),            # led on by its outcome: goes
+                    (5, 3, 6, "unknown", "Ikke truffet"),  # a note: stays
+                    (6, 2, 3, "unknown", ""),            # the job the pathway led to: stays
+                    (7, 4, 3, "unknown", ""),            # ended a pathway: stays
+                ]
+                for fid, pid, months, status, note in rows:
+                    conn.execute(text(
+                        "INSERT INTO follow_ups (id, placement_id, months, status, "
+                        "follow_up_date, note) VALUES (:id, :pid, :months, :status, "
+                        "'2026-02-01', :note)"),
+                        {"id": fid, "pid": pid, "months": months, "status": status,
+                         "note": note})
+            upgrade(revision="0016")
+            with db.engine.connect() as conn:
+                left = conn.execute(text("SELECT id FROM follow_ups ORDER BY id")).scalars()
+                assert list(left) == [3, 5, 6, 7]
+            db.engine.dispose()

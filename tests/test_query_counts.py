@@ -26,6 +26,7 @@ def _pages(largest: Project, participant: Participant, report: ContractorReport)
         "report page": ("staff", f"/reports/{report.id}"),
         "municipality dashboard": ("municipality", "/?as_of=2026-11-24"),
         "follow-up work list": ("staff", "/follow-ups/"),
+        "placements to close": ("staff", "/placements/to-close/"),
         "contractor portal": ("contractor", "/reports/"),
         "builder dashboard": ("builder", "/?as_of=2026-11-24"),
     }

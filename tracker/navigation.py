@@ -15,6 +15,7 @@ MENU = (
     ("projects.index", _l("Building projects"), ALL),
     ("participants.index", _l("Participants"), ("admin", "staff", "municipality", "contractor")),
     ("participants.follow_ups", _l("Follow-ups"), SECRETARIAT),
+    ("participants.to_close", _l("Placements to close"), SECRETARIAT),
     ("reporting.index", _l("Contractor reports"), ("admin", "staff", "contractor")),
     ("evaluations.actions", _l("Evaluations"), SECRETARIAT),
     ("documents.index", _l("Documents"), ALL),

@@ -116,12 +116,17 @@ def test_staff_journey(db, page, shot):
     page.get_by_role("button", name="Gem").click()
     page.wait_for_url("**/participants/*")
 
-    # The follow-up three months after the internship ended.
-    first = db.session.scalar(select(Placement).where(Placement.kind == "internship"))
-    page.goto(f"/placements/{first.id}")
+    # The wage subsidy ends the pathway with an ordinary job: its page offers the follow-ups.
+    page.get_by_role("link", name="Afslut forløb").click()
+    page.fill("#end_date", (started + timedelta(days=117)).isoformat())
+    page.select_option("#outcome", value="ordinary_job")
+    page.get_by_role("button", name="Afslut forløb").click()
+    page.wait_for_url("**/placements/*")
+
+    # The follow-up three months after the pathway ended.
     page.get_by_role("link", name="Registrér opfølgning").first.click()
     page.select_option("#status", value="employed")
-    page.fill("#note", "I løntilskud hos Kærhøj Byg.")
+    page.fill("#note", "I fast job hos Kærhøj Byg.")
     page.get_by_role("button", name="Gem").click()
 
     person = db.session.scalar(select(Participant).where(Participant.name == "Amina Hassan"))
@@ -141,6 +146,8 @@ def test_staff_journey(db, page, shot):
     assert placements[0].next_placement_id == placements[1].id
     assert placements[0].outcome == "next_placement"
     assert placements[1].start_date == placements[0].end_date + timedelta(days=1)
+    assert (placements[1].end_date, placements[1].outcome) == (
+        started + timedelta(days=117), "ordinary_job")
     follow_up = db.session.scalar(select(FollowUp))
     assert (follow_up.placement_id, follow_up.months, follow_up.status) == (
-        placements[0].id, 3, "employed")
+        placements[1].id, 3, "employed")

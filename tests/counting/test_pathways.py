@@ -1,11 +1,19 @@
-"""Moved into work or education, and follow-up due dates (DESIGN §4), worked out by hand."""
+"""Moved into work or education, the end of a pathway, follow-up due dates and placements
+to close (DESIGN §4), worked out by hand."""
 from datetime import date
 
 import pytest
 from sqlalchemy import literal, select
 
 from tests import factories as f
-from tracker.counting.pathways import add_months, moving, sql_add_months
+from tracker.counting.pathways import (
+    add_months,
+    ends_pathway,
+    is_pathway_end,
+    moving,
+    sql_add_months,
+    to_close,
+)
 from tracker.models import Placement
 
 FIRST, LAST = date(2026, 1, 1), date(2026, 6, 30)
@@ -48,3 +56,42 @@ def test_moving(db, kind, dates, outcome, moved):
 def test_follow_up_due_in_sql_and_python(db, day, months, due):
     assert add_months(day, months) == due
     assert db.session.scalar(select(sql_add_months(literal(day), literal(months)))) == due
+
+
+@pytest.mark.parametrize(("end", "outcome", "linked", "ends"), [
+    (date(2026, 3, 31), "ordinary_job", False, True),
+    (date(2026, 3, 31), "unemployed", False, True),
+    (date(2026, 3, 31), "dropped_out", False, True),
+    (date(2026, 3, 31), "next_placement", False, False),  # led on; the next one not yet made
+    (date(2026, 3, 31), "ordinary_job", True, False),     # linked to the next placement
+    (date(2026, 3, 31), "next_placement", True, False),
+    (date(2026, 3, 31), None, False, False),              # ended, outcome not yet recorded
+    (None, None, False, False),                           # running
+])
+def test_ends_pathway_in_sql_and_python(db, end, outcome, linked, ends):
+    person, firm = f.participant(), f.organisation()
+    placement = f.placement(person, firm, start_date=date(2026, 3, 1), end_date=end,
+                            outcome=outcome)
+    if linked:  # the next placement is still running: it ends no pathway either
+        placement.next_placement_id = f.placement(person, firm, "ordinary_job",
+                                                  start_date=date(2026, 4, 1)).id
+        db.session.flush()
+    assert is_pathway_end(placement) is ends
+    assert db.session.scalars(select(Placement.id).where(ends_pathway())).all() == (
+        [placement.id] if ends else [])
+
+
+@pytest.mark.parametrize(("planned", "end", "outcome", "listed"), [
+    (date(2026, 6, 29), None, None, True),                     # planned end the day before
+    (date(2026, 6, 30), None, None, False),                    # planned end on the as-of date
+    (date(2026, 7, 1), None, None, False),                     # planned end still ahead
+    (None, None, None, False),                                 # no planned end
+    (date(2026, 5, 1), date(2026, 5, 1), None, True),          # ended, no outcome
+    (date(2026, 5, 1), date(2026, 5, 1), "unemployed", False),  # closed
+    (date(2026, 5, 1), date(2026, 4, 20), "next_placement", False),
+])
+def test_to_close(db, planned, end, outcome, listed):
+    placement = f.placement(f.participant(), f.organisation(), start_date=date(2026, 4, 1),
+                            planned_end=planned, end_date=end, outcome=outcome)
+    assert db.session.scalars(select(Placement.id).where(to_close(LAST))).all() == (
+        [placement.id] if listed else [])

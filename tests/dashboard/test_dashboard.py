@@ -32,8 +32,9 @@ def world(db):
                      start_date=date(2026, 9, 1))
     factories.clause(factories.agreement(other), unit="persons", target="1", ref="K-OTHER")
     person = factories.participant(aarhus, name="Amina Hassan")
+    # Ends the pathway (an outcome other than next placement): its follow-ups fall due.
     factories.placement(person, firm, project=project, start_date=date(2026, 3, 1),
-                        end_date=date(2026, 3, 31), hours_per_week=37)
+                        end_date=date(2026, 3, 31), hours_per_week=37, outcome="unemployed")
     users = {"staff": factories.user("staff"), "builder": factories.user("builder", org=builder),
              "municipality": factories.user("municipality", org=aarhus)}
     db.session.commit()
@@ -203,12 +204,13 @@ def _work_count(html: str, words: str) -> int:
 def test_the_follow_ups_due_are_counted_again_after_one_is_registered(db, client, login):
     staff = factories.user("staff")
     person, employer = factories.participant(), factories.organisation()
-    # Ended 31.01.2026 and 28.02.2026, no project: follow-ups after 3 months are due on
-    # 30.04.2026 and 31.05.2026, after 6 months on 31.07 and 31.08 — by 30.06.2026: two.
+    # Ended 31.01.2026 and 28.02.2026, no project, each ending a pathway: follow-ups after 3
+    # months are due on 30.04.2026 and 31.05.2026, after 6 months on 31.07 and 31.08 — by
+    # 30.06.2026: two.
     first = factories.placement(person, employer, start_date=date(2026, 1, 5),
-                                end_date=date(2026, 1, 31))
+                                end_date=date(2026, 1, 31), outcome="dropped_out")
     factories.placement(person, employer, start_date=date(2026, 2, 2),
-                        end_date=date(2026, 2, 28))
+                        end_date=date(2026, 2, 28), outcome="unemployed")
     db.session.commit()
     login(staff)
     page = client.get("/?as_of=2026-06-30").get_data(as_text=True)
@@ -247,3 +249,27 @@ def test_the_municipality_dashboard_draws_the_chain_not_counts_by_kind(client, l
                for part in flow.split('font-weight="bold"')[1:]]
     assert figures == ["2", "1", "1"]
     assert "Virksomhedspraktik" in flow and "Løntilskud" in flow and "Ordinært job" in flow
+
+
+def test_the_placements_to_close_are_counted_by_hand(db, client, login):
+    """As of 30.6.2026: planned end passed with no end (1), ended with no outcome (1); not
+    counted: planned end on the day, closed, or led on."""
+    staff = factories.user("staff")
+    person, firm = factories.participant(), factories.organisation()
+    for planned, end, outcome in (
+            (date(2026, 6, 29), None, None),                       # counted
+            (date(2026, 5, 31), date(2026, 5, 29), None),          # counted
+            (date(2026, 6, 30), None, None),                       # the as-of date itself
+            (date(2026, 5, 31), date(2026, 5, 31), "dropped_out"),
+            (date(2026, 4, 30), date(2026, 4, 30), "next_placement"),
+            (None, None, None)):
+        factories.placement(person, firm, start_date=date(2026, 4, 1), planned_end=planned,
+                            end_date=end, outcome=outcome)
+    db.session.commit()
+    login(staff)
+    page = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    assert _work_count(page, "forløb skal afsluttes") == 2
+    assert '<a href="/placements/to-close/"><span class="figure">2</span>' in page
+    # A day later the one planned to end on 30.6. is past its planned end too.
+    assert _work_count(client.get("/?as_of=2026-07-01").get_data(as_text=True),
+                       "forløb skal afsluttes") == 3

@@ -213,7 +213,80 @@ def test_dashboard_counts_due_follow_ups_by_hand(db, client, login):
     for end in ends:
         f.placement(f.participant(), firm, start_date=date(2025, 1, 1), end_date=end,
                     outcome="unemployed")
+    # Ended as long ago but ending no pathway: led on, or no outcome recorded → 0.
+    f.placement(f.participant(), firm, start_date=date(2025, 1, 1), end_date=date(2025, 11, 30),
+                outcome="next_placement")
+    f.placement(f.participant(), firm, start_date=date(2025, 1, 1), end_date=date(2025, 11, 30))
     db.session.commit()
     login(staff)
     body = client.get("/?as_of=2026-11-30").get_data(as_text=True)
     assert '<span class="figure">6</span> opfølgninger forfaldne' in body
+
+
+# --- only after the placement that ends a pathway ----------------------------------------------
+
+@pytest.fixture()
+def chain(db, world):
+    """Amina: internship → wage subsidy → ordinary job, the job ended 30.6.2026 with the
+    outcome ordinary job (she moved on to a job elsewhere). Omar: an internship that ended
+    31.3.2026 (its planned end) with no outcome recorded."""
+    amina = factories.participant(world.aarhus, name="Amina Hassan", ref="D-0001")
+    omar = factories.participant(world.aarhus, name="Omar Ali", ref="D-0002")
+    internship = factories.placement(amina, world.kaerhoej, ref="F-0001",
+                                     start_date=date(2025, 9, 1), end_date=date(2025, 10, 31),
+                                     outcome="next_placement")
+    subsidy = factories.placement(amina, world.kaerhoej, ref="F-0002", kind="wage_subsidy",
+                                  start_date=date(2025, 11, 3), end_date=date(2026, 4, 30),
+                                  outcome="next_placement")
+    job = factories.placement(amina, world.kaerhoej, ref="F-0003", kind="ordinary_job",
+                              start_date=date(2026, 5, 4), end_date=date(2026, 6, 30),
+                              outcome="ordinary_job")
+    internship.next_placement_id, subsidy.next_placement_id = subsidy.id, job.id
+    unclosed = factories.placement(omar, world.fjordbyg, ref="F-0004",
+                                   start_date=date(2026, 3, 2), planned_end=date(2026, 3, 31),
+                                   end_date=date(2026, 3, 31))
+    db.session.commit()
+    return {"amina": amina, "internship": internship, "subsidy": subsidy, "job": job,
+            "unclosed": unclosed}
+
+
+def test_only_the_placement_that_ends_the_pathway_has_follow_ups(db, client, staff, chain):
+    rows = _rows(client)[1:]
+    # 30.6.2026 + 3, 6 and 12 months; nothing for F-0001 and F-0002, which led on, nor for
+    # F-0004, whose outcome is missing.
+    assert [(r[2].split()[0], r[4], r[5]) for r in rows] == [
+        ("F-0003", "3", "2026-09-30"), ("F-0003", "6", "2026-12-30"),
+        ("F-0003", "12", "2027-06-30")]
+
+
+def test_the_participant_page_lists_only_the_pathway_end_as_due(db, client, staff, chain):
+    page = client.get(f"/participants/{chain['amina'].id}").get_data(as_text=True)
+    due = page.split("<h3>Endnu ikke registreret</h3>", 1)[1].split("</table>", 1)[0]
+    assert due.count("<tr") == 1 + 3  # the header and the job's three follow-ups
+    assert "F-0003" in due and "F-0001" not in due and "F-0002" not in due
+
+
+@pytest.mark.parametrize("key, links", [("internship", 0), ("subsidy", 0), ("job", 3)])
+def test_the_placement_page_offers_follow_ups_only_at_the_end(db, client, staff, chain,
+                                                              key, links):
+    page = client.get(f"/placements/{chain[key].id}").get_data(as_text=True)
+    assert page.count("Registrér opfølgning") == links
+
+
+def test_no_follow_up_is_registered_after_a_placement_that_led_on(db, client, staff, chain):
+    url = f"/placements/{chain['subsidy'].id}/follow-ups/new"
+    page = client.post(url, data={"months": "3", "status": "employed",
+                                  "follow_up_date": "2026-08-01"}, follow_redirects=True)
+    assert "Opfølgninger registreres efter det forløb, der afslutter forløbskæden" in \
+        page.get_data(as_text=True)
+    assert db.session.scalar(select(FollowUp)) is None
+
+
+def test_a_follow_up_recorded_on_a_placement_that_led_on_still_shows(db, client, staff, chain):
+    """Kept from before the rule: shown and editable on the placement's page, never due."""
+    kept = follow_up(db, chain["internship"], months=3, status="employed", on=date(2026, 2, 1),
+                     note="I løntilskud")
+    db.session.commit()
+    page = client.get(f"/placements/{chain['internship'].id}").get_data(as_text=True)
+    assert "I løntilskud" in page and f"/follow-ups/{kept.id}/edit" in page
+    assert "Registrér opfølgning" not in page

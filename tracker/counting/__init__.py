@@ -5,7 +5,7 @@ the demo and the benchmark count with these and nothing else.
 - `clauses`: counts toward, registered and reported values, fulfilment, status,
   discrepancy (`clause_figures`), and the same inside a reporting period (`window_registered`);
 - `pathways`: moved into work or education, the chain internship → wage subsidy → ordinary
-  job, follow-up due dates;
+  job, the end of a pathway and its follow-ups' due dates, placements still to close;
 - `municipality`: every figure of a municipality's residents in a period.
 """
 from tracker.counting.clauses import (

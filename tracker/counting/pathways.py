@@ -1,8 +1,9 @@
 """DESIGN §4 for pathways: who moved into work or education, the chain internship → wage
-subsidy → ordinary job, and when a follow-up is due.
+subsidy → ordinary job, which placements end a pathway (and so have follow-ups), when a
+follow-up is due, and which placements are still to be closed.
 
-Each rule is one SQL expression over `Placement`; the follow-up's due date also has a
-Python twin for one placement.
+Each rule is one SQL expression over `Placement`; the end of a pathway and the follow-up's
+due date also have a Python twin for one placement.
 """
 import calendar
 from collections.abc import Iterable
@@ -26,6 +27,8 @@ MOVING_OUTCOMES = ("ordinary_job", "education")
 MOVING_KINDS = ("ordinary_job", "apprenticeship")
 # The chain the municipality report follows, step by step.
 CHAIN = ("internship", "wage_subsidy", "ordinary_job")
+# The outcome of a placement that led on to the next step of the same pathway.
+LED_ON = "next_placement"
 
 
 def moving(date_from: date | ClauseElement, date_to: date | ClauseElement,
@@ -88,7 +91,27 @@ def chain_steps(date_from: date | ClauseElement, date_to: date | ClauseElement,
     }
 
 
-# --- Follow-ups ----------------------------------------------------------------------------
+# --- The end of a pathway, follow-ups and placements to close ---------------------------------
+
+def ends_pathway(placement: Any = Placement) -> ColumnElement[bool]:
+    """The placement ended its participant's pathway: it has an actual end, an outcome other
+    than `next_placement`, and no next placement. Follow-ups are due only after these."""
+    return and_(placement.end_date.is_not(None), placement.outcome.is_not(None),
+                placement.outcome != LED_ON, placement.next_placement_id.is_(None))
+
+
+def is_pathway_end(placement: Placement) -> bool:
+    """`ends_pathway` of one loaded placement."""
+    return (placement.end_date is not None and placement.outcome is not None
+            and placement.outcome != LED_ON and placement.next_placement_id is None)
+
+
+def to_close(as_of: date | ClauseElement, placement: Any = Placement) -> ColumnElement[bool]:
+    """The placement's planned end is before the as-of date and it still lacks its actual
+    end or its outcome: staff have to record how it ended."""
+    return and_(placement.planned_end < sql_date(as_of),
+                or_(placement.end_date.is_(None), placement.outcome.is_(None)))
+
 
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, or that month's last day (31 January + 3 → 30 April):

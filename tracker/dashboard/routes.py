@@ -7,7 +7,7 @@ from sqlalchemy import Select, func, select
 
 from tracker import access, charts
 from tracker.counting import municipality_summary
-from tracker.counting.pathways import CHAIN
+from tracker.counting.pathways import CHAIN, to_close
 from tracker.dashboard import service
 from tracker.extensions import db
 from tracker.formatting import number
@@ -94,7 +94,7 @@ def index():
 
 def _work_lists(user, clauses: Select, placements: Select, as_of: date) -> list[dict]:
     """The role's work lists with their counts: reports to review or still missing, due
-    follow-ups, open evaluation actions."""
+    follow-ups, placements to close, open evaluation actions."""
     items = []
     if user.role in ("admin", "staff", "contractor"):
         missing, overdue = due_reports.due_report_counts(
@@ -112,8 +112,13 @@ def _work_lists(user, clauses: Select, placements: Select, as_of: date) -> list[
             access.visible(ContractorReport, user)
             .where(ContractorReport.status == "submitted").subquery()))
         query, due_months, _due = due_follow_ups_query(placements)
-        follow_ups = db.session.scalar(select(func.count()).select_from(
-            query.where(due_by(due_months, as_of)).subquery()))
+        # Both work lists of placements counted in one statement.
+        follow_ups, open_placements = db.session.execute(select(
+            select(func.count()).select_from(
+                query.where(due_by(due_months, as_of)).subquery()).scalar_subquery(),
+            placements.where(to_close(as_of))
+            .with_only_columns(func.count(), maintain_column_froms=True).scalar_subquery(),
+        )).one()
         actions, actions_overdue = db.session.execute(select(
             func.count(), func.count().filter(EvaluationAction.due_date < as_of))
             .where(EvaluationAction.done_on.is_(None))).one()
@@ -121,6 +126,8 @@ def _work_lists(user, clauses: Select, placements: Select, as_of: date) -> list[
                       "text": _("contractor reports awaiting review")})
         items.append({"url": url_for("participants.follow_ups"), "count": follow_ups,
                       "text": _("follow-ups due")})
+        items.append({"url": url_for("participants.to_close"), "count": open_placements,
+                      "text": _("placements to close")})
         items.append({"url": url_for("evaluations.actions"), "count": actions,
                       "text": _("open evaluation actions, %(n)s past their due date",
                                 n=number(actions_overdue))})

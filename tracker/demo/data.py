@@ -324,9 +324,10 @@ PATHWAY_MIX = [
     (("apprenticeship",), 2),
     (("internship",), 11),
 ]
-# How each single-internship pathway stands today: still running, or its outcome.
+# How each single-internship pathway stands today: still running, its outcome, or
+# "not_closed": its planned end has passed and nobody has recorded how it ended.
 SINGLE_INTERNSHIP_ENDINGS = [
-    "running", "running", "running", "ordinary_job", "ordinary_job", "education",
+    "running", "running", "not_closed", "ordinary_job", "ordinary_job", "education",
     "education", "unemployed", "unemployed", "dropped_out", "dropped_out",
 ]
 BENEFITS_BY_WEIGHT = (

@@ -140,6 +140,9 @@ def _pathway(rng: random.Random, person: ParticipantPlan, kinds: tuple[str, ...]
     elif ending == "running":
         earliest = max(earliest, today - timedelta(days=7 * weeks[0] - 10))
         latest = today - timedelta(days=7)
+    elif ending == "not_closed":  # its planned end passed some weeks ago
+        latest = today - timedelta(days=7 * weeks[0] + 11)
+        earliest = max(earliest, latest - timedelta(days=42))
     else:
         latest = today - timedelta(days=7 * weeks[0] + 21)
     start = _monday(_pick_date(rng, earliest, latest))
@@ -159,7 +162,7 @@ def _pathway(rng: random.Random, person: ParticipantPlan, kinds: tuple[str, ...]
         elif ending == "dropped_out":
             end_date = start + timedelta(days=max(5, int(dropout_share * 7 * w)))
             outcome = ending
-        elif ending not in (None, "running"):
+        elif ending not in (None, "running", "not_closed"):
             end_date, outcome = planned_end, ending
         plans.append(PlacementPlan(
             ref="", kind=kind, employer=employer,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tracker.auth.passwords import hash_password, password_problem
 from tracker.counting.clauses import Window, as_decimal, registered, window_sums
-from tracker.counting.pathways import add_months
+from tracker.counting.pathways import add_months, ends_pathway
 from tracker.demo.data import (
     AGREEMENTS,
     ASCII,
@@ -363,16 +363,13 @@ def _status_on(day: date, placements: list[Placement], rng: random.Random) -> st
 
 
 def seed_follow_ups(rng: random.Random, people: list[ParticipantPlan], today: date) -> None:
-    """3/6/12-month follow-ups after placements that ended a pathway or led into a job or
-    an apprenticeship, when their date has passed (the most recent are left due)."""
+    """3/6/12-month follow-ups after placements that ended a pathway, when their date has
+    passed (the most recent are left due)."""
     refs = [p.ref for plan in people for p in plan.placements]
     ended = db.session.scalars(
-        select(Placement).where(Placement.ref.in_(refs), Placement.end_date.is_not(None))
+        select(Placement).where(Placement.ref.in_(refs), ends_pathway())
         .order_by(Placement.ref)).all()
     for placement in ended:
-        following = placement.next_placement
-        if following is not None and following.kind not in ("ordinary_job", "apprenticeship"):
-            continue
         done = {f.months for f in db.session.scalars(
             select(FollowUp).where(FollowUp.placement_id == placement.id))}
         siblings = db.session.scalars(select(Placement).where(

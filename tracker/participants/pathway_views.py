@@ -14,6 +14,8 @@ from sqlalchemy.orm import contains_eager, joinedload
 from tracker import access
 from tracker.audit import record_access
 from tracker.auth import secretariat_required
+from tracker.counting.pathways import is_pathway_end
+from tracker.counting.pathways import to_close as placements_to_close
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.forms import apply_form, commit_edit
@@ -87,6 +89,7 @@ def placement(placement_id: int):
                                         .where(FollowUp.placement_id == pl.id)
                                         .order_by(FollowUp.months)).all()
         context.update(warnings=service.placement_warnings(pl), follow_ups=follow_ups,
+                       ends_pathway=is_pathway_end(pl),
                        due=service.pending_follow_ups([pl], follow_ups),
                        due_dates={m: service.follow_up_due(pl.end_date, m)
                                   for m in FOLLOW_UP_MONTHS} if pl.end_date else {})
@@ -304,6 +307,58 @@ def follow_ups():
                         today=today)
 
 
+# --- placements to close -------------------------------------------------------------------
+
+MISSING = {"end": _l("Actual end and outcome"), "outcome": _l("Outcome")}
+
+
+def to_close_list(today: date) -> ListSpec:
+    """The columns and filters of the work list of placements to close."""
+    return ListSpec(
+        columns=[
+            Column("participant", _l("Participant"), lambda p: p.participant.name,
+                   Participant.name,
+                   link=lambda p: url_for("participants.detail", participant_id=p.participant_id)),
+            Column("placement", _l("Placement"), lambda p: p.ref, Placement.ref,
+                   link=lambda p: url_for("participants.placement", placement_id=p.id)),
+            Column("kind", _l("Kind"), lambda p: label(PLACEMENT_KINDS, p.kind)),
+            Column("employer", _l("Employer"), lambda p: p.employer.name),
+            Column("planned_end", _l("Planned end"), lambda p: p.planned_end,
+                   Placement.planned_end),
+            Column("days", _l("Days past the planned end"),
+                   lambda p: (today - p.planned_end).days, numeric=True),
+            Column("missing", _l("Missing"),
+                   lambda p: MISSING["end" if p.end_date is None else "outcome"]),
+        ],
+        search=[Participant.name, Participant.ref, Placement.ref],
+        filters=[Filter("kind", _l("Kind"), lambda v: Placement.kind == v, PLACEMENT_KINDS)],
+        default_sort="planned_end",
+        search_label=_l("Search participant or placement"),
+    )
+
+
+@bp.route("/placements/to-close/")
+@secretariat_required
+def to_close():
+    """Placements whose planned end has passed without an actual end or an outcome, oldest
+    planned end first, each linked to the page where staff end it; with export. Secretariat."""
+    user = current_user
+    today = date.today()
+    spec = to_close_list(today)
+    state = spec.state()
+    query = spec.apply(access.visible(Placement, user)
+                       .join(Participant, Placement.participant_id == Participant.id)
+                       .where(placements_to_close(today)), state)
+    if request.args.get("export") in ("csv", "xlsx"):
+        ids = db.session.scalars(query.with_only_columns(Placement.participant_id)
+                                 .order_by(None).distinct()).all()
+        service.record_exports(db.session, ids, chosen_purpose())
+        db.session.commit()
+    query = query.options(contains_eager(Placement.participant), joinedload(Placement.employer))
+    return spec.respond(query, state, "forloeb-der-skal-afsluttes",
+                        "participants/to_close.html")
+
+
 @bp.route("/placements/<int:placement_id>/follow-ups/new", methods=["GET", "POST"])
 @secretariat_required
 def new_follow_up(placement_id: int):
@@ -311,6 +366,10 @@ def new_follow_up(placement_id: int):
     pl = _placement_or_404(placement_id, joinedload(Placement.participant))
     if pl.end_date is None:
         flash(_("A follow-up is registered after the placement has ended. End it first."), "error")
+        return redirect(url_for("participants.placement", placement_id=pl.id))
+    if not is_pathway_end(pl):
+        flash(_("Follow-ups are registered after the placement that ends the pathway, not "
+                "after one that led on to a next placement or has no outcome yet."), "error")
         return redirect(url_for("participants.placement", placement_id=pl.id))
     form = FollowUpForm(placement=pl)
     if request.method == "GET":

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.audit import current_actor
-from tracker.counting.pathways import add_months, sql_add_months
+from tracker.counting.pathways import add_months, ends_pathway, is_pathway_end, sql_add_months
 from tracker.counting.placements import running
 from tracker.extensions import db
 from tracker.formatting import number
@@ -226,10 +226,11 @@ def follow_up_due(end: date, months: int) -> date:
 
 def pending_follow_ups(placements: Iterable[Placement], registered: Iterable[FollowUp]
                        ) -> list[DueFollowUp]:
-    """Follow-ups due for ended placements and not yet registered, earliest first."""
+    """Follow-ups due after placements that ended a pathway and not yet registered, earliest
+    first."""
     done = {(f.placement_id, f.months) for f in registered}
     due = [DueFollowUp(p, months, follow_up_due(p.end_date, months))
-           for p in placements if p.end_date is not None
+           for p in placements if is_pathway_end(p)
            for months in FOLLOW_UP_MONTHS if (p.id, months) not in done]
     return sorted(due, key=lambda d: (d.due, d.placement.id, d.months))
 
@@ -241,16 +242,16 @@ def _months_table():
 
 
 def due_follow_ups_query(placements: Select) -> tuple[Select, ColumnElement, ColumnElement]:
-    """Follow-ups due and not registered for the ended placements of a (role-scoped) Select of
-    Placement rows: rows of (Placement, months, due). Returns the Select and its months and
-    due-date columns, for filtering and sorting in SQL."""
+    """Follow-ups due and not registered after the placements that ended a pathway, of a
+    (role-scoped) Select of Placement rows: rows of (Placement, months, due). Returns the
+    Select and its months and due-date columns, for filtering and sorting in SQL."""
     months_table = _months_table()
     months = months_table.c.months
     due = sql_add_months(Placement.end_date, months).label("due")
     registered = exists().where(FollowUp.placement_id == Placement.id, FollowUp.months == months)
     query = (placements.add_columns(months, due)
              .join(months_table, true())
-             .where(Placement.end_date.is_not(None), ~registered))
+             .where(ends_pathway(), ~registered))
     return query, months, sql_add_months(Placement.end_date, months)
 
 
