@@ -50,7 +50,7 @@ def create_user(email, role, cvr, name):
     elif cvr:
         _fail(f"A {role} user belongs to the secretariat; leave out --org.")
     password = _read_password()
-    problem = password_problem(password)
+    problem = password_problem(password, name=name or "", email=email)
     if problem:
         _fail(problem)
     db.session.add(User(email=email, name=name or email, role=role, organisation=organisation,

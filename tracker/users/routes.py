@@ -149,7 +149,7 @@ def sign_out_everywhere(user_id: int):
 def reset_password(user_id: int):
     """Set a new password for a user, which signs them out everywhere; administrators only."""
     user = _get_user(user_id)
-    form = ResetPasswordForm()
+    form = ResetPasswordForm(user=user)
     if form.validate_on_submit():
         user.password_hash = hash_password(form.password.data)
         user.failed_logins = 0  # an administrator's reset also lifts a throttle
@@ -184,7 +184,7 @@ def revoke_token(user_id: int, token_id: int):
 def change_password():
     """Change one's own password; ends one's other sessions; every signed-in user."""
     user = current_user._get_current_object()
-    form = ChangePasswordForm()
+    form = ChangePasswordForm(user=user)
     if form.validate_on_submit():
         now = datetime.now(UTC)
         if throttled(user, now):
