@@ -1,5 +1,5 @@
 """Two parallel worlds, A and B: every external user belongs to A and must not see B."""
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -7,6 +7,7 @@ import pytest
 from tests import factories
 from tracker.models import (
     AgreementParty,
+    ApiToken,
     Document,
     Evaluation,
     EvaluationAction,
@@ -67,5 +68,10 @@ def world(db):
         "builder": factories.user("builder", org=a.builder),
         "municipality": factories.user("municipality", org=a.municipality),
     }
+    # Another user's API token: nobody but its owner (and administrators) may revoke it.
+    now = datetime.now(UTC)
+    b.token = ApiToken(user=users["staff"], token_hash="b" * 64, created_at=now,
+                       expires_at=now + timedelta(days=90))
+    db.session.add(b.token)
     db.session.commit()
     return SimpleNamespace(a=a, b=b, users=users)

@@ -12,12 +12,12 @@ from tracker.models.participants import FollowUp, Participant, Placement, Progre
 from tracker.models.projects import Project, ProjectContractor
 from tracker.models.reference import BenefitGroup, PlacementRule
 from tracker.models.reporting import ContractorReport, ReportEvidence, SentReminder
-from tracker.models.users import ApiToken, User
+from tracker.models.users import ApiToken, SignInThrottle, User, UserSession
 
 __all__ = [
     "Agreement", "AgreementParty", "ApiToken", "AuditEvent", "Base", "BenefitGroup", "Clause",
     "ContractorReport", "Document", "DocumentJob", "Evaluation", "EvaluationAction", "FollowUp",
     "HousingArea", "ImportJob", "Organisation", "Participant", "Placement", "PlacementRule",
     "ProgressAssessment", "Project", "ProjectContractor", "ReportEvidence", "SentReminder",
-    "StoredFigures", "StoredFile", "User",
+    "SignInThrottle", "StoredFigures", "StoredFile", "User", "UserSession",
 ]
