@@ -75,7 +75,7 @@ def open_count(user: User, now: datetime) -> int:
     return db.session.scalar(select(func.count()).select_from(UserSession).where(
         UserSession.user_id == user.id, UserSession.ended_at.is_(None),
         UserSession.created_at >= now - config["TRACKER_SESSION_MAX_AGE"],
-        UserSession.last_seen_at >= now - config["PERMANENT_SESSION_LIFETIME"]))
+        UserSession.last_seen_at >= now - current_app.permanent_session_lifetime))
 
 
 def load_user(user_id: str) -> User | None:
@@ -94,7 +94,7 @@ def load_user(user_id: str) -> User | None:
     config = current_app.config
     seen = _aware(row.last_seen_at)
     if now - _aware(row.created_at) > config["TRACKER_SESSION_MAX_AGE"] \
-            or now - seen > config["PERMANENT_SESSION_LIFETIME"]:
+            or now - seen > current_app.permanent_session_lifetime:
         _write(update(UserSession.__table__).where(
             UserSession.__table__.c.id == ident,
             UserSession.__table__.c.ended_at.is_(None)).values(ended_at=now))
