@@ -1,5 +1,5 @@
 """Sign-in, sessions, passwords, language choice."""
-from flask import current_app, has_request_context, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 from tracker.i18n import lazy_gettext as _l
@@ -17,6 +17,14 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def load_session_user() -> None:
+    """Check the session's row at the start of the request: the check may write (last
+    seen, an ended session) on a connection of its own, which must not come after the
+    request's own writes and wait for them."""
+    if request.endpoint not in (None, "static"):
+        _ = current_user.is_authenticated
+
+
 def configure_login(app, login_manager) -> None:
     from tracker.auth.sessions import load_user
 
@@ -25,6 +33,7 @@ def configure_login(app, login_manager) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    app.before_request(load_session_user)
 
 
 def roles_required(*roles: str):
