@@ -397,7 +397,6 @@ class Generator:
             self.add("users", self.stamped({
                 "email": f"{role}@bench.dk", "name": f"Bench {role}", "password_hash": password,
                 "role": role, "organisation_id": org, "active": True, "locale": None,
-                "session_version": 1, "failed_logins": 0, "failed_login_window_start": None,
                 "last_login_at": None}))
         self.largest_project = project["case_number"]
 

@@ -16,11 +16,11 @@ def test_default_database_is_sqlite_in_instance(monkeypatch, tmp_path):
 def test_environment_overrides(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db:5432/tracker")
     monkeypatch.setenv("SECRET_KEY", "from-env")
-    monkeypatch.setenv("TRACKER_LOGIN_FAILURES_PER_MINUTE", "5")
+    monkeypatch.setenv("TRACKER_SIGN_IN_FAILURES_PER_ACCOUNT", "5")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db:5432/tracker"
     assert app.config["SECRET_KEY"] == "from-env"
-    assert app.config["TRACKER_LOGIN_FAILURES_PER_MINUTE"] == 5
+    assert app.config["TRACKER_SIGN_IN_FAILURES_PER_ACCOUNT"] == 5
 
 
 def test_secret_key_generated_once_into_instance(monkeypatch, tmp_path):
@@ -47,3 +47,11 @@ def test_rate_limit_storage_from_the_environment(monkeypatch):
     monkeypatch.setenv("TRACKER_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
     app = create_app()
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379"
+
+
+def test_rate_limit_storage_is_the_queue_s_redis_when_set(monkeypatch):
+    monkeypatch.delenv("TRACKER_RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.setenv("TRACKER_REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    monkeypatch.delenv("TRACKER_REDIS_URL")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "memory://"

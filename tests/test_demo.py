@@ -22,11 +22,11 @@ from tracker.models import (
 from tracker.validation import contains_cpr, cvr_is_valid
 
 LOGINS = [
-    ("admin", "admin@demo.dk", "Demo-admin-2026!"),
-    ("staff", "staff@demo.dk", "Demo-staff-2026!"),
-    ("contractor", "contractor@demo.dk", "Demo-contractor-2026!"),
-    ("builder", "builder@demo.dk", "Demo-builder-2026!"),
-    ("municipality", "municipality@demo.dk", "Demo-municipality-2026!"),
+    ("admin", "admin@demo.dk", "Demo-Kalkmaling-2026!"),
+    ("staff", "staff@demo.dk", "Demo-Vaterpas-2026!"),
+    ("contractor", "contractor@demo.dk", "Demo-Murske-2026!"),
+    ("builder", "builder@demo.dk", "Demo-Tagrende-2026!"),
+    ("municipality", "municipality@demo.dk", "Demo-Jobcenter-2026!"),
 ]
 REAL_MUNICIPALITIES = {
     "64942212": ("Københavns Kommune", "101"),

@@ -83,3 +83,34 @@ def test_0016_removes_the_empty_follow_ups_of_placements_that_led_on(tmp_path):
                 left = conn.execute(text("SELECT id FROM follow_ups ORDER BY id")).scalars()
                 assert list(left) == [3, 5, 6, 7]
             db.engine.dispose()
+
+
+def test_0017_gives_existing_tokens_ninety_days(tmp_path):
+    """Tokens issued before 0017 never expired; after it they expire 90 days after it ran."""
+    from datetime import UTC, datetime, timedelta
+
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'tokens.db'}")
+    with app.app_context():
+        upgrade(revision="0016")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO users (id, email, name, password_hash, role) "
+                "VALUES (1, 'a@example.dk', 'A', 'x', 'staff')"))
+            connection.execute(text(
+                "INSERT INTO api_tokens (user_id, token_hash, created_at) "
+                "VALUES (1, :hash, '2025-01-01 00:00:00')"), {"hash": "a" * 64})
+        before = datetime.now(UTC).replace(tzinfo=None)
+        upgrade(revision="0017")
+        with db.engine.connect() as connection:
+            name, expires = connection.execute(text(
+                "SELECT name, expires_at FROM api_tokens")).one()
+        expires = datetime.fromisoformat(expires)
+        assert name == ""
+        assert before + timedelta(days=90) <= expires <= datetime.now(UTC).replace(
+            tzinfo=None) + timedelta(days=90)
+        db.engine.dispose()

@@ -4,14 +4,15 @@ from flask_login import current_user
 from sqlalchemy import Select, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from tracker.models import AuditEvent, DocumentJob, ImportJob, Participant
+from tracker.models import AuditEvent, DocumentJob, ImportJob, Participant, UserSession
 from tracker.models.base import utcnow
 
 # Never copied into the trail: secrets, file bytes and bookkeeping columns.
 UNAUDITED_COLUMNS = {"password_hash", "token_hash", "content", "attachment", "updated_at",
-                     "created_at", "version", "failed_logins", "failed_login_window_start",
-                     "last_login_at"}
-UNAUDITED_MODELS = {AuditEvent, DocumentJob, ImportJob}  # jobs: progress bookkeeping
+                     "created_at", "version", "last_login_at", "last_used_at"}
+# Jobs: progress bookkeeping. Sessions: their ids are secrets; sign-ins and sign-outs are
+# recorded as events instead.
+UNAUDITED_MODELS = {AuditEvent, DocumentJob, ImportJob, UserSession}
 CLI_ACTOR = "cli"
 
 
@@ -131,12 +132,17 @@ def record_access(session: Session, action: str, obj, purpose: str | None = None
     }])
 
 
-def record_event(session: Session, action: str, user) -> None:
-    """Record a sign-in event (login, logout, failed login) for a user."""
+def record_event(session: Session, action: str, user, changes: dict | None = None) -> None:
+    """Record an account event (sign-in, sign-out, sessions ended, throttle cleared) about a
+    user, or about no known user (None). The actor is whoever is signed in or the command
+    line; during a sign-in, nobody yet, it is the user signing in."""
+    user_id, actor = current_actor()
+    if user_id is None and has_request_context():
+        user_id, actor = getattr(user, "id", None), getattr(user, "email", "?")
     session.execute(insert(AuditEvent), [{
-        "occurred_at": utcnow(), "user_id": getattr(user, "id", None),
-        "actor": getattr(user, "email", "?"), "action": action, "entity": "users",
-        "entity_id": getattr(user, "id", None), "participant_id": None, "changes": None,
+        "occurred_at": utcnow(), "user_id": user_id, "actor": actor, "action": action,
+        "entity": "users", "entity_id": getattr(user, "id", None), "participant_id": None,
+        "changes": changes,
     }])
 
 

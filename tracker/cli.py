@@ -1,16 +1,15 @@
 """The flask commands of DESIGN §6 (`flask --app tracker COMMAND --help`)."""
-import hashlib
 import os
-import secrets
 import sys
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from tracker.api.auth import DEFAULT_TOKEN_DAYS, TOKEN_DAYS, issue_token
 from tracker.auth.passwords import hash_password, password_problem
 from tracker.extensions import db
-from tracker.models import ApiToken, Organisation, User
+from tracker.models import Organisation, User
 from tracker.models.codes import ORG_ROLES, ROLES
 
 
@@ -50,7 +49,7 @@ def create_user(email, role, cvr, name):
     elif cvr:
         _fail(f"A {role} user belongs to the secretariat; leave out --org.")
     password = _read_password()
-    problem = password_problem(password)
+    problem = password_problem(password, name=name or "", email=email)
     if problem:
         _fail(problem)
     db.session.add(User(email=email, name=name or email, role=role, organisation=organisation,
@@ -59,23 +58,27 @@ def create_user(email, role, cvr, name):
     click.echo(f"Created {role} user {email}.")
 
 
-def new_token(user: User) -> str:
+def new_token(user: User, days: int = DEFAULT_TOKEN_DAYS, name: str = "") -> str:
     """Make an API token for the user; only its SHA-256 is stored."""
-    token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=hashlib.sha256(token.encode()).hexdigest()))
-    return token
+    return issue_token(user, days=days, name=name)
 
 
 @click.command("create-token")
 @click.argument("email")
-def create_token(email):
+@click.option("--days", type=click.Choice([str(d) for d in TOKEN_DAYS]),
+              default=str(DEFAULT_TOKEN_DAYS), show_default=True,
+              help="Days until the token expires.")
+@click.option("--name", default="", help="What the token is for, shown on the user's page.")
+def create_token(email, days, name):
     """Print a new API token for the user (shown once; keep it secret)."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         _fail(f"No user has e-mail {email}.")
     if not user.active:
         _fail(f"The user {email} is deactivated.")
-    token = new_token(user)
+    if len(name) > 100:
+        _fail("The name may have at most 100 characters.")
+    token = new_token(user, days=int(days), name=name.strip())
     db.session.commit()
     click.echo(token)
 

@@ -23,12 +23,18 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
     TRACKER_LANGUAGES = ("da", "en")
-    # Failed sign-ins tolerated per account (in the database) and per address
-    # (Flask-Limiter; use a shared storage such as redis:// with several processes).
-    TRACKER_LOGIN_FAILURES_PER_MINUTE = 10
-    # Shared storage for Flask-Limiter (sign-in per address, /verify) with several processes,
-    # e.g. TRACKER_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379.
-    TRACKER_RATELIMIT_STORAGE_URI = "memory://"
+    # Sign-in throttling, counted in the database so that every process sees the same
+    # figures: failed attempts allowed per typed e-mail and per address before each further
+    # attempt must wait; the wait (seconds) doubles with every failure up to the longest;
+    # failures are forgotten after a quiet spell, and an account's on a successful sign-in.
+    TRACKER_SIGN_IN_FAILURES_PER_ACCOUNT = 5
+    TRACKER_SIGN_IN_FAILURES_PER_ADDRESS = 20
+    TRACKER_SIGN_IN_FIRST_DELAY = 30
+    TRACKER_SIGN_IN_LONGEST_DELAY = 15 * 60
+    TRACKER_SIGN_IN_FORGET_AFTER = 60 * 60
+    # Storage of Flask-Limiter's counters (/verify): this URI when set, else the job queue's
+    # Redis (TRACKER_REDIS_URL), else each process's memory.
+    TRACKER_RATELIMIT_STORAGE_URI = None
     RATELIMIT_HEADERS_ENABLED = False
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     # Limits of one workbook check or import on the job queue: seconds, bytes of memory.
@@ -56,7 +62,8 @@ def load_config(app, test_config=None):
         app.config.update(test_config)
     if app.debug or app.testing:
         app.config["SESSION_COOKIE_SECURE"] = False
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["TRACKER_RATELIMIT_STORAGE_URI"])
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["TRACKER_RATELIMIT_STORAGE_URI"]
+                          or app.config.get("TRACKER_REDIS_URL") or "memory://")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(

@@ -1,5 +1,5 @@
 """Two parallel worlds, A and B: every external user belongs to A and must not see B."""
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -8,6 +8,7 @@ from sqlalchemy import select
 from tests import factories
 from tracker.models import (
     AgreementParty,
+    ApiToken,
     Document,
     Evaluation,
     EvaluationAction,
@@ -69,6 +70,11 @@ def world(db):
         "builder": factories.user("builder", org=a.builder),
         "municipality": factories.user("municipality", org=a.municipality),
     }
+    # Another user's API token: nobody but its owner (and administrators) may revoke it.
+    now = datetime.now(UTC)
+    b.token = ApiToken(user=users["staff"], token_hash="b" * 64, created_at=now,
+                       expires_at=now + timedelta(days=90))
+    db.session.add(b.token)
     db.session.commit()
     for side in (a, b):  # the obligations the commit made for each side's clause
         side.obligation = db.session.scalar(select(ReportObligation).where(

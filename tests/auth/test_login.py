@@ -1,6 +1,5 @@
-"""Sign-in, sign-out, throttling, redirects, session rules."""
-from datetime import UTC, datetime, timedelta
-
+"""Sign-in, sign-out, redirects, cookies and headers. Throttling: test_throttle.py;
+server-side sessions: test_sessions.py."""
 import pytest
 from sqlalchemy import select
 
@@ -62,54 +61,6 @@ def test_redirect_after_login_only_to_local_paths(db, client, target, expected):
                                            "next": target})
     assert response.status_code == 302
     assert response.location.removeprefix("http://localhost") == expected
-
-
-def test_account_throttled_after_ten_failures_in_a_minute(db, client):
-    user = factories.user("staff")
-    db.session.commit()
-    for _ in range(10):
-        client.post("/login", data={"email": user.email, "password": "wrong password!"})
-    # The eleventh try is refused even with the right password.
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 200
-    assert "For mange mislykkede forsøg" in response.get_data(as_text=True)
-    # A minute later the account may try again.
-    db.session.refresh(user)
-    assert user.failed_logins == 10
-    user.failed_login_window_start = datetime.now(UTC) - timedelta(seconds=61)
-    db.session.commit()
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
-
-
-def test_address_limited_to_ten_failed_posts_a_minute(migrated):
-    app = make_app(migrated, RATELIMIT_ENABLED=True)
-    client = app.test_client()
-    with app.app_context():
-        codes = [client.post("/login", data={"email": f"nobody{i}@example.dk",
-                                             "password": "wrong password!"}).status_code
-                 for i in range(11)]
-    assert codes[:10] == [200] * 10
-    assert codes[10] == 429
-
-
-def test_session_version_ends_other_sessions(db, client, login):
-    user = factories.user("staff")
-    db.session.commit()
-    login(user)
-    assert client.get("/").status_code == 200
-    db.session.refresh(user)
-    user.session_version += 1  # "sign out everywhere"
-    db.session.commit()
-    assert client.get("/").status_code == 302
-
-
-def test_absolute_timeout(db, client, login):
-    user = factories.user("staff")
-    db.session.commit()
-    login(user)
-    with client.session_transaction() as session:
-        session["login_at"] = (datetime.now(UTC) - timedelta(hours=11)).timestamp()
-    assert client.get("/").status_code == 302
 
 
 def test_session_cookie_flags(db, client):

@@ -2,7 +2,7 @@
 everywhere, tokens revoked, admins only."""
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import PASSWORD
 from tracker.auth.passwords import verify_password
-from tracker.models import ApiToken, User
+from tracker.models import ApiToken, AuditEvent, User, UserSession
 
 NEW_PASSWORD = "blåbærgrød med fløde og kanel"
 
@@ -44,6 +44,18 @@ def _users(db) -> int:
 def _signed_in(client) -> bool:
     """True when the client's session still opens the overview (not sent to sign in)."""
     return client.get("/").status_code == 200
+
+
+def _token(user: User, token_hash: str) -> ApiToken:
+    """A token in use, expiring in 90 days."""
+    now = datetime.now(UTC)
+    return ApiToken(user=user, token_hash=token_hash, created_at=now,
+                    expires_at=now + timedelta(days=90))
+
+
+def _open_sessions(db, user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)))
 
 
 # --- Create --------------------------------------------------------------------------------
@@ -217,18 +229,26 @@ def test_list_search_filter_and_export(db, client, admin):
 
 def test_sign_out_everywhere(db, app, client, admin):
     user = factories.user("staff")
+    token = _token(user, "d" * 64)
+    db.session.add(token)
     db.session.commit()
     laptop, phone = app.test_client(), app.test_client()
     for device in (laptop, phone):
         device.post("/login", data={"email": user.email, "password": PASSWORD})
         assert _signed_in(device)
+    assert _open_sessions(db, user) == 2
     response = client.post(f"/users/{user.id}/sign-out", follow_redirects=True)
-    assert "er logget ud overalt" in response.get_data(as_text=True)
+    assert ("er logget ud overalt, og brugerens API-nøgler er tilbagekaldt"
+            in response.get_data(as_text=True))
     for device in (laptop, phone):
         response = device.get("/")
         assert response.status_code == 302 and "/login" in response.headers["Location"]
-    db.session.refresh(user)
-    assert user.session_version == 2
+    assert _open_sessions(db, user) == 0
+    db.session.refresh(token)
+    assert token.revoked_at is not None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "signed_out_all"))
+    assert (event.entity_id, event.actor, event.changes) == (
+        user.id, admin.email, {"sessions_ended": 2, "api_tokens_revoked": 1})
     assert _signed_in(client)  # the admin's own session is untouched
 
 
@@ -249,10 +269,15 @@ def test_reset_password_signs_the_user_out(db, app, client, admin):
         "password": "123456789012", "password_repeat": "123456789012"}).get_data(as_text=True)
     assert "Adgangskoden er for almindelig eller for enkel" in body
     assert _signed_in(device)
+    token = _token(user, "e" * 64)
+    db.session.add(token)
+    db.session.commit()
     response = client.post(f"/users/{user.id}/password", data={
         "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
     assert response.status_code == 302
     assert not _signed_in(device)
+    db.session.refresh(token)
+    assert token.revoked_at is not None
     assert device.post("/login", data={"email": user.email, "password": PASSWORD}
                        ).status_code == 200
     assert device.post("/login", data={"email": user.email, "password": NEW_PASSWORD}
@@ -261,6 +286,8 @@ def test_reset_password_signs_the_user_out(db, app, client, admin):
 
 def test_change_own_password_ends_other_sessions_only(db, app, client, login):
     user = factories.user("builder", org=factories.organisation("builder"))
+    token = _token(user, "f" * 64)
+    db.session.add(token)
     db.session.commit()
     login(user)
     other = app.test_client()
@@ -273,11 +300,13 @@ def test_change_own_password_ends_other_sessions_only(db, app, client, login):
     assert _signed_in(client)  # this session carries on
     response = other.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert _open_sessions(db, user) == 1  # this one
     db.session.refresh(user)
-    assert user.session_version == 2
     assert verify_password(user.password_hash, NEW_PASSWORD)
-    with client.session_transaction() as session:
-        assert session["login_at"] > datetime.now(UTC).timestamp() - 60
+    db.session.refresh(token)
+    assert token.revoked_at is not None
+    assert db.session.scalar(select(AuditEvent.actor).where(
+        AuditEvent.action == "password_changed")) == user.email
 
 
 @pytest.mark.parametrize("data, message", [
@@ -299,7 +328,7 @@ def test_change_password_bad_input(db, app, client, login, data, message):
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     db.session.refresh(user)
-    assert (user.session_version, verify_password(user.password_hash, PASSWORD)) == (1, True)
+    assert (_open_sessions(db, user), verify_password(user.password_hash, PASSWORD)) == (1, True)
 
 
 def test_change_password_needs_sign_in(client):
@@ -312,9 +341,9 @@ def test_change_password_needs_sign_in(client):
 
 def test_tokens_listed_and_revoked(db, client, admin):
     user = factories.user("staff")
-    token = ApiToken(user=user, token_hash="a" * 64)
+    token = _token(user, "a" * 64)
     other_user = factories.user("staff")
-    other_token = ApiToken(user=other_user, token_hash="b" * 64)
+    other_token = _token(other_user, "b" * 64)
     db.session.add_all([token, other_token])
     db.session.commit()
     body = client.get(f"/users/{user.id}/edit").get_data(as_text=True)
@@ -337,7 +366,7 @@ def test_revoked_token_no_longer_opens_the_api(db, app, client, admin):
     import hashlib
 
     user = factories.user("staff")
-    token = ApiToken(user=user, token_hash=hashlib.sha256(b"hemmelig-noegle").hexdigest())
+    token = _token(user, hashlib.sha256(b"hemmelig-noegle").hexdigest())
     db.session.add(token)
     db.session.commit()
     if "api" not in app.blueprints:
@@ -357,7 +386,7 @@ def test_user_pages_answer_404_to_everyone_but_admins(db, client, login, role):
     org = factories.organisation(role) if role != "staff" else None
     user = factories.user(role, org=org)
     victim = factories.user("staff")
-    token = ApiToken(user=victim, token_hash="c" * 64)
+    token = _token(victim, "c" * 64)
     db.session.add(token)
     db.session.commit()
     login(user)
@@ -368,11 +397,13 @@ def test_user_pages_answer_404_to_everyone_but_admins(db, client, login, role):
         ("POST", f"/users/{victim.id}/sign-out"), ("GET", f"/users/{victim.id}/password"),
         ("POST", f"/users/{victim.id}/password"),
         ("POST", f"/users/{victim.id}/tokens/{token.id}/revoke"),
+        ("GET", "/users/sign-in-attempts"), ("POST", "/users/sign-in-attempts/1/clear"),
     ]:
         assert client.open(url, method=method).status_code == 404, (role, method, url)
     db.session.refresh(victim)
     db.session.refresh(token)
-    assert (victim.active, victim.session_version, token.revoked_at) == (True, 1, None)
+    assert (victim.active, victim.password_hash == user.password_hash, token.revoked_at) == (
+        True, True, None)
     assert client.get("/account/password").status_code == 200  # their own password: yes
 
 

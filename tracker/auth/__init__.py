@@ -1,12 +1,8 @@
 """Sign-in, sessions, passwords, language choice."""
-from datetime import UTC, datetime
-
 from flask import current_app, has_request_context, request, session
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
-from tracker.extensions import db
 from tracker.i18n import lazy_gettext as _l
-from tracker.models import User
 
 
 def select_locale() -> str:
@@ -21,37 +17,23 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def load_user(user_id: str) -> User | None:
-    """Load the session's user; a raised session version ends old sessions."""
-    try:
-        ident, version = (int(part) for part in user_id.split(":"))
-    except ValueError:
-        return None
-    user = db.session.get(User, ident)
-    if user is None or user.session_version != version or not user.active:
-        return None
-    return user
-
-
-def enforce_absolute_timeout() -> None:
-    """Sign out a session older than TRACKER_SESSION_MAX_AGE, whatever its activity."""
-    if request.endpoint in (None, "static") or not current_user.is_authenticated:
-        return
-    started = session.get("login_at")
-    max_age = current_app.config["TRACKER_SESSION_MAX_AGE"]
-    now = datetime.now(UTC).timestamp()
-    if started is None or now - started > max_age.total_seconds():
-        logout_user()
-        session.clear()
+def load_session_user() -> None:
+    """Check the session's row at the start of the request: the check may write (last
+    seen, an ended session) on a connection of its own, which must not come after the
+    request's own writes and wait for them."""
+    if request.endpoint not in (None, "static"):
+        _ = current_user.is_authenticated
 
 
 def configure_login(app, login_manager) -> None:
+    from tracker.auth.sessions import load_user
+
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    app.before_request(enforce_absolute_timeout)
+    app.before_request(load_session_user)
 
 
 def roles_required(*roles: str):

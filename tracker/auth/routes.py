@@ -1,15 +1,17 @@
 """Sign in, sign out, choose language."""
-from datetime import UTC, datetime
+import math
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.audit import record_event
+from tracker.auth import sessions, throttle
 from tracker.auth.forms import LanguageForm, LoginForm
-from tracker.auth.service import authenticate, find_user
-from tracker.extensions import db, limiter
+from tracker.auth.service import sign_in
+from tracker.extensions import db
 from tracker.i18n import gettext as _
+from tracker.models.base import utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -25,35 +27,39 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _failed_attempt(response) -> bool:
-    """Only failed sign-ins count against the per-address limit."""
-    return request.method == "POST" and response.status_code != 302
+def refusal(wait: int) -> str:
+    """The words of a refused sign-in: the same for an unknown e-mail, a wrong password, a
+    deactivated user and a throttled attempt, so none of them tells which it was."""
+    if not wait:
+        return _("The e-mail or password is wrong, or the user is deactivated.")
+    if wait < 120:
+        return _("The e-mail or password is wrong, or there were too many attempts. Wait "
+                 "%(seconds)d seconds and try again.", seconds=wait)
+    return _("The e-mail or password is wrong, or there were too many attempts. Wait "
+             "%(minutes)d minutes and try again.", minutes=math.ceil(wait / 60))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"], deduct_when=_failed_attempt)
 def login():
-    """The sign-in page; anyone may use it."""
+    """The sign-in page; anyone may use it. Attempts are throttled in the database
+    (tracker.auth.throttle), per address and per e-mail."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user, reason = authenticate(form.email.data, form.password.data)
-        if user is None:
-            if reason == "throttled":
-                flash(_("Too many failed attempts. Wait a minute and try again."), "error")
-            else:
-                # The same words for an unknown e-mail, a wrong password and an inactive user.
-                flash(_("The e-mail or password is wrong, or the user is deactivated."), "error")
-            record_event(db.session, "login_failed", find_user(form.email.data))
+        now = utcnow()
+        result = sign_in(form.email.data, form.password.data, request.remote_addr, now)
+        if result.user is None:
             db.session.commit()
+            throttle.prune(now)
+            flash(refusal(result.wait), "error")
             return render_template("auth/login.html", form=form), 200
         session.clear()  # a new session on every sign-in
-        login_user(user)
-        session.permanent = True
-        session["login_at"] = datetime.now(UTC).timestamp()
-        record_event(db.session, "login", user)
+        ident = sessions.start(result.user, now)
         db.session.commit()
+        login_user(result.user)
+        session.permanent = True
+        session[sessions.SESSION_KEY] = ident
         return redirect(safe_next(form.next.data))
     return render_template("auth/login.html", form=form)
 
@@ -61,7 +67,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign out (POST with CSRF token)."""
+    """Sign out (POST with CSRF token): the session ends on the server too, so a copy of
+    the cookie no longer works."""
+    sessions.end(sessions.current_id(), utcnow())
     record_event(db.session, "logout", current_user)
     db.session.commit()
     logout_user()

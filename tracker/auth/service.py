@@ -1,14 +1,19 @@
-"""Sign-in rules: password check, per-account throttling in the database."""
-from datetime import UTC, datetime, timedelta
+"""Sign-in: the password check against the throttle, with every outcome written by single
+statements that cannot conflict, so simultaneous sign-ins of one account all get an answer.
 
-from flask import current_app
-from sqlalchemy import func, select
+The user row is never saved through the versioned ORM: a sign-in stamps the last sign-in
+time (and a rehashed password) with a plain UPDATE, which leaves the version column alone,
+so an administrator's edit of the user and the user's sign-ins never collide."""
+from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import func, select, update
+
+from tracker.audit import record_event
+from tracker.auth import throttle
 from tracker.auth.passwords import hash_password, needs_rehash, verify_password
 from tracker.extensions import db
 from tracker.models import User
-
-WINDOW = timedelta(minutes=1)
 
 
 def find_user(email: str) -> User | None:
@@ -17,50 +22,36 @@ def find_user(email: str) -> User | None:
     ).first()
 
 
-def _as_aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:  # SQLite returns naive UTC
-        return moment.replace(tzinfo=UTC)
-    return moment
+@dataclass
+class SignIn:
+    """The outcome of an attempt: the user when it succeeded, and the seconds the next
+    attempt with this address or e-mail must wait (0 when it need not)."""
+
+    user: User | None
+    wait: int = 0
 
 
-def throttled(user: User | None, now: datetime) -> bool:
-    """True while the account has used up its failed attempts of the current minute."""
-    if user is None or user.failed_login_window_start is None:
-        return False
-    limit = current_app.config["TRACKER_LOGIN_FAILURES_PER_MINUTE"]
-    in_window = now - _as_aware(user.failed_login_window_start) < WINDOW
-    return in_window and user.failed_logins >= limit
-
-
-def register_failure(user: User | None, now: datetime) -> None:
-    """Count a failed attempt against the account (kept in the database, shared by processes)."""
-    if user is None:
-        return
-    start = _as_aware(user.failed_login_window_start)
-    if start is None or now - start >= WINDOW:
-        user.failed_login_window_start = now
-        user.failed_logins = 1
-    else:
-        user.failed_logins += 1
-
-
-def authenticate(email: str, password: str) -> tuple[User | None, str]:
-    """Check a sign-in. Returns (user, '') on success, else (None, reason code).
-
-    Reason codes: 'throttled', 'invalid', 'inactive'. The caller commits.
-    """
-    now = datetime.now(UTC)
+def sign_in(email: str, password: str, address: str | None, now: datetime) -> SignIn:
+    """Check one sign-in attempt, count it when it fails, audit it either way. The caller
+    commits. A known and an unknown e-mail are answered alike, and take the same time."""
+    keys = throttle.keys_for(address, email)
     user = find_user(email)
-    if throttled(user, now):
-        return None, "throttled"
-    if not verify_password(user.password_hash if user else None, password):
-        register_failure(user, now)
-        return None, "invalid"
-    if not user.active:
-        return None, "inactive"
-    user.failed_logins = 0
-    user.failed_login_window_start = None
-    user.last_login_at = now
+    wait = throttle.wait_seconds(keys, now)
+    if wait:
+        # Refused unchecked: the password is not tried, so the attempt is not counted.
+        record_event(db.session, "login_throttled", user)
+        return SignIn(None, wait)
+    correct = verify_password(user.password_hash if user else None, password)
+    if not correct or not user.active:
+        wait = throttle.register_failure(keys, now)
+        record_event(db.session, "login_failed", user)
+        return SignIn(None, wait)
+    throttle.clear(throttle.account_key(email))
+    db.session.execute(update(User).where(User.id == user.id).values(last_login_at=now))
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    return user, ""
+        # Only if nobody changed the password meanwhile.
+        db.session.execute(update(User).where(
+            User.id == user.id, User.password_hash == user.password_hash)
+            .values(password_hash=hash_password(password)))
+    record_event(db.session, "login", user)
+    return SignIn(user)

@@ -378,14 +378,15 @@ EVALUATIONS = [
        "Sekretariatet for Sociale Partnerskaber", 45, None)]),
 ]
 
-# role, e-mail, password, name, organisation (by name)
+# role, e-mail, password, name, organisation (by name). A password may not contain the user's
+# name or e-mail (tracker.auth.passwords), so none names its role.
 DEMO_USERS = [
-    ("admin", "admin@demo.dk", "Demo-admin-2026!", "Mette Kjær", None),
-    ("staff", "staff@demo.dk", "Demo-staff-2026!", "Jonas Holm", None),
-    ("contractor", "contractor@demo.dk", "Demo-contractor-2026!", "Lone Bak", "Kærhøj Byg A/S"),
-    ("builder", "builder@demo.dk", "Demo-builder-2026!", "Søren Vestergaard",
+    ("admin", "admin@demo.dk", "Demo-Kalkmaling-2026!", "Mette Kjær", None),
+    ("staff", "staff@demo.dk", "Demo-Vaterpas-2026!", "Jonas Holm", None),
+    ("contractor", "contractor@demo.dk", "Demo-Murske-2026!", "Lone Bak", "Kærhøj Byg A/S"),
+    ("builder", "builder@demo.dk", "Demo-Tagrende-2026!", "Søren Vestergaard",
      "Brabrand Boligforening"),
-    ("municipality", "municipality@demo.dk", "Demo-municipality-2026!", "Fatima El-Amin",
+    ("municipality", "municipality@demo.dk", "Demo-Jobcenter-2026!", "Fatima El-Amin",
      "Aarhus Kommune"),
 ]
 

@@ -239,7 +239,7 @@ def seed_users(orgs: dict[str, Organisation]) -> list[tuple[str, str, str]]:
     logins = []
     for role, email, password, name, org_name in DEMO_USERS:
         if db.session.scalar(select(User).where(User.email == email)) is None:
-            problem = password_problem(password)
+            problem = password_problem(password, name=name, email=email)
             if problem:
                 raise ValueError(f"Demo password for {email}: {problem}")
             db.session.add(User(email=email, name=name, role=role,

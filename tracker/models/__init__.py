@@ -17,12 +17,13 @@ from tracker.models.reporting import (
     ReportObligation,
     SentReminder,
 )
-from tracker.models.users import ApiToken, User
+from tracker.models.users import ApiToken, SignInThrottle, User, UserSession
 
 __all__ = [
     "Agreement", "AgreementParty", "ApiToken", "AuditEvent", "Base", "BenefitGroup", "Clause",
     "ClauseReporter", "ContractorReport", "Document", "DocumentJob", "Evaluation",
     "EvaluationAction", "FollowUp", "HousingArea", "ImportJob", "Organisation", "Participant",
     "Placement", "PlacementRule", "ProgressAssessment", "Project", "ProjectContractor",
-    "ReportEvidence", "ReportObligation", "SentReminder", "StoredFigures", "StoredFile", "User",
+    "ReportEvidence", "ReportObligation", "SentReminder", "SignInThrottle", "StoredFigures",
+    "StoredFile", "User", "UserSession",
 ]

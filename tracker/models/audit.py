@@ -6,7 +6,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.models.base import Base, one_of, utcnow
 
-AUDIT_ACTIONS = ("create", "update", "delete", "view", "export", "login", "logout", "login_failed")
+AUDIT_ACTIONS = ("create", "update", "delete", "view", "export", "login", "logout", "login_failed",
+                 "login_throttled", "password_changed", "password_reset", "signed_out_all",
+                 "throttle_cleared")
 
 
 class AuditEvent(Base):

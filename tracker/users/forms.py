@@ -24,7 +24,8 @@ def organisation_choices(current: Organisation | None = None) -> list:
 
 
 def _new_password_ok(form, field) -> None:
-    problem = password_problem(field.data or "")
+    name, email = form.password_owner()
+    problem = password_problem(field.data or "", name=name, email=email)
     if problem:
         raise ValidationError(problem)
 
@@ -74,6 +75,10 @@ class UserForm(Form):
         if clash is not None:
             raise ValidationError(_l("%(name)s already has this e-mail address.",
                                      name=clash.name))
+
+    def password_owner(self) -> tuple[str, str]:
+        """The name and e-mail the new user's password must not contain."""
+        return self.name.data or "", (self.email.data or "") if self.email else ""
 
     def organisation(self) -> Organisation | None:
         raw = str(self.organisation_id.data or "")
@@ -125,7 +130,19 @@ class UserForm(Form):
             user.active = self.active.data
 
 
-class ResetPasswordForm(Form):
+class _ForUser:
+    """A password form for a known user, whose name and e-mail the password must not
+    contain."""
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def password_owner(self) -> tuple[str, str]:
+        return self.user.name, self.user.email
+
+
+class ResetPasswordForm(_ForUser, Form):
     """An administrator sets a new password for a user."""
 
     password = PasswordField(_l("New password"),
@@ -137,7 +154,7 @@ class ResetPasswordForm(Form):
                                     render_kw={"autocomplete": "new-password"})
 
 
-class ChangePasswordForm(Form):
+class ChangePasswordForm(_ForUser, Form):
     """A signed-in user changes their own password."""
 
     current_password = PasswordField(_l("Current password"),
