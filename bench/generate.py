@@ -49,6 +49,7 @@ from tracker.models import (  # noqa: E402
     User,
 )
 from tracker.models.codes import DIMENSIONS  # noqa: E402
+from tracker.participants import pending  # noqa: E402
 from tracker.reporting import obligations  # noqa: E402
 from tracker.validation import CVR_WEIGHTS  # noqa: E402
 
@@ -467,9 +468,10 @@ def main() -> None:
         generator.build()
         built = time.perf_counter()
         counts = load(generator)
-        # The rows were written past the session: fill the reporting obligations as the
-        # commit of any change does.
+        # The rows were written past the session: fill the reporting obligations and the
+        # pending follow-ups as the commit of any change does.
         obligations.sync(db.session)
+        pending.sync(db.session)
         db.session.commit()
         counts["report_obligations"] = db.session.scalar(
             select(func.count()).select_from(ReportObligation))

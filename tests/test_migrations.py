@@ -114,3 +114,49 @@ def test_0017_gives_existing_tokens_ninety_days(tmp_path):
         assert before + timedelta(days=90) <= expires <= datetime.now(UTC).replace(
             tzinfo=None) + timedelta(days=90)
         db.engine.dispose()
+
+
+def test_0018_fills_the_pending_follow_ups(tmp_path):
+    """The follow-ups due after placements that ended a pathway and not registered, each with
+    its due date (the day clamped to the month's end), on SQLite and PostgreSQL alike."""
+    from datetime import date
+
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import make_app, scratch_database
+
+    with scratch_database("tracker_0018", tmp_path) as url:
+        app = make_app(url)
+        with app.app_context():
+            upgrade(revision="0017")
+            with db.engine.begin() as conn:
+                conn.execute(text(
+                    "INSERT INTO organisations (id, name, kind, cvr) "
+                    "VALUES (1, 'Kærhøj Byg A/S', 'contractor', '12345678')"))
+                conn.execute(text(
+                    "INSERT INTO participants (id, ref, name, intake_date) "
+                    "VALUES (1, 'D-0001', 'Amina Hassan', '2025-08-01')"))
+                # 1 led on to 2; 2 ended the pathway on 31 August; 3 is running.
+                for pid, end, outcome, next_id in ((2, "2026-08-31", "unemployed", None),
+                                                   (1, "2026-03-31", "next_placement", 2),
+                                                   (3, None, None, None)):
+                    conn.execute(text(
+                        "INSERT INTO placements (id, ref, participant_id, kind, employer_id, "
+                        "start_date, end_date, hours_per_week, outcome, next_placement_id) "
+                        "VALUES (:id, :ref, 1, 'internship', 1, '2025-09-01', :end, 37, "
+                        ":outcome, :next)"),
+                        {"id": pid, "ref": f"F-000{pid}", "end": end, "outcome": outcome,
+                         "next": next_id})
+                conn.execute(text(
+                    "INSERT INTO follow_ups (id, placement_id, months, status, follow_up_date, "
+                    "note) VALUES (1, 2, 6, 'employed', '2027-03-01', '')"))
+            upgrade(revision="0018")
+            with db.engine.connect() as conn:
+                rows = conn.execute(text(
+                    "SELECT placement_id, months, due_date FROM pending_follow_ups "
+                    "ORDER BY months")).all()
+            # 3 and 12 months after 31 August (6 is registered): 30 November, 31 August.
+            assert [(r[0], r[1], date.fromisoformat(str(r[2]))) for r in rows] == [
+                (2, 3, date(2026, 11, 30)), (2, 12, date(2027, 8, 31))]
+            db.engine.dispose()

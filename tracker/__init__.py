@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from tracker import audit, auth, figures, i18n
     from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+    from tracker.participants import pending
     from tracker.reporting import obligations
 
     db.init_app(app)
@@ -55,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     audit.install()
     figures.install()
     obligations.install()
+    pending.install()
 
 
 def _sqlite_lower(value):

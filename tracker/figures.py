@@ -46,6 +46,8 @@ WROTE = "wrote"  # session.info key: this transaction wrote to the database
 KEYS = "figures_keys"  # session.info key: what leads to the projects a flush changes
 CHANGED = "changed_projects"  # session.info key: the projects this transaction changed
 ALL = "all"  # ... every project (a write that bypassed the session)
+# session.info key: this transaction wrote past the session (tracker.participants.pending)
+EVERYTHING = "changed_everything"
 
 
 def clause_figures(clauses: Select | Iterable[int], as_of: date) -> dict[int, ClauseFigures]:
@@ -158,6 +160,7 @@ def data_changed(session: Session, project_ids: Iterable[int] | None = None) -> 
     session.info[WROTE] = True
     if project_ids is None:
         session.info[CHANGED] = ALL
+        session.info[EVERYTHING] = True
     elif session.info.get(CHANGED) != ALL:
         session.info.setdefault(CHANGED, set()).update(project_ids)
 
@@ -226,6 +229,7 @@ def _transaction_ended(session: Session, *_args) -> None:
     session.info.pop(WROTE, None)
     session.info.pop(KEYS, None)
     session.info.pop(CHANGED, None)
+    session.info.pop(EVERYTHING, None)
 
 
 def install() -> None:

@@ -189,16 +189,37 @@ def test_work_list_is_for_the_secretariat(db, client, login, world, role):
     assert client.get("/follow-ups/").status_code == 404
 
 
-def test_latest_end_due_by_hand():
-    from tracker.participants.service import latest_end_due
+def test_pending_follow_ups_are_kept_in_step_with_their_placement(db):
+    from sqlalchemy import select
 
-    # Due 3 months after the end, the day clamped to the month's end: an end on 31 August is
-    # due 30 November, one on 1 September only on 1 December.
-    assert latest_end_due(3, date(2026, 11, 30)) == date(2026, 8, 31)
-    assert latest_end_due(3, date(2026, 11, 29)) == date(2026, 8, 29)
-    # 31 March: 28 February + 1 month = 28 March is due, 1 March + 1 month = 1 April is not.
-    assert latest_end_due(1, date(2026, 3, 31)) == date(2026, 2, 28)
-    assert latest_end_due(12, date(2026, 2, 28)) == date(2025, 2, 28)
+    from tests import factories as f
+    from tracker.models import FollowUp, PendingFollowUp
+
+    def pending():
+        db.session.expire_all()
+        return sorted(db.session.execute(
+            select(PendingFollowUp.placement_id, PendingFollowUp.months,
+                   PendingFollowUp.due_date)).tuples())
+
+    firm = f.organisation("contractor")
+    job = f.placement(f.participant(), firm, kind="ordinary_job", start_date=date(2026, 3, 1))
+    db.session.commit()
+    assert pending() == []  # running: no pathway has ended
+
+    job.end_date, job.outcome = date(2026, 8, 31), "unemployed"
+    db.session.commit()
+    # Due 3, 6 and 12 months after 31 August, each clamped to its month's last day.
+    assert pending() == [(job.id, 3, date(2026, 11, 30)), (job.id, 6, date(2027, 2, 28)),
+                         (job.id, 12, date(2027, 8, 31))]
+
+    db.session.add(FollowUp(placement=job, months=3, status="unemployed",
+                            follow_up_date=date(2026, 12, 1)))
+    db.session.commit()
+    assert [row[1] for row in pending()] == [6, 12]
+
+    job.outcome = "next_placement"  # it led on after all: no follow-ups are due
+    db.session.commit()
+    assert pending() == []
 
 
 def test_dashboard_counts_due_follow_ups_by_hand(db, client, login):

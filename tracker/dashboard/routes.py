@@ -111,11 +111,11 @@ def _work_lists(user, clauses: Select, placements: Select, as_of: date) -> list[
         waiting = db.session.scalar(select(func.count()).select_from(
             access.visible(ContractorReport, user)
             .where(ContractorReport.status == "submitted").subquery()))
-        query, due_months, _due = due_follow_ups_query(placements)
+        query, _months, _due = due_follow_ups_query(placements)
         # Both work lists of placements counted in one statement.
         follow_ups, open_placements = db.session.execute(select(
             select(func.count()).select_from(
-                query.where(due_by(due_months, as_of)).subquery()).scalar_subquery(),
+                query.where(due_by(as_of)).subquery()).scalar_subquery(),
             placements.where(to_close(as_of))
             .with_only_columns(func.count(), maintain_column_froms=True).scalar_subquery(),
         )).one()

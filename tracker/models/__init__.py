@@ -8,7 +8,13 @@ from tracker.models.figures import StoredFigures
 from tracker.models.files import StoredFile
 from tracker.models.imports import ImportJob
 from tracker.models.organisations import HousingArea, Organisation
-from tracker.models.participants import FollowUp, Participant, Placement, ProgressAssessment
+from tracker.models.participants import (
+    FollowUp,
+    Participant,
+    PendingFollowUp,
+    Placement,
+    ProgressAssessment,
+)
 from tracker.models.projects import Project, ProjectContractor
 from tracker.models.reference import BenefitGroup, PlacementRule
 from tracker.models.reporting import (
@@ -23,7 +29,7 @@ __all__ = [
     "Agreement", "AgreementParty", "ApiToken", "AuditEvent", "Base", "BenefitGroup", "Clause",
     "ClauseReporter", "ContractorReport", "Document", "DocumentJob", "Evaluation",
     "EvaluationAction", "FollowUp", "HousingArea", "ImportJob", "Organisation", "Participant",
-    "Placement", "PlacementRule", "ProgressAssessment", "Project", "ProjectContractor",
-    "ReportEvidence", "ReportObligation", "SentReminder", "SignInThrottle", "StoredFigures",
-    "StoredFile", "User", "UserSession",
+    "PendingFollowUp", "Placement", "PlacementRule", "ProgressAssessment", "Project",
+    "ProjectContractor", "ReportEvidence", "ReportObligation", "SentReminder", "SignInThrottle",
+    "StoredFigures", "StoredFile", "User", "UserSession",
 ]

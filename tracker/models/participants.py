@@ -134,6 +134,25 @@ class FollowUp(Timestamped, Base):
     placement: Mapped[Placement] = relationship()
 
 
+class PendingFollowUp(Base):
+    """A follow-up due after a placement that ended a pathway and not registered yet, with
+    the day it is due: kept in step by tracker.participants.pending, so the work list
+    and the dashboard read it in the order of the due dates."""
+
+    __tablename__ = "pending_follow_ups"
+    __table_args__ = (
+        UniqueConstraint("placement_id", "months"),
+        Index("ix_pending_follow_ups_due", "due_date", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
+    months: Mapped[int]
+    due_date: Mapped[date]
+
+    placement: Mapped[Placement] = relationship()
+
+
 def _score(name: str) -> CheckConstraint:
     return CheckConstraint(f"{name} IS NULL OR {name} BETWEEN 1 AND 10", name=f"{name}_range")
 

@@ -26,6 +26,7 @@ from tracker.models import (
     FollowUp,
     Organisation,
     Participant,
+    PendingFollowUp,
     Placement,
     ProgressAssessment,
     Project,
@@ -294,8 +295,10 @@ def follow_ups():
     state = spec.state()
     query = spec.apply(query, state)
     if state["sort"] == "due":
-        query = query.order_by(None).order_by(*service.overdue_first(due, today))
-    query = query.order_by(Placement.id, months)  # a stable order across pages
+        # Overdue first, then by due date: the order of the due dates.
+        query = query.order_by(None).order_by(due)
+    # A stable order across pages; with the due date, the order of the pending rows' index.
+    query = query.order_by(PendingFollowUp.id)
     fmt = request.args.get("export")
     if fmt in ("csv", "xlsx"):
         ids = db.session.scalars(query.with_only_columns(Placement.participant_id)

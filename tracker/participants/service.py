@@ -12,31 +12,33 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from sqlalchemy import (
-    Date,
-    Integer,
     Select,
-    case,
     exists,
     func,
     insert,
-    literal,
-    literal_column,
     select,
-    true,
-    union_all,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.audit import current_actor
-from tracker.counting.pathways import add_months, ends_pathway, is_pathway_end, sql_add_months
+from tracker.counting.pathways import add_months, is_pathway_end
 from tracker.counting.placements import running
 from tracker.extensions import db
 from tracker.formatting import number
 from tracker.i18n import gettext as _
-from tracker.models import AuditEvent, FollowUp, Participant, Placement, PlacementRule, ProgressAssessment
+from tracker.models import (
+    AuditEvent,
+    FollowUp,
+    Participant,
+    PendingFollowUp,
+    Placement,
+    PlacementRule,
+    ProgressAssessment,
+)
 from tracker.models.base import utcnow
 from tracker.models.codes import DIMENSIONS, FOLLOW_UP_MONTHS, PLACEMENT_KINDS, label
+from tracker.participants import pending
 
 DAYS_PER_WEEK = 7
 # The usual steps of a pathway: what a placement of each kind most often leads to.
@@ -235,45 +237,20 @@ def pending_follow_ups(placements: Iterable[Placement], registered: Iterable[Fol
     return sorted(due, key=lambda d: (d.due, d.placement.id, d.months))
 
 
-def _months_table():
-    # Inline constants (not bound parameters), so PostgreSQL types them as integers.
-    return union_all(*(select(literal_column(str(int(m)), Integer()).label("months"))
-                       for m in FOLLOW_UP_MONTHS)).subquery("follow_up_months")
-
-
 def due_follow_ups_query(placements: Select) -> tuple[Select, ColumnElement, ColumnElement]:
     """Follow-ups due and not registered after the placements that ended a pathway, of a
     (role-scoped) Select of Placement rows: rows of (Placement, months, due). Returns the
     Select and its months and due-date columns, for filtering and sorting in SQL."""
-    months_table = _months_table()
-    months = months_table.c.months
-    due = sql_add_months(Placement.end_date, months).label("due")
-    registered = exists().where(FollowUp.placement_id == Placement.id, FollowUp.months == months)
-    query = (placements.add_columns(months, due)
-             .join(months_table, true())
-             .where(ends_pathway(), ~registered))
-    return query, months, sql_add_months(Placement.end_date, months)
+    pending.sync_pending(db.session)
+    query = (placements.add_columns(PendingFollowUp.months,
+                                    PendingFollowUp.due_date.label("due"))
+             .join(PendingFollowUp, PendingFollowUp.placement_id == Placement.id))
+    return query, PendingFollowUp.months, PendingFollowUp.due_date
 
 
-def latest_end_due(months: int, today: date) -> date:
-    """The last end date whose follow-up `months` later is due by `today`
-    (`add_months(end, months) <= today`; for 30 November and 3 months: 31 August)."""
-    day = add_months(today, -months)
-    while add_months(day + timedelta(days=1), months) <= today:
-        day += timedelta(days=1)
-    return day
-
-
-def due_by(months: ColumnElement, today: date) -> ColumnElement[bool]:
-    """True for a row of `due_follow_ups_query` whose follow-up is due by `today`: the end
-    date compared with one date per follow-up month, so no date arithmetic on every row."""
-    return Placement.end_date <= case(
-        {m: literal(latest_end_due(m, today), Date()) for m in FOLLOW_UP_MONTHS}, value=months)
-
-
-def overdue_first(due: ColumnElement, today: date) -> list[ColumnElement]:
-    """Order: overdue follow-ups first, then by due date."""
-    return [case((due < literal(today, Date()), 0), else_=1), due]
+def due_by(today: date) -> ColumnElement[bool]:
+    """True for a row of `due_follow_ups_query` whose follow-up is due by `today`."""
+    return PendingFollowUp.due_date <= today
 
 
 # --- Progress ---------------------------------------------------------------------------
