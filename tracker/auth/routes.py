@@ -1,6 +1,5 @@
 """Sign in, sign out, choose language."""
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -10,19 +9,9 @@ from tracker.auth.forms import LanguageForm, LoginForm
 from tracker.auth.service import authenticate, find_user
 from tracker.extensions import db, limiter
 from tracker.i18n import gettext as _
+from tracker.urls import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None) -> str:
-    """A local path to go to after sign-in; anything else becomes the dashboard."""
-    if not target:
-        return url_for("dashboard.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
-        return url_for("dashboard.index")
-    return target
 
 
 def _failed_attempt(response) -> bool:
@@ -54,7 +43,7 @@ def login():
         session["login_at"] = datetime.now(UTC).timestamp()
         record_event(db.session, "login", user)
         db.session.commit()
-        return redirect(safe_next(form.next.data))
+        return redirect(safe_next(form.next.data, url_for("dashboard.index")))
     return render_template("auth/login.html", form=form)
 
 
@@ -79,4 +68,4 @@ def language():
         if current_user.is_authenticated:
             current_user.locale = form.lang.data
             db.session.commit()
-    return redirect(safe_next(form.next.data))
+    return redirect(safe_next(form.next.data, url_for("dashboard.index")))

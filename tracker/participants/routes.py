@@ -35,6 +35,7 @@ from tracker.models.codes import ACCESS_PURPOSES, DIMENSIONS
 from tracker.participants import charts, service
 from tracker.participants.forms import ParticipantForm
 from tracker.uploads import UploadError, file_response, store_upload
+from tracker.urls import safe_next
 
 bp = Blueprint("participants", __name__)
 
@@ -130,8 +131,7 @@ def _history_rows(events) -> list[dict]:
 
 def local_return(default: str) -> str:
     """Where to go back to after a form: a local path given by the page, else the default."""
-    target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next(request.args.get("next"), default)
 
 
 # --- participant list -----------------------------------------------------------------------
