@@ -15,6 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder="../static",
     )
     load_config(app, test_config)
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -77,6 +78,12 @@ def _configure_sqlite(app: Flask, db) -> None:
 
     with app.app_context():
         event.listen(db.engine, "connect", on_connect)
+
+
+def register_logging(app: Flask) -> None:
+    from tracker import logs
+
+    logs.install()
 
 
 def register_blueprints(app: Flask) -> None:

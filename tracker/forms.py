@@ -5,9 +5,9 @@ from decimal import Decimal, InvalidOperation
 from flask import flash
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField, StringField
+from wtforms import HiddenField, PasswordField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import StopValidation
 
 from tracker.extensions import db
 from tracker.i18n import lazy_gettext as _l
@@ -126,11 +126,26 @@ class NumberField(StringField):
 
 
 class Form(FlaskForm):
-    """Base of every form: WTForms' own messages come from our Danish catalogue."""
+    """Base of every form: WTForms' own messages come from our Danish catalogue, and every
+    field a person types text into refuses a CPR-shaped number (DESIGN §3), whether or not
+    the field names the check itself."""
 
     class Meta:
         def get_translations(self, form):
             return translations()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if _typed_text(field) and no_cpr not in field.validators:
+                # First, so that no other check looks the number up or repeats it.
+                field.validators = [no_cpr, *field.validators]
+
+
+def _typed_text(field) -> bool:
+    """A field whose text is typed and kept: not a password (only its hash is kept), not a
+    hidden field (the page fills it in)."""
+    return isinstance(field, StringField) and not isinstance(field, (PasswordField, HiddenField))
 
 
 def choices(mapping: dict, blank: str | None = None) -> list[SelectChoice]:
@@ -146,9 +161,10 @@ def record_choices(records, blank: str | None = None) -> list[SelectChoice]:
 
 
 def no_cpr(form, field) -> None:
-    """Refuse text that holds a CPR-shaped number, saying why."""
+    """Refuse text that holds a CPR-shaped number, saying why; the field's other checks
+    are not run on it."""
     if isinstance(field.data, str) and contains_cpr(field.data):
-        raise ValidationError(_l(
+        raise StopValidation(_l(
             "This looks like a CPR number. CPR numbers must not be stored in the system; "
             "remove the number and save again."))
 

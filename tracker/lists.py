@@ -17,14 +17,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, flash, render_template, request
 from openpyxl import Workbook
-from sqlalchemy import Select, func, inspect, or_, select
+from sqlalchemy import Select, false, func, inspect, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.extensions import db
 from tracker.forms import choices as code_choices
+from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
+from tracker.validation import contains_cpr
 
 PER_PAGE = 25
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -182,15 +184,29 @@ class ListSpec:
     search_label: Any = _l("Search")
 
     def state(self) -> dict:
-        """The list's current search, filter values and sort, from the query string."""
-        return {
+        """The list's current search, filter values and sort, from the query string. A
+        search or filter holding a CPR-shaped number is refused: it is dropped (never sent
+        to the database nor shown again), and the list shows no rows and says why."""
+        state = {
             "q": request.args.get("q", "").strip(),
             "filters": {f.key: request.args.get(f.key, "").strip() for f in self.filters},
             "sort": request.args.get("sort", self.default_sort),
+            "refused": False,
         }
+        if contains_cpr(state["q"]):
+            state["q"], state["refused"] = "", True
+        for key, value in state["filters"].items():
+            if contains_cpr(value):
+                state["filters"][key], state["refused"] = "", True
+        if state["refused"] and request.args.get("export") is None:
+            flash(_("The search looks like a CPR number and was not run. CPR numbers must "
+                    "not be used in the system; search by name or reference."), "error")
+        return state
 
     def apply(self, query: Select, state: dict) -> Select:
         """Add the search, filters and order to a (role-scoped) query."""
+        if state.get("refused"):
+            query = query.where(false())
         if state["q"] and self.search:
             like = f"%{state['q']}%"
             query = query.where(or_(*(col.ilike(like) for col in self.search)))

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -158,6 +158,8 @@ def _due_scope(user, state: dict | None = None) -> dict | None:
     single out one contractor (the list then shows the names to choose from)."""
     filters = (state or {}).get("filters", {})
     clauses = access.visible(Clause, user)
+    if (state or {}).get("refused"):  # a search for a CPR number: nothing is searched
+        clauses = clauses.where(false())
     project = filters.get("project", "")
     if project and record_id(project) is None:  # a name: the clauses of the projects so named
         clauses = clauses.where(Clause.agreement_id.in_(
