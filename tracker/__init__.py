@@ -17,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
     register_logging(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_errorhandlers(app)
@@ -84,6 +85,13 @@ def register_logging(app: Flask) -> None:
     from tracker import logs
 
     logs.install()
+
+
+def register_url_converters(app: Flask) -> None:
+    """Before the blueprints: a rule takes the converters there are when it is added."""
+    from tracker import urls
+
+    urls.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

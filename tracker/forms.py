@@ -6,7 +6,7 @@ from flask import flash
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, PasswordField, StringField
-from wtforms.fields import SelectChoice
+from wtforms.fields import SelectChoice, SelectFieldBase
 from wtforms.validators import StopValidation
 
 from tracker.extensions import db
@@ -126,9 +126,10 @@ class NumberField(StringField):
 
 
 class Form(FlaskForm):
-    """Base of every form: WTForms' own messages come from our Danish catalogue, and every
+    """Base of every form: WTForms' own messages come from our Danish catalogue; every
     field a person types text into refuses a CPR-shaped number (DESIGN §3), whether or not
-    the field names the check itself."""
+    the field names the check itself; and a choice that is none of a list's is refused
+    before any other check of the field looks it up."""
 
     class Meta:
         def get_translations(self, form):
@@ -140,6 +141,16 @@ class Form(FlaskForm):
             if _typed_text(field) and no_cpr not in field.validators:
                 # First, so that no other check looks the number up or repeats it.
                 field.validators = [no_cpr, *field.validators]
+            elif isinstance(field, SelectFieldBase):
+                field.validators = [_not_refused, *field.validators]
+
+
+def _not_refused(form, field) -> None:
+    """Stop at a choice already refused (not one of the list's, or no number): the field's
+    own checks, which may look the value up in the database, are not run on it. A choice
+    left blank goes on, for Optional() to accept."""
+    if field.errors and any(str(value).strip() for value in field.raw_data or ()):
+        raise StopValidation()
 
 
 def _typed_text(field) -> bool:

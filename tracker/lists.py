@@ -26,6 +26,7 @@ from tracker.extensions import db
 from tracker.forms import choices as code_choices
 from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
+from tracker.urls import page_number, parse_id
 from tracker.validation import contains_cpr
 
 PER_PAGE = 25
@@ -50,7 +51,7 @@ def named_list(names: list[str]) -> str:
 def record_id(raw: str) -> int | None:
     """A filter value that is a record's id (a link's `?contractor=12`), else None: the
     value is then a name typed."""
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+    return parse_id(raw)
 
 
 @dataclass
@@ -301,7 +302,8 @@ class ListSpec:
 
     def page(self, query: Select, state: dict):
         """The page of rows the query string asks for, with the list's length."""
-        return db.paginate(query, per_page=PER_PAGE, error_out=False, max_per_page=PER_PAGE)
+        return db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False,
+                           max_per_page=PER_PAGE)
 
     def respond(self, query: Select, state: dict, filename: str, template: str, **context):
         """The list page, or its CSV/XLSX export when the query string asks for one."""

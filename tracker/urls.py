@@ -1,6 +1,19 @@
-"""What a request's URL may carry: return addresses that stay on this site."""
+"""What a request's URL may carry: return addresses that stay on this site, ids a row can
+have and page numbers. Anything else is refused here, before it reaches a redirect or the
+database."""
+import re
 import unicodedata
 from urllib.parse import urlsplit
+
+from flask import request
+from werkzeug.routing import IntegerConverter
+
+# Ids are INTEGER columns: PostgreSQL refuses a larger number with an error instead of
+# finding no row.
+MAX_ID = 2**31 - 1
+MAX_PAGE = 1_000_000
+
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
 
 def is_local_url(target: str | None) -> bool:
@@ -19,3 +32,34 @@ def is_local_url(target: str | None) -> bool:
 def safe_next(target: str | None, default: str) -> str:
     """Where to go back to: `target` when it is local, else `default`."""
     return target if is_local_url(target) else default
+
+
+def parse_id(raw: str | None) -> int | None:
+    """An id as a URL or a form carries it (ASCII digits, 1 to MAX_ID), else None. Serves
+    as `request.args.get(name, type=parse_id)`."""
+    if raw is None or not _DIGITS.fullmatch(str(raw)):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def page_number(name: str = "page") -> int:
+    """The page of a list asked for by ?page=; the first page when it is not one."""
+    raw = request.args.get(name, "")
+    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE:
+        return 1
+    return int(raw)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: only ids a row can have, so a larger number is a 404 from
+    the routing instead of an error from the database."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def register(app) -> None:
+    app.url_map.converters["int"] = IdConverter

@@ -48,6 +48,7 @@ from tracker.reporting import due as due_reports
 from tracker.reporting import service
 from tracker.reporting.forms import ReviewForm
 from tracker.uploads import file_response
+from tracker.urls import page_number
 
 bp = Blueprint("reporting", __name__)
 
@@ -246,8 +247,7 @@ def index():
         scope = _due_scope(user, state)
         rows = due_reports.due_reports(**scope) if scope is not None else []
         return export_response(DUE, rows, request.args["export"], "forfaldne-indberetninger")
-    due_number = request.args.get("page", 1, type=int) or 1
-    queue_number = max(request.args.get("queue_page", 1, type=int) or 1, 1)
+    due_number, queue_number = page_number(), page_number("queue_page")
     reports = access.visible(ContractorReport, user)
     scope = _due_scope(user, state)
     due = (due_reports.due_report_page(**scope, page=due_number, per_page=PER_PAGE)
