@@ -54,5 +54,7 @@ def register(app) -> None:
         return {
             "get_locale": get_locale,
             "menu": menu_for(current_user),
-            "language_form": LanguageForm(next=_this_page()),
+            # Never filled from this request's body: an error page (a body over the size
+            # limit) must render without reading it.
+            "language_form": LanguageForm(formdata=None, next=_this_page()),
         }

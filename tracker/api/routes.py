@@ -20,7 +20,7 @@ from tracker.models import (
     Placement,
     Project,
 )
-from tracker.urls import MAX_ID
+from tracker.urls import MAX_ID, parse_date
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies: every call carries its bearer token
@@ -64,15 +64,17 @@ def _user():
 
 
 def _date_arg(name: str, default: date | None = None) -> date:
+    """A date parameter; without one the default. Given empty or unreadable it is refused,
+    never read as the default."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         if default is None:
             raise ApiError(400, f"The query parameter '{name}' is required (YYYY-MM-DD).")
         return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, f"'{name}' must be a date as YYYY-MM-DD, not {raw!r}.") from None
+    value = parse_date(raw)
+    if value is None:
+        raise ApiError(400, f"'{name}' must be a date as YYYY-MM-DD, not {raw!r}.")
+    return value
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
