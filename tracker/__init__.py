@@ -15,7 +15,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder="../static",
     )
     load_config(app, test_config)
+    register_logging(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_errorhandlers(app)
@@ -81,6 +83,19 @@ def _configure_sqlite(app: Flask, db) -> None:
 
     with app.app_context():
         event.listen(db.engine, "connect", on_connect)
+
+
+def register_logging(app: Flask) -> None:
+    from tracker import logs
+
+    logs.install()
+
+
+def register_url_converters(app: Flask) -> None:
+    """Before the blueprints: a rule takes the converters there are when it is added."""
+    from tracker import urls
+
+    urls.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,6 +1,6 @@
 """Friendly error pages in the user's language; JSON under /api/."""
-from flask import abort, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import abort, current_app, jsonify, render_template, request
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from tracker.extensions import db
 from tracker.i18n import gettext as _
@@ -12,20 +12,36 @@ def _messages() -> dict[int, str]:
         403: _("You do not have access to this page."),
         404: _("The page does not exist, or you do not have access to it."),
         405: _("This action is not allowed here."),
-        413: _("The file is too large."),
+        413: _("What was sent is too large. Make the file smaller, or send it in several "
+               "parts."),
         429: _("Too many attempts. Wait a minute and try again."),
         500: _("Something went wrong on our side. The error has been logged; please try again."),
     }
+
+
+class BadParameter(BadRequest):
+    """A 400 whose description is the reason, written for the user in their language."""
 
 
 def render_error(error: HTTPException):
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
-    message = _messages().get(code, error.description)
+    if isinstance(error, BadParameter):
+        message = error.description
+    else:
+        message = _messages().get(code, error.description)
     if request.path.startswith("/api/"):
-        return jsonify({"error": {"status": code, "message": message}}), code
-    return render_template("errors/error.html", code=code, message=message), code
+        response = jsonify({"error": {"status": code, "message": message}})
+    else:
+        response = current_app.make_response(
+            render_template("errors/error.html", code=code, message=message))
+    response.status_code = code
+    # The exception's own headers, such as the Allow of a 405, which HTTP requires.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def refuse_nul_bytes() -> None:

@@ -5,9 +5,9 @@ from decimal import Decimal, InvalidOperation
 from flask import flash
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField, SelectMultipleField, StringField
-from wtforms.fields import SelectChoice
-from wtforms.validators import StopValidation, ValidationError
+from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField
+from wtforms.fields import SelectChoice, SelectFieldBase
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.extensions import db
@@ -127,11 +127,37 @@ class NumberField(StringField):
 
 
 class Form(FlaskForm):
-    """Base of every form: WTForms' own messages come from our Danish catalogue."""
+    """Base of every form: WTForms' own messages come from our Danish catalogue; every
+    field a person types text into refuses a CPR-shaped number (DESIGN §3), whether or not
+    the field names the check itself; and a choice that is none of a list's is refused
+    before any other check of the field looks it up."""
 
     class Meta:
         def get_translations(self, form):
             return translations()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if _typed_text(field) and no_cpr not in field.validators:
+                # First, so that no other check looks the number up or repeats it.
+                field.validators = [no_cpr, *field.validators]
+            elif isinstance(field, SelectFieldBase):
+                field.validators = [_not_refused, *field.validators]
+
+
+def _not_refused(form, field) -> None:
+    """Stop at a choice already refused (not one of the list's, or no number): the field's
+    own checks, which may look the value up in the database, are not run on it. A choice
+    left blank goes on, for Optional() to accept."""
+    if field.errors and any(str(value).strip() for value in field.raw_data or ()):
+        raise StopValidation()
+
+
+def _typed_text(field) -> bool:
+    """A field whose text is typed and kept: not a password (only its hash is kept), not a
+    hidden field (the page fills it in)."""
+    return isinstance(field, StringField) and not isinstance(field, (PasswordField, HiddenField))
 
 
 def choices(mapping: dict, blank: str | None = None) -> list[SelectChoice]:
@@ -147,9 +173,10 @@ def record_choices(records, blank: str | None = None) -> list[SelectChoice]:
 
 
 def no_cpr(form, field) -> None:
-    """Refuse text that holds a CPR-shaped number, saying why."""
+    """Refuse text that holds a CPR-shaped number, saying why; the field's other checks
+    are not run on it."""
     if isinstance(field.data, str) and contains_cpr(field.data):
-        raise ValidationError(_l(
+        raise StopValidation(_l(
             "This looks like a CPR number. CPR numbers must not be stored in the system; "
             "remove the number and save again."))
 

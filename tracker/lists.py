@@ -17,14 +17,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, flash, render_template, request
 from openpyxl import Workbook
-from sqlalchemy import Select, func, inspect, or_, select
+from sqlalchemy import Select, false, func, inspect, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.extensions import db
 from tracker.forms import choices as code_choices
+from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
+from tracker.urls import page_number, parse_id
+from tracker.validation import contains_cpr
 
 PER_PAGE = 25
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -48,7 +51,7 @@ def named_list(names: list[str]) -> str:
 def record_id(raw: str) -> int | None:
     """A filter value that is a record's id (a link's `?contractor=12`), else None: the
     value is then a name typed."""
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+    return parse_id(raw)
 
 
 @dataclass
@@ -182,15 +185,29 @@ class ListSpec:
     search_label: Any = _l("Search")
 
     def state(self) -> dict:
-        """The list's current search, filter values and sort, from the query string."""
-        return {
+        """The list's current search, filter values and sort, from the query string. A
+        search or filter holding a CPR-shaped number is refused: it is dropped (never sent
+        to the database nor shown again), and the list shows no rows and says why."""
+        state = {
             "q": request.args.get("q", "").strip(),
             "filters": {f.key: request.args.get(f.key, "").strip() for f in self.filters},
             "sort": request.args.get("sort", self.default_sort),
+            "refused": False,
         }
+        if contains_cpr(state["q"]):
+            state["q"], state["refused"] = "", True
+        for key, value in state["filters"].items():
+            if contains_cpr(value):
+                state["filters"][key], state["refused"] = "", True
+        if state["refused"] and request.args.get("export") is None:
+            flash(_("The search looks like a CPR number and was not run. CPR numbers must "
+                    "not be used in the system; search by name or reference."), "error")
+        return state
 
     def apply(self, query: Select, state: dict) -> Select:
         """Add the search, filters and order to a (role-scoped) query."""
+        if state.get("refused"):
+            query = query.where(false())
         if state["q"] and self.search:
             like = f"%{state['q']}%"
             query = query.where(or_(*(col.ilike(like) for col in self.search)))
@@ -285,7 +302,8 @@ class ListSpec:
 
     def page(self, query: Select, state: dict):
         """The page of rows the query string asks for, with the list's length."""
-        return db.paginate(query, per_page=PER_PAGE, error_out=False, max_per_page=PER_PAGE)
+        return db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False,
+                           max_per_page=PER_PAGE)
 
     def respond(self, query: Select, state: dict, filename: str, template: str, **context):
         """The list page, or its CSV/XLSX export when the query string asks for one."""

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from tracker.auth.forms import LanguageForm
 from tracker.i18n import lazy_gettext as _l
+from tracker.validation import contains_cpr
 
 ALL = ("admin", "staff", "contractor", "builder", "municipality")
 SECRETARIAT = ("admin", "staff")
@@ -40,11 +41,21 @@ def menu_for(user) -> list[dict]:
     ]
 
 
+def _this_page() -> str:
+    """This page's address to come back to; without its query string when that holds a
+    CPR-shaped number (a refused search), which is never written into a page."""
+    if any(contains_cpr(value) for value in request.args.values()):
+        return request.path
+    return request.full_path.rstrip("?")
+
+
 def register(app) -> None:
     @app.context_processor
     def inject_navigation():
         return {
             "get_locale": get_locale,
             "menu": menu_for(current_user),
-            "language_form": LanguageForm(next=request.full_path.rstrip("?")),
+            # Never filled from this request's body: an error page (a body over the size
+            # limit) must render without reading it.
+            "language_form": LanguageForm(formdata=None, next=_this_page()),
         }

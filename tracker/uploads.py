@@ -11,6 +11,7 @@ from werkzeug.utils import secure_filename
 from tracker.extensions import db
 from tracker.i18n import lazy_gettext as _l
 from tracker.models import StoredFile
+from tracker.validation import contains_cpr
 
 MB = 1024 * 1024
 
@@ -64,7 +65,10 @@ def store_upload(upload: FileStorage, allowed: tuple[str, ...], max_mb: int = 10
         raise UploadError(_l(
             "The file is not of an allowed type (%(types)s). Its content was checked, "
             "not only its name.", types=", ".join(t.upper() for t in allowed)))
-    name = secure_filename(upload.filename or "") or f"fil.{kind}"
+    name = secure_filename(upload.filename or "")
+    if not name or contains_cpr(upload.filename):
+        # Payslips are often named by the CPR number: the file is kept, its name is not.
+        name = f"fil.{kind}"
     stored = StoredFile(filename=name, content_type=CONTENT_TYPES[kind], size=len(content),
                         sha256=hashlib.sha256(content).hexdigest(), content=content,
                         uploaded_by_id=getattr(uploaded_by, "id", None))

@@ -1,6 +1,7 @@
 """Danish identifiers: CVR numbers, kommunekoder, and CPR-shaped numbers (refused)."""
 import csv
 import re
+import unicodedata
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -27,8 +28,23 @@ def municipality_code_is_valid(code: str | None) -> bool:
     return bool(code) and code in municipalities()
 
 
-# DDMMYY-XXXX, DDMMYY XXXX or ten digits in a row, not inside a longer number.
-_CPR_SHAPE = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[- ]?(\d{4})(?!\d)")
+# DD MM YY XXXX, not inside a longer number, the groups written together or apart with
+# spaces, a dash, a dot or a slash: 0101901234, 010190-1234, 01.01.90-1234, 01 01 90 1234.
+_GAP = r"[ \t]*[-./]?[ \t]*"
+_CPR_SHAPE = re.compile(rf"(?<!\d)(\d{{2}}){_GAP}(\d{{2}}){_GAP}(\d{{2}}){_GAP}(\d{{4}})(?!\d)")
+# Dashes and hyphens of every kind: Unicode's dash punctuation (category Pd) and the minus.
+_DASHES = re.compile("[\u002d\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b"
+                     "\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead"
+                     "\u2212]")
+
+
+def normalise(text: str) -> str:
+    """Text as a CPR check reads it: compatibility forms folded (full-width digits, no-break
+    spaces), every dash a "-", and invisible characters (zero-width spaces, soft hyphens)
+    gone, so that no way of typing hides a number."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    return _DASHES.sub("-", text)
 
 
 def _is_date(dd: str, mm: str, yy: str) -> bool:
@@ -45,4 +61,4 @@ def contains_cpr(text: str | None) -> bool:
     """True when the text holds a CPR-shaped number: a valid DDMMYY date plus four digits."""
     if not text:
         return False
-    return any(_is_date(m[1], m[2], m[3]) for m in _CPR_SHAPE.finditer(text))
+    return any(_is_date(m[1], m[2], m[3]) for m in _CPR_SHAPE.finditer(normalise(text)))

@@ -64,10 +64,12 @@ def test_before_the_clauses_start_everything_is_not_started(client, login, world
     assert '<span class="figure">4</span> Ikke startet' in tiles
 
 
-def test_unreadable_as_of_falls_back_to_today_with_a_message(client, login, world):
+def test_unreadable_as_of_is_refused_with_a_message(client, login, world):
+    # Not quietly today's figures under a date the user did not ask for (issue #23).
     login(world["staff"])
-    body = client.get("/?as_of=30-06-2026").get_data(as_text=True)
-    assert "30-06-2026&#39; er ikke en dato; tallene vises pr. i dag" in body
+    response = client.get("/?as_of=30-06-2026")
+    assert response.status_code == 400
+    assert "Datoen for tallene skal skrives som ÅÅÅÅ-MM-DD" in response.get_data(as_text=True)
 
 
 def test_builder_sees_only_its_projects_clauses(client, login, world):

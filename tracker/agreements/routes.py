@@ -5,7 +5,7 @@ answers for); only the secretariat creates and changes them.
 """
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +39,7 @@ from tracker.models import (
 )
 from tracker.projects.service import load_project
 from tracker.uploads import UploadError, file_response, store_upload
+from tracker.urls import as_of_arg
 
 bp = Blueprint("agreements", __name__)
 # Clause figures in pages: "8,5", "7,16", "10"; units in running text: "elevårsværk".
@@ -51,13 +52,6 @@ CONTRACTOR_PARTY_ROLES = {"main": "Hovedentreprenør", "sub": "Underentreprenør
 
 def _can_edit() -> bool:
     return current_user.role in access.SECRETARIAT
-
-
-def _as_of() -> date:
-    try:
-        return date.fromisoformat(request.args.get("as_of", ""))
-    except ValueError:
-        return date.today()
 
 
 def _signed_upload(form):
@@ -136,7 +130,7 @@ def detail(agreement_id: int):
     """The agreement page: parties with contributions and benefits, clauses with figures,
     the signed file; for everyone who may see the project."""
     agreement = _load_agreement(agreement_id)
-    as_of = _as_of()
+    as_of = as_of_arg()
     clauses, figures = clauses_with_figures(
         access.visible(Clause, current_user).where(Clause.agreement_id == agreement.id), as_of)
     calculations = {c.id: target_calculation(c, agreement.project) for c in clauses}

@@ -120,7 +120,8 @@ def _get(summary: str, schema: str, parameters: list, errors=(400, 401, 404)) ->
 
 def openapi_document(base: str) -> dict:
     """The document, with the server URL the API is mounted at."""
-    as_of = _query("as_of", DATE, description="As-of date (default today).")
+    as_of = _query("as_of", DATE, description="As-of date; today when left out. An empty "
+                   "or unreadable value is refused (400), never read as today.")
     return {
         "openapi": "3.1.0",
         "info": {"title": "Partnership and placement tracker API", "version": "1",

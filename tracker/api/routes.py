@@ -20,6 +20,7 @@ from tracker.models import (
     Placement,
     Project,
 )
+from tracker.urls import MAX_ID, parse_date
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies: every call carries its bearer token
@@ -63,22 +64,24 @@ def _user():
 
 
 def _date_arg(name: str, default: date | None = None) -> date:
+    """A date parameter; without one the default. Given empty or unreadable it is refused,
+    never read as the default."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         if default is None:
             raise ApiError(400, f"The query parameter '{name}' is required (YYYY-MM-DD).")
         return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, f"'{name}' must be a date as YYYY-MM-DD, not {raw!r}.") from None
+    value = parse_date(raw)
+    if value is None:
+        raise ApiError(400, f"'{name}' must be a date as YYYY-MM-DD, not {raw!r}.")
+    return value
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise ApiError(400, f"'{name}' must be a whole number from {low} to {high}.")
     return int(raw)
 
@@ -234,7 +237,7 @@ def clauses():
     project_id = request.args.get("project_id")
     if project_id is not None:
         query = query.join(Agreement, Clause.agreement_id == Agreement.id).where(
-            Agreement.project_id == _int_arg("project_id", 0, 1, 2**31 - 1))
+            Agreement.project_id == _int_arg("project_id", 0, 1, MAX_ID))
     return _page(query, _clause, "clauses")
 
 
@@ -284,9 +287,9 @@ def placements():
         Placement.id)
     if request.args.get("participant_id") is not None:
         query = query.where(
-            Placement.participant_id == _int_arg("participant_id", 0, 1, 2**31 - 1))
+            Placement.participant_id == _int_arg("participant_id", 0, 1, MAX_ID))
     if request.args.get("project_id") is not None:
-        query = query.where(Placement.project_id == _int_arg("project_id", 0, 1, 2**31 - 1))
+        query = query.where(Placement.project_id == _int_arg("project_id", 0, 1, MAX_ID))
     return _page(query, lambda pl: _placement(pl, detail), "placements")
 
 
@@ -345,8 +348,10 @@ def submit_report():
     clause_id = body.get("clause_id")
     if isinstance(clause_id, float) and clause_id.is_integer():  # JSON: 7.0 is the integer 7
         clause_id = int(clause_id)
-    if not isinstance(clause_id, int) or isinstance(clause_id, bool) or clause_id < 1:
-        raise ApiError(400, "'clause_id' must be a clause id (a whole number).")
+    if not isinstance(clause_id, int) or isinstance(clause_id, bool) \
+            or not 1 <= clause_id <= MAX_ID:
+        raise ApiError(400, f"'clause_id' must be a clause id (a whole number from 1 to "
+                            f"{MAX_ID}).")
     clause = _one(Clause, clause_id)
     data = MultiDict({"period": _form_value(body.get("period_start", ""))})
     for name in ("persons", "weeks", "hours", "site_hours", "comment"):

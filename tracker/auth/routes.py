@@ -1,6 +1,5 @@
 """Sign in, sign out, choose language."""
 import math
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -12,19 +11,9 @@ from tracker.auth.service import sign_in
 from tracker.extensions import db
 from tracker.i18n import gettext as _
 from tracker.models.base import utcnow
+from tracker.urls import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None) -> str:
-    """A local path to go to after sign-in; anything else becomes the dashboard."""
-    if not target:
-        return url_for("dashboard.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
-        return url_for("dashboard.index")
-    return target
 
 
 def refusal(wait: int) -> str:
@@ -60,7 +49,7 @@ def login():
         login_user(result.user)
         session.permanent = True
         session[sessions.SESSION_KEY] = ident
-        return redirect(safe_next(form.next.data))
+        return redirect(safe_next(form.next.data, url_for("dashboard.index")))
     return render_template("auth/login.html", form=form)
 
 
@@ -87,4 +76,4 @@ def language():
         if current_user.is_authenticated:
             current_user.locale = form.lang.data
             db.session.commit()
-    return redirect(safe_next(form.next.data))
+    return redirect(safe_next(form.next.data, url_for("dashboard.index")))

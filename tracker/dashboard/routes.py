@@ -1,7 +1,7 @@
 """The overview each role lands on, with figures as of a chosen date."""
 from datetime import date
 
-from flask import Blueprint, flash, render_template, request, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import Select, func, select
 
@@ -23,21 +23,9 @@ from tracker.models import (
 from tracker.models.codes import CLAUSE_STATUSES, PLACEMENT_KINDS, label
 from tracker.participants.service import due_by, due_follow_ups_query
 from tracker.reporting import due as due_reports
+from tracker.urls import as_of_arg
 
 bp = Blueprint("dashboard", __name__)
-
-
-def as_of_from_request() -> date:
-    """The as-of date of a figure page (?as_of=YYYY-MM-DD), today when absent or unreadable."""
-    raw = request.args.get("as_of", "")
-    if not raw:
-        return date.today()
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        flash(_("'%(value)s' is not a date; the figures are shown as of today.", value=raw),
-              "warning")
-        return date.today()
 
 
 def _bars(rows) -> object:
@@ -62,7 +50,7 @@ def _placements_chart(months: list[date], series: dict):
 def index():
     """Clause status, discrepancies, work lists and charts for the user's role and scope."""
     user = current_user
-    as_of = as_of_from_request()
+    as_of = as_of_arg()
     clauses_query = access.visible(Clause, user)
     placements = access.visible(Placement, user)
     months = service.chart_months(as_of)

@@ -14,16 +14,15 @@ from tracker.lists import SELECT_MAX, Records, named_list
 from tracker.models import Organisation, Project
 from tracker.models.codes import DOCUMENT_KINDS
 from tracker.projects.forms import TypedProject, project_label, strip
+from tracker.urls import parse_id
 
 
 def optional_int(value):
-    """'' → None; digits → int; anything else stays (and fails the choice check)."""
+    """'' → None; an id → int; anything else stays (and fails the choice check)."""
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return value
+    ident = parse_id(str(value))
+    return value if ident is None else ident
 
 
 class IssueForm(TypedProject, Form):

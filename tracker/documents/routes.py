@@ -30,6 +30,7 @@ from tracker.i18n import lazy_gettext as _l
 from tracker.lists import Column, Filter, ListSpec, Records
 from tracker.models import Document, DocumentJob, HousingArea, Organisation, Participant, Project
 from tracker.models.codes import DOCUMENT_KINDS, label
+from tracker.urls import parse_id
 
 bp = Blueprint("documents", __name__)
 
@@ -79,9 +80,9 @@ def _municipality_options() -> list[tuple[str, str]]:
 
 def _about_municipality(value: str):
     """Documents about a municipality: its reports, its projects' and its residents'."""
-    if not value.isdigit():
+    municipality_id = parse_id(value)
+    if municipality_id is None:
         return Document.id.is_(None)
-    municipality_id = int(value)
     return or_(
         (Document.kind == "municipality") & (Document.organisation_id == municipality_id),
         Document.project_id.in_(select(Project.id).join(

@@ -15,6 +15,7 @@ from tracker.extensions import db
 from tracker.forms import Form, VersionField, choices, no_cpr
 from tracker.i18n import lazy_gettext as _l
 from tracker.models import Agreement, Evaluation, Project
+from tracker.urls import parse_id
 
 FIRST_YEAR = 2000
 
@@ -57,8 +58,8 @@ class EvaluationForm(Form):
     def chosen_agreement(self) -> Agreement | None:
         if self.agreement is not None:
             return self.agreement
-        raw = self.agreement_id.data
-        return db.session.get(Agreement, int(raw)) if raw and str(raw).isdigit() else None
+        ident = parse_id(str(self.agreement_id.data or ""))
+        return db.session.get(Agreement, ident) if ident else None
 
     def validate_year(self, field):
         if field.data is None:

@@ -3,6 +3,7 @@
 An evaluation has a development aim (DESIGN §1): its figures are computed from the
 counting rules, and every finding gets an action with an owner and a due date.
 """
+import re
 from datetime import date
 
 from flask import (
@@ -32,6 +33,7 @@ from tracker.lists import Column, Filter, ListSpec
 from tracker.models import Agreement, Evaluation, EvaluationAction, Project
 
 bp = Blueprint("evaluations", __name__)
+_YEAR = re.compile(r"[0-9]{4}", re.ASCII)
 
 
 def agreement_url(agreement: Agreement) -> str:
@@ -65,7 +67,7 @@ EVALUATIONS = ListSpec(
     ],
     search=[Project.case_number, Project.name, Agreement.title, Agreement.ref],
     filters=[Filter("year", _l("Year"),
-                    lambda v: Evaluation.year == int(v) if v.isdigit() else False,
+                    lambda v: Evaluation.year == int(v) if _YEAR.fullmatch(v) else False,
                     _year_options)],
     default_sort="-year",
     search_label=_l("Search project or agreement"),

@@ -8,6 +8,7 @@ itself every two seconds (no JavaScript).
 import csv
 import io
 import tempfile
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -39,6 +40,7 @@ from tracker.imports.reader import SourceError, open_bytes
 from tracker.imports.report import Report, where
 from tracker.imports.sheets import SHEETS
 from tracker.models import ImportJob, StoredFile
+from tracker.validation import contains_cpr
 
 bp = Blueprint("imports", __name__)
 
@@ -95,6 +97,8 @@ def index():
         upload = form.workbook.data
         content = upload.stream.read(_max_bytes() + 1)
         filename = secure_filename(upload.filename or "") or "arbejdsbog.xlsx"
+        if contains_cpr(filename):  # the workbook is read, its name is not kept
+            filename = "arbejdsbog" + Path(filename).suffix
         error = None
         if len(content) > _max_bytes():
             error = _("The file is larger than %(n)s MB. Split the workbook into several files, "

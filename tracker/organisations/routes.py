@@ -13,6 +13,7 @@ from tracker.lists import Column, Filter, ListSpec
 from tracker.models import HousingArea, Organisation
 from tracker.models.codes import ORG_KINDS, label
 from tracker.organisations.forms import HousingAreaForm, OrganisationForm
+from tracker.urls import parse_id
 
 bp = Blueprint("organisations", __name__)
 
@@ -59,7 +60,7 @@ HOUSING_AREAS = ListSpec(
     ],
     search=[HousingArea.name],
     filters=[Filter("municipality", _l("Municipality"),
-                    lambda v: HousingArea.municipality_id == int(v) if v.isdigit() else False,
+                    lambda v: HousingArea.municipality_id == parse_id(v) if parse_id(v) else False,
                     _municipality_options),
              _active_filter(HousingArea)],
     default_sort="name",

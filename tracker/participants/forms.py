@@ -15,15 +15,20 @@ from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
 from tracker.models import BenefitGroup, HousingArea, Organisation, Participant
 from tracker.models.codes import DIMENSIONS, EDUCATION_LEVELS, GENDERS, READINESS
+from tracker.urls import parse_id
 
 NEEDS_CONSENT = _l("Needs consent first.")
 
 
 def optional_int(value) -> int | None:
-    """Coerce a select's value to an id; the blank option is None."""
+    """Coerce a select's value to an id; the blank option is None. Anything but an id a row
+    can have is refused before any check looks it up."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    ident = parse_id(str(value))
+    if ident is None:
+        raise ValueError(value)
+    return ident
 
 
 def optional_code(value) -> str | None:

@@ -56,6 +56,7 @@ from tracker.participants.routes import (
     local_return,
     participant_or_404,
 )
+from tracker.urls import page_number, parse_id
 
 # --- placements -----------------------------------------------------------------------------
 
@@ -117,8 +118,8 @@ def new_placement(participant_id: int | None = None):
     user = current_user
     participant = participant_or_404(participant_id) if participant_id is not None else None
     previous = None
-    if request.args.get("after", type=int):
-        previous = _placement_or_404(request.args.get("after", type=int))
+    if request.args.get("after", type=parse_id):
+        previous = _placement_or_404(request.args.get("after", type=parse_id))
         if participant is not None and previous.participant_id != participant.id:
             abort(404)
         participant = previous.participant
@@ -126,9 +127,9 @@ def new_placement(participant_id: int | None = None):
             flash(_("%(ref)s already led to a next placement.", ref=previous.ref), "info")
             return redirect(url_for("participants.placement", placement_id=previous.next_placement_id))
     project = None
-    if request.args.get("project_id", type=int):
+    if request.args.get("project_id", type=parse_id):
         project = db.session.scalars(access.visible(Project, user).where(
-            Project.id == request.args.get("project_id", type=int))).first()
+            Project.id == request.args.get("project_id", type=parse_id))).first()
         if project is None:
             abort(404)
     form = PlacementForm(participant=participant,
@@ -242,8 +243,7 @@ class RowListSpec(ListSpec):
     """A ListSpec whose rows are (Placement, months, due) tuples."""
 
     def page(self, query: Select, state: dict):
-        page = request.args.get("page", 1, type=int)
-        return RowPagination(select=query, session=db.session(), page=max(page, 1),
+        return RowPagination(select=query, session=db.session(), page=page_number(),
                              per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
 
     def rows(self, query: Select):

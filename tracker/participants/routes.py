@@ -35,6 +35,7 @@ from tracker.models.codes import ACCESS_PURPOSES, DIMENSIONS
 from tracker.participants import charts, service
 from tracker.participants.forms import ParticipantForm
 from tracker.uploads import UploadError, file_response, store_upload
+from tracker.urls import page_number, parse_id, safe_next
 
 bp = Blueprint("participants", __name__)
 
@@ -130,8 +131,7 @@ def _history_rows(events) -> list[dict]:
 
 def local_return(default: str) -> str:
     """Where to go back to after a form: a local path given by the page, else the default."""
-    target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next(request.args.get("next"), default)
 
 
 # --- participant list -----------------------------------------------------------------------
@@ -176,7 +176,7 @@ def participant_list(user, today: date) -> ListSpec:
         Filter("area", _l("Housing area"), lambda ids: Participant.housing_area_id.in_(ids),
                Records(areas, [HousingArea.name])),
         Filter("benefit", _l("Benefit at intake"),
-               lambda v: Participant.benefit_group_id == int(v) if v.isdigit() else false(),
+               lambda v: Participant.benefit_group_id == parse_id(v) if parse_id(v) else false(),
                lambda: [(str(g.id), _benefit_name(g)) for g in db.session.scalars(
                    select(BenefitGroup).order_by(BenefitGroup.sort_order, BenefitGroup.name_da))]),
         Filter("running", _l("Running placement"),
@@ -363,8 +363,8 @@ def history(participant_id: int):
     participant = participant_or_404(participant_id)
     purpose = chosen_purpose()
     record_access(db.session, "view", participant, purpose=purpose)
-    page = db.paginate(participant_history_query(participant.id), per_page=HISTORY_PER_PAGE,
-                       max_per_page=HISTORY_PER_PAGE, error_out=False)
+    page = db.paginate(participant_history_query(participant.id), page=page_number(),
+                       per_page=HISTORY_PER_PAGE, max_per_page=HISTORY_PER_PAGE, error_out=False)
     html = render_template("participants/history.html", participant=participant, page=page,
                            history=_history_rows(page.items), purpose=purpose,
                            purposes=ACCESS_PURPOSES)

@@ -12,15 +12,20 @@ from tracker.i18n import lazy_gettext as _l
 from tracker.lists import SELECT_MAX, Records, TypedRecords, named_list
 from tracker.models import HousingArea, Organisation, Project, ProjectContractor
 from tracker.models.codes import CONTRACTOR_ROLES, PROJECT_STATUSES
+from tracker.urls import parse_id
 
 # Numeric(15, 2): the largest amount the database holds, in whole kroner.
 MAX_AMOUNT = Decimal("9999999999999")
 
 def optional_int(value) -> int | None:
-    """Coerce a select's value to an id; the blank option becomes None."""
+    """Coerce a select's value to an id; the blank option becomes None. Anything but an id
+    a row can have is refused before any check looks it up."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    ident = parse_id(str(value))
+    if ident is None:
+        raise ValueError(value)
+    return ident
 
 
 def strip(value):

@@ -29,6 +29,7 @@ from tracker.projects.service import (
     project_page,
     recompute_derived_targets,
 )
+from tracker.urls import as_of_arg
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
@@ -128,14 +129,6 @@ def index():
                             can_edit=_can_edit())
 
 
-def _as_of() -> date:
-    """The date the figures are computed for: ?as_of=YYYY-MM-DD, else today."""
-    try:
-        return date.fromisoformat(request.args.get("as_of", ""))
-    except ValueError:
-        return date.today()
-
-
 @bp.route("/<int:project_id>")
 @login_required
 def detail(project_id: int):
@@ -151,7 +144,7 @@ def detail(project_id: int):
                    and user.role in getattr(reporting, "REPORTING_ROLES", ()))
     document_link = next((e for e in ("documents.detail", "documents.download") if e in views),
                          None)
-    figures = project_figures(page.project, user, _as_of(),
+    figures = project_figures(page.project, user, as_of_arg(),
                               all_placements=request.args.get("placements") == "all",
                               all_reports=request.args.get("reports") == "all")
     can_edit = _can_edit()

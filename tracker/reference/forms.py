@@ -13,6 +13,7 @@ from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
 from tracker.i18n import lazy_gettext as _l
 from tracker.models import BenefitGroup, PlacementRule
 from tracker.models.codes import PLACEMENT_KINDS, READINESS
+from tracker.urls import parse_id
 
 CODE_PATTERN = re.compile(r"[a-z_]+")
 MAX_HOURS_PER_WEEK = 60
@@ -165,8 +166,8 @@ class PlacementRuleForm(Form):
                                      max=MAX_HOURS_PER_WEEK))
 
     def group(self) -> BenefitGroup | None:
-        raw = str(self.benefit_group_id.data or "")
-        return db.session.get(BenefitGroup, int(raw)) if raw.isdigit() else None
+        ident = parse_id(str(self.benefit_group_id.data or ""))
+        return db.session.get(BenefitGroup, ident) if ident else None
 
     def validate_benefit_group_id(self, field):
         """The rule's period must lie inside the benefit group's."""

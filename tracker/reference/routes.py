@@ -23,6 +23,7 @@ from tracker.lists import Column, Filter, ListSpec
 from tracker.models import BenefitGroup, Participant, PlacementRule
 from tracker.models.codes import PLACEMENT_KINDS, READINESS, label
 from tracker.reference.forms import BenefitGroupForm, EndForm, PlacementRuleForm
+from tracker.urls import parse_id
 
 bp = Blueprint("reference", __name__, url_prefix="/reference")
 
@@ -82,7 +83,7 @@ def _group_options() -> list[tuple[str, str]]:
 def _group_condition(value: str):
     if value == "all":
         return PlacementRule.benefit_group_id.is_(None)
-    return PlacementRule.benefit_group_id == int(value) if value.isdigit() else False
+    return PlacementRule.benefit_group_id == parse_id(value) if parse_id(value) else False
 
 
 PLACEMENT_RULES = ListSpec(
@@ -152,7 +153,8 @@ def _group_references(group: BenefitGroup) -> tuple[int, int]:
 
 
 def _successor_of(raw: str | None) -> BenefitGroup | None:
-    return db.session.get(BenefitGroup, int(raw)) if raw and raw.isdigit() else None
+    ident = parse_id(raw)
+    return db.session.get(BenefitGroup, ident) if ident else None
 
 
 @bp.route("/benefit-groups/new", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -49,6 +49,7 @@ from tracker.reporting import due as due_reports
 from tracker.reporting import mail, service
 from tracker.reporting.forms import ReviewForm, WaiveForm
 from tracker.uploads import file_response
+from tracker.urls import page_number
 
 bp = Blueprint("reporting", __name__)
 
@@ -161,6 +162,8 @@ def _due_scope(user, state: dict | None = None) -> dict | None:
     single out one contractor (the list then shows the names to choose from)."""
     filters = (state or {}).get("filters", {})
     clauses = access.visible(Clause, user)
+    if (state or {}).get("refused"):  # a search for a CPR number: nothing is searched
+        clauses = clauses.where(false())
     project = filters.get("project", "")
     if project and record_id(project) is None:  # a name: the clauses of the projects so named
         clauses = clauses.where(Clause.agreement_id.in_(
@@ -247,8 +250,7 @@ def index():
         scope = _due_scope(user, state)
         rows = due_reports.due_reports(**scope) if scope is not None else []
         return export_response(DUE, rows, request.args["export"], "forfaldne-indberetninger")
-    due_number = request.args.get("page", 1, type=int) or 1
-    queue_number = max(request.args.get("queue_page", 1, type=int) or 1, 1)
+    due_number, queue_number = page_number(), page_number("queue_page")
     reports = access.visible(ContractorReport, user)
     scope = _due_scope(user, state)
     due = (due_reports.due_report_page(**scope, page=due_number, per_page=PER_PAGE)

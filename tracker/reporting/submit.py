@@ -84,7 +84,8 @@ def _save_report(form: ReportForm, clause: Clause, keep: list[ReportEvidence]):
     """Store a new report version from a valid form; a redirect, or None to show the form."""
     period = form.chosen_period
     newest = service.latest_version(clause.id, current_user.organisation_id, period.start)
-    seen = int(form.based_on.data) if (form.based_on.data or "").isdigit() else None
+    based_on = form.based_on.data or ""
+    seen = int(based_on) if based_on.isascii() and based_on.isdigit() else None
     if seen is not None and (newest.report_version if newest else 0) != seen:
         flash(_("A new version of this report was submitted while you were filling in the form. "
                 "Nothing was saved; your figures are still in the form. Check the newest "

@@ -9,6 +9,7 @@ from tracker.forms import Form, VersionField, choices, no_cpr
 from tracker.i18n import lazy_gettext as _l
 from tracker.models import Organisation, User
 from tracker.models.codes import ORG_KINDS, ORG_ROLES, ROLES, label
+from tracker.urls import parse_id
 
 
 def organisation_choices(current: Organisation | None = None) -> list:
@@ -81,8 +82,8 @@ class UserForm(Form):
         return self.name.data or "", (self.email.data or "") if self.email else ""
 
     def organisation(self) -> Organisation | None:
-        raw = str(self.organisation_id.data or "")
-        return db.session.get(Organisation, int(raw)) if raw.isdigit() else None
+        ident = parse_id(str(self.organisation_id.data or ""))
+        return db.session.get(Organisation, ident) if ident else None
 
     def validate_organisation_id(self, field):
         role, organisation = self.role.data, self.organisation()
