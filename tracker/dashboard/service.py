@@ -3,7 +3,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Select, bindparam, case, func, select
+from sqlalchemy import Date, Select, bindparam, case, func, null, select
 
 from tracker import figures
 from tracker.charts import month_starts
@@ -156,7 +156,10 @@ def running_counts(placements: Select, months: int) -> Select:
     ).subquery("scoped")
     stop = effective_end(ends[-1], scoped.c)
     first_in = case(*((scoped.c.start_date <= end, i) for i, end in enumerate(ends)))
-    first_out = case(*((stop < start, i) for i, start in enumerate(starts)))
+    # From the last month back (NULL: it runs to the end): most placements in the window
+    # still run at its end, so one comparison decides them.
+    first_out = case(*((stop >= start, i + 1 if i + 1 < months else null())
+                       for i, start in reversed(list(enumerate(starts)))), else_=0)
     return (select(scoped.c.kind, first_in, first_out, func.count())
             .group_by(first_in, first_out, scoped.c.kind))
 
