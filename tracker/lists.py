@@ -64,6 +64,7 @@ class Column:
     sort: ColumnElement | None = None
     numeric: bool = False
     link: Callable[[Any], str] | None = None
+    page: bool = True  # False: in the exports only, where width costs nothing
 
 
 @dataclass

@@ -163,6 +163,11 @@ def test_a_contractor_not_chosen_cannot_report_on_the_clause(db, client, login, 
     db.session.commit()
     login(world.users["contractor_a"])
 
+    portal = client.get("/reports/").get_data(as_text=True)
+    row = portal[portal.index('<th scope="row">K-P2'):]
+    row = row[:row.index("</tr>")]
+    assert "En anden entreprenør indberetter på denne klausul" in row
+    assert f"/reports/clauses/{world.shared.id}/new" not in row
     response = client.get(f"/reports/clauses/{world.shared.id}/new", follow_redirects=True)
 
     assert "ikke valgt" in response.get_data(as_text=True)

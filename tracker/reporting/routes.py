@@ -135,7 +135,7 @@ DUE = DueList(
     columns=[
         Column("status", _l("Status"),
                lambda d: label(DUE_STATES, d.status)
-               + (f" ({_('returned')})" if d.returned else "")),
+               + (f" ({label(REPORT_STATUSES, 'returned').lower()})" if d.returned else "")),
         Column("deadline", _l("Deadline"), lambda d: d.period.deadline),
         Column("days_late", _l("Days overdue"), lambda d: d.days_late or None, numeric=True),
         Column("project", _l("Building project"),
@@ -143,9 +143,9 @@ DUE = DueList(
         Column("clause", _l("Clause"), lambda d: d.clause.ref),
         Column("contractor", _l("Contractor"), lambda d: d.contractor.name),
         Column("period", _l("Period"), lambda d: period_name(d.period.start, d.period.frequency)),
-        Column("period_start", _l("From"), lambda d: d.period.start),
-        Column("period_end", _l("To"), lambda d: d.period.end),
-        Column("email", _l("E-mail for reminders"), lambda d: d.contractor.email),
+        Column("period_start", _l("From"), lambda d: d.period.start, page=False),
+        Column("period_end", _l("To"), lambda d: d.period.end, page=False),
+        Column("email", _l("E-mail for reminders"), lambda d: d.contractor.email, page=False),
     ],
     filters=[
         Filter("project", _l("Building project"), _unused_condition, PROJECTS),
@@ -280,9 +280,12 @@ def _portal():
         _history_query(user).order_by(ContractorReport.submitted_at.desc(),
                                       ContractorReport.id.desc()).limit(10)).all()
     due = due_reports.due_reports(**_due_scope(user))
+    reports_on = set(db.session.scalars(
+        access.visible(ReportObligation, user).where(ReportObligation.state != "waived")
+        .with_only_columns(ReportObligation.clause_id).distinct()))
     return render_template(
         "reporting/portal.html", projects=projects, by_project=by_project, figures=figures,
-        due=due, groups=due_reports.by_clause(due), latest=latest,
+        due=due, groups=due_reports.by_clause(due), latest=latest, reports_on=reports_on,
         returned=sum(1 for d in due if d.returned), overdue=sum(1 for d in due if d.status == "overdue"),
         deadline_days=service.DEADLINE_DAYS)
 
