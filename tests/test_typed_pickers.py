@@ -143,7 +143,7 @@ def test_typed_text_in_a_message_is_shown_as_text(db, client, world, staff):
     assert "<i>x</i>" not in page and "<b>y</b>" not in page
     for name, escaped in (("project_name", "&lt;i&gt;x&lt;/i&gt;"),
                           ("employer_name", "&lt;b&gt;y&lt;/b&gt;")):
-        error = _field(page, name).split('<p class="error"')[1]  # the message, not the value
+        error = _field(page, name).split('<div class="error"')[1]  # the message, not the value
         assert escaped in error
 
 
