@@ -1,9 +1,13 @@
 """Form pieces every feature uses: code-value choices, CPR refusal, optimistic locking."""
+import json
 import re
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask import flash
+from flask import flash, g
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice, SelectFieldBase
@@ -138,6 +142,8 @@ class Form(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if isinstance(self._fields.get("version"), VersionField):
+            self._fields["version"].owner = self
         for field in self:
             if _typed_text(field) and no_cpr not in field.validators:
                 # First, so that no other check looks the number up or repeats it.
@@ -182,7 +188,17 @@ def no_cpr(form, field) -> None:
 
 
 class VersionField(HiddenField):
-    """The record version the form was loaded with (optimistic locking)."""
+    """The record version the form was loaded with (optimistic locking), and beside it the
+    values the form was loaded with ("original"), so that after a conflict the fields this
+    user changed can be told from those someone else changed (`commit_edit`)."""
+
+    owner = None  # the form, set by Form.__init__
+    original: str | None = None  # as posted back, JSON
+
+    def process(self, formdata, *args, **kwargs):
+        super().process(formdata, *args, **kwargs)
+        if formdata is not None and ORIGINAL in formdata:
+            self.original = formdata.get(ORIGINAL)
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
@@ -191,11 +207,73 @@ class VersionField(HiddenField):
         except ValueError:
             self.data = None
 
+    def __call__(self, **kwargs):
+        snapshot = self.original
+        if snapshot is None and self.owner is not None:
+            snapshot = json.dumps(_snapshot(self.owner))
+        return Markup(f"{super().__call__(**kwargs)}<input type=\"hidden\" name=\"{ORIGINAL}\" "
+                      f"value=\"{escape(snapshot or '')}\">")
+
+    def loaded_values(self) -> dict | None:
+        try:
+            values = json.loads(self.original or "")
+        except ValueError:
+            return None
+        return values if isinstance(values, dict) else None
+
+
+ORIGINAL = "original"  # the form value holding what the form was loaded with
+
+
+def _plain(value):
+    """A field's or attribute's value as comparable text (None stays None); lists and other
+    values a conflict cannot be shown for give NOTHING."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | str):
+        return str(value).strip() or None
+    return NOTHING
+
+
+NOTHING = object()
+_NOT_COMPARED = ("csrf_token", "version")
+
+
+def _snapshot(form) -> dict:
+    values = {}
+    for name, field in form._fields.items():
+        if name in _NOT_COMPARED or field.type in ("FileField", "PasswordField", "SubmitField"):
+            continue
+        value = _plain(field.data)
+        if value is not NOTHING:
+            values[name] = value
+    return values
+
+
+@dataclass(frozen=True)
+class Change:
+    """A field someone else changed while this user edited the record."""
+
+    label: str
+    before: str
+    theirs: str
+    yours: str | None  # what this user typed, when both changed the field
+
 
 CONFLICT_MESSAGE = _l(
     "Someone else saved this record while you were editing it. Your changes were not saved; "
     "they are still in the form. Compare with the saved version (open it in a new tab), "
     "then save again.")
+MERGED_MESSAGE = _l(
+    "Someone else saved this record while you were editing it, so nothing was saved. Their "
+    "changes, listed below, are now in the form together with yours; where you both changed "
+    "a field, your value is in the form. Check the form and save again.")
 
 
 def is_stale(form, obj) -> bool:
@@ -218,8 +296,7 @@ def commit_edit(form, obj, apply=None) -> bool:
     the user's input with the record's current version, so saving again is a choice.
     """
     if is_stale(form, obj):
-        flash(CONFLICT_MESSAGE, "error")
-        form.version.data = obj.version
+        _take_their_changes(form, obj)
         return False
     (apply or apply_form)(form, obj)
     try:
@@ -229,6 +306,51 @@ def commit_edit(form, obj, apply=None) -> bool:
         flash(CONFLICT_MESSAGE, "error")
         return False
     return True
+
+
+def _shown(field, value: str | None) -> str:
+    """A value as the form shows it: a choice by its label, an empty one as a dash."""
+    if value is None:
+        return "–"
+    for choice_value, label, *_rest in getattr(field, "iter_choices", lambda: [])():
+        if _plain(choice_value) == value:
+            return str(label)
+    return value
+
+
+def _take_their_changes(form, obj) -> None:
+    """After a conflict: the fields only someone else changed take their values, the fields
+    this user changed keep the user's, and `g.conflict` lists the other's changes for the
+    page (tracker/templates/base.html). The form then carries the record's current version
+    and values, so saving again writes this user's changes on top of the other's."""
+    loaded = form.version.loaded_values()
+    form.version.data = obj.version
+    if loaded is None:  # a form rendered before the values were sent along
+        flash(CONFLICT_MESSAGE, "error")
+        return
+    changes, current = [], {}
+    for name, before in loaded.items():
+        field = form._fields.get(name)
+        if field is None or not hasattr(obj, name):
+            continue
+        saved = getattr(obj, name)
+        theirs = _plain(saved)
+        if theirs is NOTHING:
+            continue
+        current[name] = theirs
+        if theirs == before:
+            continue
+        mine = _plain(field.data)
+        if mine == before:  # only they changed it: the form takes their value
+            field.data, field.raw_data = saved, None
+            changes.append(Change(str(field.label.text), _shown(field, before),
+                                  _shown(field, theirs), None))
+        else:
+            changes.append(Change(str(field.label.text), _shown(field, before),
+                                  _shown(field, theirs), _shown(field, mine)))
+    form.version.original = json.dumps({**loaded, **current})
+    g.conflict = changes
+    flash(MERGED_MESSAGE, "error")
 
 
 def _wtforms_messages():  # pragma: no cover - never called
