@@ -30,6 +30,17 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path):
         db.engine.dispose()
 
 
+def _firm_and_participant(conn) -> None:
+    """Organisation 1 and participant 1, written as plain statements: the models change with
+    later revisions."""
+    from sqlalchemy import text
+
+    conn.execute(text("INSERT INTO organisations (id, name, kind, cvr) "
+                      "VALUES (1, 'Kærhøj Byg A/S', 'contractor', '12345678')"))
+    conn.execute(text("INSERT INTO participants (id, ref, name, intake_date) "
+                      "VALUES (1, 'D-0001', 'Amina Hassan', '2025-08-01')"))
+
+
 def test_0016_removes_the_empty_follow_ups_of_placements_that_led_on(tmp_path):
     """Of the follow-ups of placements that led on, those with nothing recorded (status
     'unknown', an empty note) go; one with a status or a note stays, and so does every
@@ -44,12 +55,7 @@ def test_0016_removes_the_empty_follow_ups_of_placements_that_led_on(tmp_path):
         with app.app_context():
             upgrade(revision="0016-1")
             with db.engine.begin() as conn:
-                conn.execute(text(
-                    "INSERT INTO organisations (id, name, kind, cvr) "
-                    "VALUES (1, 'Kærhøj Byg A/S', 'contractor', '12345678')"))
-                conn.execute(text(
-                    "INSERT INTO participants (id, ref, name, intake_date) "
-                    "VALUES (1, 'D-0001', 'Amina Hassan', '2025-08-01')"))
+                _firm_and_participant(conn)
                 # 1 → 2 by the link; 3 says 'next placement' with no link yet; 4 ended the
                 # pathway.
                 for pid, outcome, next_id in ((2, "ordinary_job", None),
@@ -131,12 +137,7 @@ def test_0018_fills_the_pending_follow_ups(tmp_path):
         with app.app_context():
             upgrade(revision="0017")
             with db.engine.begin() as conn:
-                conn.execute(text(
-                    "INSERT INTO organisations (id, name, kind, cvr) "
-                    "VALUES (1, 'Kærhøj Byg A/S', 'contractor', '12345678')"))
-                conn.execute(text(
-                    "INSERT INTO participants (id, ref, name, intake_date) "
-                    "VALUES (1, 'D-0001', 'Amina Hassan', '2025-08-01')"))
+                _firm_and_participant(conn)
                 # 1 led on to 2; 2 ended the pathway on 31 August; 3 is running.
                 for pid, end, outcome, next_id in ((2, "2026-08-31", "unemployed", None),
                                                    (1, "2026-03-31", "next_placement", 2),
