@@ -29,10 +29,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import flask.templating  # noqa: E402
-from sqlalchemy import event, func, select  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from bench.floor import add_floor  # noqa: E402
-from bench.run import BENCH_PASSWORD, Page, absolute_sqlite, choose_pages, make_app  # noqa: E402
+from bench.run import (  # noqa: E402
+    BENCH_PASSWORD,
+    Page,
+    absolute_sqlite,
+    choose_pages,
+    make_app,
+)
+from bench.run import counted_change as run_counted_change  # noqa: E402
 
 
 def main() -> int:
@@ -45,25 +52,13 @@ def main() -> int:
     args = parser.parse_args()
     from tracker.config import normalise_database_url
     from tracker.extensions import db
-    from tracker.models import Placement
 
     app = add_floor(make_app(absolute_sqlite(normalise_database_url(args.database_url))))
     with app.app_context():
         pages = [Page("floor: base layout, signed in", "staff", "/_bench/floor"),
                  *(p for p in choose_pages(db) if p.role != "api")]
         engine = db.engine
-        busiest = db.session.execute(
-            select(Placement.project_id).where(Placement.project_id.is_not(None))
-            .group_by(Placement.project_id).order_by(func.count().desc(), Placement.project_id)
-            .limit(1)).scalar()
-        changed_id = db.session.scalar(select(func.min(Placement.id))
-                                       .where(Placement.project_id == busiest))
-
-    def counted_change():
-        with app.app_context():
-            placement = db.session.get(Placement, changed_id)
-            placement.hours_per_week = 30 if placement.hours_per_week != 30 else 31
-            db.session.commit()
+    counted_change = run_counted_change(app)
 
     spent: dict[str, float] = {"render": 0.0, "sql": 0.0}
     render = flask.templating._render

@@ -16,6 +16,8 @@ load        gunicorn (the repository's gunicorn.conf.py, 2 sync workers, 127.0.0
             Every response must be 200. PostgreSQL: p95 ≤ 150 ms and ≥ 30 % of the floor;
             SQLite: p95 ≤ 250 ms. No request of a page is started after `--page-seconds`
             (a third of that for its warm-up); a slower page is cut short, and said so.
+            `--after-change`: first views, each request after a counted change
+            (`counted_change`, one at a time, not timed).
 queries     the same pages in this process (Flask test client), SQL statements per page
             counted with a `before_cursor_execute` listener, each statement timed: ≤ 15.
 fulfilment  `clause_figures(select(Clause.id), as_of)` for every clause, median of 3: ≤ 1 s.
@@ -332,13 +334,39 @@ def sign_in(port: int, email: str) -> dict:
     return client.cookies
 
 
+def counted_change(app):
+    """A change that counts (the hours a week of a placement on the project with the most
+    placements, through the application's session, so that project's figures version is
+    raised and what is kept in step with it is brought up to date, as by any change): made
+    before a request, the request is a first view. Returns the function that makes it."""
+    from tracker.extensions import db
+    from tracker.models import Placement
+
+    with app.app_context():
+        busiest = db.session.execute(
+            select(Placement.project_id).where(Placement.project_id.is_not(None))
+            .group_by(Placement.project_id).order_by(func.count().desc(), Placement.project_id)
+            .limit(1)).scalar()
+        changed_id = db.session.scalar(select(func.min(Placement.id))
+                                       .where(Placement.project_id == busiest))
+
+    def change():
+        with app.app_context():
+            placement = db.session.get(Placement, changed_id)
+            placement.hours_per_week = 30 if placement.hours_per_week != 30 else 31
+            db.session.commit()
+
+    return change
+
+
 def hammer(port: int, path: str, auth: dict, requests: int, concurrency: int, warmup: int,
-           seconds: float) -> Load:
+           seconds: float, change=None) -> Load:
     """`warmup` then `requests` GETs of one path from `concurrency` threads; no request
-    is started after `seconds` of the measured part (a third of it for the warm-up)."""
+    is started after `seconds` of the measured part (a third of it for the warm-up). With
+    `change`, each request follows a counted change (one at a time, not timed)."""
     clients = [Client(port, auth.get("cookies"), auth.get("headers")) for _ in range(concurrency)]
     result = Load()
-    lock = threading.Lock()
+    lock, change_lock = threading.Lock(), threading.Lock()
     counter = iter(range(10 ** 9))
 
     def work(client, quota, deadline, record):
@@ -347,6 +375,9 @@ def hammer(port: int, path: str, auth: dict, requests: int, concurrency: int, wa
                 n = next(counter)
             if n >= quota:
                 return
+            if change is not None:
+                with change_lock:
+                    change()
             start = time.perf_counter()
             status, _ = client.request("GET", path)
             spent = time.perf_counter() - start
@@ -391,13 +422,18 @@ def load_section(url: str, kind: str, pages: list[Page], token: str, args, repor
         auth = {role: {"cookies": sign_in(server.port, f"{role}@bench.dk")}
                 for role in sorted({p.role for p in pages} - {"api"} | {"staff"})}
         auth["api"] = {"headers": {"Authorization": f"Bearer {token}"}}
+        change = counted_change(make_app(absolute_sqlite(url))) if args.after_change else None
+        if change is not None:
+            report.line("First views: each request of a page follows a counted change "
+                        "(`--after-change`).\n")
         floor = Page("floor: base layout, signed in", "staff", "/_bench/floor")
         half = len(pages) // 2
         measured = []
         for page in [floor, *pages[:half], floor, *pages[half:], floor]:
             print(f"  load: {page.name} …", flush=True)
             measured.append((page, hammer(server.port, page.path, auth[page.role], args.requests,
-                                          args.concurrency, args.warmup, args.page_seconds)))
+                                          args.concurrency, args.warmup, args.page_seconds,
+                                          None if page is floor else change)))
     floor_rps = statistics.median(r.rps for page, r in measured if page is floor)
     p95_limit, share_limit = P95_MS[kind], FLOOR_SHARE.get(kind)
     rows = []
@@ -739,6 +775,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200, help="measured requests per page")
     parser.add_argument("--concurrency", type=int, default=4, help="load-generator threads")
     parser.add_argument("--warmup", type=int, default=8, help="warm-up requests per page")
+    parser.add_argument("--after-change", action="store_true",
+                        help="load: a counted change before each request of a page (first views)")
     parser.add_argument("--page-seconds", type=float, default=20.0,
                         help="at most this long for one page's measured requests")
     parser.add_argument("--document-repeat", type=int, default=3)

@@ -8,7 +8,7 @@ once its deadline (`DEADLINE_DAYS` after the period end) has passed.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker.extensions import db
@@ -64,8 +64,9 @@ def outstanding(clauses: Select, today: date, contractor_id: int | None = None,
         .join(Agreement, Clause.agreement_id == Agreement.id)
         .join(Project, Agreement.project_id == Project.id)
         .join(Organisation, ReportObligation.contractor_id == Organisation.id)
-        .where(or_(ReportObligation.state == "returned",
-                   and_(ReportObligation.state == "due", ReportObligation.period_end < today)),
+        # The first condition is the partial index's (ix_report_obligations_open).
+        .where(ReportObligation.state.in_(OPEN),
+               or_(ReportObligation.state == "returned", ReportObligation.period_end < today),
                ReportObligation.clause_id.in_(clause_ids)))
     if contractor_id is not None:
         query = query.where(ReportObligation.contractor_id == contractor_id)
