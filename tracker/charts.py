@@ -107,8 +107,9 @@ def monthly_columns(months: list[date], series: dict[str, list[int]], labels: di
     return _svg(width, height, body, title)
 
 
-def pathway_flow(steps: list[tuple[str, int]], title: str, width: int = 640) -> Markup:
-    """Boxes with counts joined by arrows: internship → wage subsidy → ordinary job."""
+def pathway_flow(steps: list[tuple[str, int | str]], title: str, width: int = 640) -> Markup:
+    """Boxes with counts joined by arrows: internship → wage subsidy → ordinary job; a count
+    may come as text ("<5") where it is shown under disclosure control."""
     height, box_h = 90, 52
     gap = 36
     box_w = (width - gap * (len(steps) - 1)) / max(len(steps), 1)
@@ -117,8 +118,8 @@ def pathway_flow(steps: list[tuple[str, int]], title: str, width: int = 640) -> 
         x = i * (box_w + gap)
         body.append(f'<rect x="{x:.1f}" y="10" width="{box_w:.1f}" height="{box_h}" rx="6" '
                     f'fill="#eef2f6" stroke="{GRID}"/>')
-        body.append(_text(x + box_w / 2, 32, number(count), size=18, anchor="middle",
-                          weight="bold"))
+        body.append(_text(x + box_w / 2, 32, count if isinstance(count, str) else number(count),
+                          size=18, anchor="middle", weight="bold"))
         body.append(_text(x + box_w / 2, 52, label, size=11, anchor="middle", fill=MUTED))
         if i:
             ax = x - gap + 4

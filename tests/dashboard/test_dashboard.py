@@ -224,33 +224,81 @@ def test_the_follow_ups_due_are_counted_again_after_one_is_registered(db, client
     assert _work_count(page, "opfølgninger forfaldne") == 1
 
 
-def test_the_municipality_dashboard_draws_the_chain_not_counts_by_kind(client, login, db):
-    """Placements by kind and the moves would read 2 → 2 → 2 here; the chain of the same
-    residents, as the municipality report counts it, is 2 → 1 → 1."""
-    town = factories.organisation("municipality", name="Holstebro Kommune")
+def _chain_world(town, copies: int):
+    """`copies` residents of each pathway: Ada internship → wage subsidy → ordinary job;
+    Bo an internship ended unemployed; Cai a wage subsidy; Dan an apprenticeship."""
     firm = factories.organisation("contractor")
-    ada, bo, cai, dan = (factories.participant(town, name=name)
-                         for name in ("Ada", "Bo", "Cai", "Dan"))
-    job = factories.placement(ada, firm, kind="ordinary_job", start_date=date(2026, 6, 1))
-    subsidy = factories.placement(ada, firm, kind="wage_subsidy", start_date=date(2026, 3, 1),
-                                  end_date=date(2026, 5, 31), outcome="next_placement",
-                                  next_placement=job)
-    factories.placement(ada, firm, kind="internship", start_date=date(2026, 2, 1),
-                        end_date=date(2026, 2, 28), outcome="next_placement",
-                        next_placement=subsidy)
-    factories.placement(bo, firm, kind="internship", start_date=date(2026, 3, 1),
-                        end_date=date(2026, 3, 28), outcome="unemployed")
-    factories.placement(cai, firm, kind="wage_subsidy", start_date=date(2026, 4, 1))
-    factories.placement(dan, firm, kind="apprenticeship", start_date=date(2026, 5, 1))
+    for n in range(copies):
+        ada, bo, cai, dan = (factories.participant(town, name=f"{name} {n}")
+                             for name in ("Ada", "Bo", "Cai", "Dan"))
+        job = factories.placement(ada, firm, kind="ordinary_job", start_date=date(2026, 6, 1))
+        subsidy = factories.placement(ada, firm, kind="wage_subsidy",
+                                      start_date=date(2026, 3, 1), end_date=date(2026, 5, 31),
+                                      outcome="next_placement", next_placement=job)
+        factories.placement(ada, firm, kind="internship", start_date=date(2026, 2, 1),
+                            end_date=date(2026, 2, 28), outcome="next_placement",
+                            next_placement=subsidy)
+        factories.placement(bo, firm, kind="internship", start_date=date(2026, 3, 1),
+                            end_date=date(2026, 3, 28), outcome="unemployed")
+        factories.placement(cai, firm, kind="wage_subsidy", start_date=date(2026, 4, 1))
+        factories.placement(dan, firm, kind="apprenticeship", start_date=date(2026, 5, 1))
+
+
+def _flow_figures(body: str) -> list[str]:
+    flow = body.split("<title>Forløbskæder i år</title>", 1)[1].split("</svg>", 1)[0]
+    return [part.split("</text>", 1)[0].rsplit(">", 1)[1]
+            for part in flow.split('font-weight="bold"')[1:]]
+
+
+def test_the_municipality_dashboard_draws_the_chain_not_counts_by_kind(client, login, db):
+    """Five residents of each pathway. Placements by kind and the moves would read
+    10 → 10 → 10 here (internships of Ada and Bo, wage subsidies of Ada and Cai, jobs of Ada
+    and apprenticeships of Dan); the chain of the same residents, as the municipality report
+    counts it, is 10 → 5 → 5."""
+    town = factories.organisation("municipality", name="Holstebro Kommune")
+    _chain_world(town, 5)
     user = factories.user("municipality", org=town)
     db.session.commit()
     login(user)
     body = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    assert _flow_figures(body) == ["10", "5", "5"]
     flow = body.split("<title>Forløbskæder i år</title>", 1)[1].split("</svg>", 1)[0]
-    figures = [part.split("</text>", 1)[0].rsplit(">", 1)[1]
-               for part in flow.split('font-weight="bold"')[1:]]
-    assert figures == ["2", "1", "1"]
     assert "Virksomhedspraktik" in flow and "Løntilskud" in flow and "Ordinært job" in flow
+    # 20 residents, 20 enrolled on 1.1.2026, 10 moved (Ada's jobs, Dan's apprenticeships).
+    assert '<span class="figure">20</span> deltagere i alt' in body
+    assert '<span class="figure">10</span> kommet i job eller uddannelse' in body
+    # Every month has 5 or more placements of each kind running, or none: the chart is drawn.
+    assert "<title>Igangværende forløb pr. måned</title>" in body
+
+
+def test_the_municipality_dashboard_hides_counts_from_1_to_4(client, login, db):
+    """One resident of each pathway: 4 residents in all, a chain of 2 → 1 → 1 and 1 moved
+    (Ada's job; Dan's apprenticeship) … all "<5". The chart would show single placements."""
+    town = factories.organisation("municipality", name="Lemvig Kommune")
+    _chain_world(town, 1)
+    user = factories.user("municipality", org=town)
+    db.session.commit()
+    login(user)
+    body = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    assert _flow_figures(body) == ["&lt;5", "&lt;5", "&lt;5"]
+    assert '<span class="figure">&lt;5</span> deltagere i alt' in body
+    assert '<span class="figure">&lt;5</span> kommet i job eller uddannelse' in body
+    # Follow-ups: none yet, but with 4 residents in all even 0 is hidden.
+    assert '<span class="figure">&lt;5</span> opfølgninger: i job' in body
+    assert "<title>Igangværende forløb pr. måned</title>" not in body
+    assert "Diagrammet over forløb i gang i hver måned er udeladt" in body
+
+
+def test_the_secretariat_dashboard_keeps_exact_figures(client, login, db):
+    """Staff see the chart of every placement, small counts and all."""
+    town = factories.organisation("municipality", name="Lemvig Kommune")
+    _chain_world(town, 1)
+    staff = factories.user("staff")
+    db.session.commit()
+    login(staff)
+    body = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    assert "<title>Igangværende forløb pr. måned</title>" in body
+    assert "udeladt" not in body
 
 
 def test_the_placements_to_close_are_counted_by_hand(db, client, login):

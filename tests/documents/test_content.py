@@ -84,19 +84,26 @@ def test_municipality_report_suppresses_small_counts(db, world):
                       date_to=date(2026, 6, 30))
     text = pdf_text(document.content)
     assert "Kommunerapport" in text and "Testrup Kommune, 01.01.2026–30.06.2026" in text
-    # Key figures: 5 enrolled, 5 placements, 3 moved into work or education, 1 follow-up.
+    # Key figures: 5 enrolled, 5 placements, 3 moved into work or education, 1 follow-up;
+    # the counts from 1 to 4 as "<5". 5 placements = 2 + 1 + 1 + 1 by kind, all "<5":
+    # each is 1 or 2, none pinned.
     assert "5 borgere indskrevet i perioden" in text
     assert "5 forløb i perioden" in text
-    assert "3 borgere kommet i job eller uddannelse i perioden" in text
-    # Pathway: Ada's internship → wage subsidy → ordinary job; Bo's straight to a job? No:
-    # Bo's internship ended with a job but led to no next placement.
-    assert "2 borgere var i virksomhedspraktik i perioden. For 1 af dem" in text
-    assert "for 1 af disse" in text and "0 gik direkte" in text
-    # Progression: Ada's work readiness 3 → 6.
-    assert "Arbejdsparathed 1 3,0 6,0 +3,0" in text
-    # Breakdown by housing area: 5 enrolled shown, 3 in a placement and 3 moved shown as <5.
+    assert "<5 borgere kommet i job eller uddannelse i perioden" in text
+    assert "<5 opfølgninger i perioden" in text
+    assert "Virksomhedspraktik <5 Løntilskud <5 Lærling/elev <5 Ordinært job <5 I alt 5" in text
+    # Pathway: Ada's internship → wage subsidy → ordinary job (2, 1, 1 → "<5"); none direct.
+    assert "<5 borgere var i virksomhedspraktik i perioden. For <5 af dem" in text
+    assert "for <5 af disse" in text and "0 gik direkte" in text
+    # Progression: Ada alone is measured: her scores are not shown as an average.
+    assert "Arbejdsparathed <5 x x x" in text and "6,0" not in text
+    # Breakdown by housing area: 5 enrolled shown, 3 in a placement and 3 moved as <5.
     assert "Testparken 5 <5 <5" in text
-    assert "Kvinde <5 <5 <5" in text
+    # Gender: groups of 2, 2 and 1: every figure hidden, the zeros of Eli's row too.
+    assert "Kvinde <5 <5 <5" in text and "Mand <5 <5 <5" in text
+    assert "Andet eller uoplyst <5 <5 <5" in text
+    assert "I alt 5 <5 <5" in text
+    assert "Om tallene" in text and "Antal fra 1 til 4 vises som “<5”; 0 vises." in text
     for name in NAMES:
         assert name not in text
     summary = municipality_summary(world.m.id, date(2026, 1, 1), date(2026, 6, 30))
@@ -147,13 +154,22 @@ def test_annual_report(db, world):
     document = _issue(kind="annual", year=2026)
     text = pdf_text(document.content)
     assert "Årsrapport" in text and "Året 2026, alle byggesager" in text
-    # Two projects, three clauses, six participants enrolled, six placements, three moved.
+    # Two projects and three clauses: not counts of persons, shown as they are.
     assert "2 byggesager" in text and "3 klausuler" in text
-    assert "6 beboere indskrevet" in text and "6 forløb" in text
-    assert "3 beboere kommet i job eller uddannelse" in text
-    assert "Testrup Kommune 5 2 1 1 1 3 1" in text
-    assert "Andeby Kommune 1 1 0 0 0 0 0" in text
-    assert "T-100" in text and "A-200" in text
+    # Six residents enrolled: Testrup 5, Andeby 1 (Fie). Shown as 6 = 5 + "<5" the "<5" is
+    # 1, and as 6 = "x" + "<5" still (x ≥ 5): the total is hidden. Likewise six placements
+    # = T-100's 5 + A-200's 1.
+    assert "x beboere indskrevet" in text and "x forløb" in text
+    assert "<5 beboere i forløb" in text
+    assert "<5 beboere kommet i job eller uddannelse" in text
+    # Testrup: enrolled 5; internships 2, wage subsidy 1, apprenticeship 1, job 1, moved 3,
+    # follow-ups 1. Andeby is Fie alone: every figure hidden, its zeros too.
+    assert "Testrup Kommune 5 <5 <5 <5 <5 <5 <5" in text
+    assert "Andeby Kommune <5 <5 <5 <5 <5 <5 <5" in text
+    # T-100: 5 placements of 3 participants; A-200: Fie's one.
+    assert "5 <5" in text.split("T-100", 1)[1].split("A-200", 1)[0]
+    assert "<5 <5" in text.split("A-200", 1)[1].split("Pr. kommune", 1)[0]
+    assert "Om tallene" in text
 
 
 def test_annual_figures_per_municipality_equal_the_municipality_summary(db, world):

@@ -7,6 +7,7 @@ from sqlalchemy import Select, func, select
 
 from tracker import access, charts
 from tracker.counting import municipality_summary
+from tracker.counting.disclosure import Shown, Table, has_small_counts
 from tracker.counting.pathways import CHAIN, to_close
 from tracker.dashboard import service
 from tracker.extensions import db
@@ -58,26 +59,43 @@ def index():
     # A bar per clause when every clause is listed (a few); thousands would be no chart.
     bars = clauses.rows
     by_month = service.running_by_month(placements, months, as_of)["series"]
+    # A municipality's figures are shown under disclosure control, the chart included: it
+    # cannot show "<5", so with a count from 1 to 4 in it, it is left out.
+    withheld = user.role == "municipality" and has_small_counts(by_month)
     context = {
         "as_of": as_of, "clauses": clauses, "limit": service.LIST_LIMIT,
         "bars": _bars(bars) if bars else None,
-        "placements_chart": _placements_chart(months, by_month),
+        "placements_chart": None if withheld else _placements_chart(months, by_month),
+        "chart_withheld": withheld,
         "work": _work_lists(user, clauses_query, placements, as_of),
     }
     if user.role == "municipality":
         year_start = as_of.replace(month=1, day=1)
         summary = municipality_summary(user.organisation_id, year_start, as_of)
-        context["summary"] = summary
-        context["summary_from"] = year_start
-        # The chain as the municipality report draws it: residents at each step.
-        steps = summary["steps"]
-        context["flow"] = charts.pathway_flow(
-            [(str(PLACEMENT_KINDS[step]), steps[step]) for step in CHAIN],
-            title=_("Pathways this year"))
-        context["residents"] = db.session.scalar(
+        residents = db.session.scalar(
             access.visible(Participant, user).with_only_columns(func.count()))
+        shown = _municipality_figures(summary, residents)
+        context["summary_from"] = year_start
+        context["shown"] = shown
+        # The chain as the municipality report draws it: residents at each step.
+        context["flow"] = charts.pathway_flow(
+            [(str(PLACEMENT_KINDS[step]), shown(("step", step))) for step in CHAIN],
+            title=_("Pathways this year"))
         context["municipality"] = db.session.get(Organisation, user.organisation_id)
     return render_template("dashboard/index.html", **context)
+
+
+def _municipality_figures(summary: dict, residents: int) -> Shown:
+    """The municipality's tiles and chain, protected as in the municipality report
+    (`counting.disclosure`): none of them adds up to another, and with fewer than 5
+    residents in all every figure is hidden."""
+    table = Table()
+    keys = [table.cell("residents", residents), table.cell("enrolled", summary["enrolled"]),
+            table.cell("moved", summary["moved_into_work_or_education"]),
+            table.cell("employed", summary["follow_ups"]["employed"]),
+            *(table.cell(("step", step), summary["steps"][step]) for step in CHAIN)]
+    table.category(residents, keys)
+    return table.protect()
 
 
 def _work_lists(user, clauses: Select, placements: Select, as_of: date) -> list[dict]:

@@ -23,7 +23,6 @@ from tracker.models import Clause, Organisation, Placement, Project
 from tracker.models.codes import CLAUSE_KINDS, CLAUSE_STATUSES, OUTCOMES, PLACEMENT_KINDS, label
 
 MAX_CHART_MONTHS = 24
-SUPPRESS_BELOW = 5
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -59,13 +58,6 @@ def figure(value, places: int = 2) -> str:
     value = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     shown = max(0, -value.normalize().as_tuple().exponent)
     return number(value, shown)
-
-
-def suppressed(count: int | None) -> str:
-    """A count in a breakdown: 1–4 shown as "<5" so no small group can be recognised."""
-    if not count:
-        return "0"
-    return f"<{SUPPRESS_BELOW}" if count < SUPPRESS_BELOW else number(count)
 
 
 def pseudonym(participant_id: int) -> str:

@@ -1,12 +1,15 @@
-"""Annual report across all building projects of the secretariat (DESIGN §5.5)."""
+"""Annual report across all building projects of the secretariat (DESIGN §5.5). It is
+addressed outside the secretariat: its counts of residents and placements are shown under
+disclosure control (`tracker.counting.disclosure`); clause counts are not about persons."""
 from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker.counting import moving
+from tracker.counting.disclosure import Shown, Table, has_small_counts
 from tracker.counting.placements import overlaps, sql_date
 from tracker.documents.content import Built, Sheet, placements_chart, running_by_month
 from tracker.extensions import db
@@ -37,12 +40,24 @@ MAX_PDF_EVALUATIONS = 25
 def municipality_figures(start: date, end: date) -> dict:
     """The §6 municipality summary of every municipality at once, by municipality id (None:
     participants without a municipality), plus the distinct participants with a placement
-    overlapping the period ("persons"). A participant lives in one municipality, so the
-    national totals are the sums over the ids."""
+    overlapping the period ("persons") and the distinct participants counted in any figure
+    ("residents": the size of the municipality's row). A participant lives in one
+    municipality, so the national totals are the sums over the ids."""
     figures: dict = defaultdict(lambda: {
         "enrolled": 0, "placements": dict.fromkeys(PLACEMENT_KINDS, 0), "persons": 0,
-        "moved_into_work_or_education": 0, "follow_ups": dict.fromkeys(FOLLOW_UP_STATUSES, 0)})
+        "moved_into_work_or_education": 0, "follow_ups": dict.fromkeys(FOLLOW_UP_STATUSES, 0),
+        "residents": 0})
     s, e = sql_date(start), sql_date(end)
+    placed = select(Placement.participant_id).where(overlaps(start, end))
+    followed = (select(Placement.participant_id)
+                .join(FollowUp, FollowUp.placement_id == Placement.id)
+                .where(FollowUp.follow_up_date.between(s, e)))
+    for mid, n in db.session.execute(
+            select(Participant.municipality_id, func.count())
+            .where(or_(Participant.intake_date.between(s, e), Participant.id.in_(placed),
+                       Participant.id.in_(followed)))
+            .group_by(Participant.municipality_id)):
+        figures[mid]["residents"] = n
     for mid, n in db.session.execute(
             select(Participant.municipality_id, func.count())
             .where(Participant.intake_date.between(s, e))
@@ -133,9 +148,48 @@ def _annual_projects(start: date, end: date, as_of: date) -> list[dict]:
     return rows
 
 
+def _disclosure(headline: dict, by_kind: list, follow_ups: list, projects: list[dict],
+                municipalities: list[dict], per_municipality: dict) -> Shown:
+    """The report's counts of residents and placements, the totals they add up to (the
+    headline figures), and each municipality's row as a category of its residents,
+    protected (`counting.disclosure`). What the PDF does not print still adds up: residents
+    without a municipality and rows beyond the printed ones are unshown parts of the lines."""
+    table = Table()
+    for key in ("enrolled", "placements", "persons", "moved"):
+        table.cell(key, headline[key])
+    table.line("placements", [table.cell(("kind", kind), n) for kind, n in by_kind])
+    table.cell("follow_ups", sum(n for _status, n in follow_ups))
+    table.line("follow_ups", [table.cell(("follow_up", status), n) for status, n in follow_ups])
+    printed = municipalities[:MAX_PDF_ROWS]
+    columns = {"enrolled": "enrolled", **{kind: ("kind", kind) for kind in PLACEMENT_KINDS},
+               "moved": "moved", "follow_ups": "follow_ups"}
+    for row in printed:
+        mid = row["municipality"].id
+        values = {"enrolled": row["enrolled"], **row["placements"],
+                  "moved": row["moved_into_work_or_education"],
+                  "follow_ups": sum(row["follow_ups"].values())}
+        table.category(per_municipality[mid]["residents"],
+                       [table.cell(("municipality", mid, column), values[column])
+                        for column in columns])
+    for column, total in columns.items():
+        parts = [("municipality", row["municipality"].id, column) for row in printed]
+        rest = table.values[total] - sum(table.values[key] for key in parts)
+        table.line(total, [*parts, table.part(("rest", column), rest)])
+    # Every project's row is in the attachment, so all of them are cells.
+    parts = []
+    for r in projects:
+        pid = r["project"].id
+        parts.append(table.cell(("project", pid, "placements"), r["placements"]))
+        table.cell(("project", pid, "persons"), r["persons"])
+    rest = headline["placements"] - sum(table.values[key] for key in parts)
+    table.line("placements", [*parts, table.part(("rest", "project placements"), rest)])
+    return table.protect()
+
+
 def annual(year: int, as_of: date) -> Built:
     """Headline figures, per project (up to MAX_PDF_ROWS of them in the PDF, all in the
-    attachment) and per municipality, and the year's evaluation findings."""
+    attachment) and per municipality, and the year's evaluation findings; counts of
+    residents and placements under disclosure control (`_disclosure`)."""
     start, end = date(year, 1, 1), min(date(year, 12, 31), as_of)
     projects = _annual_projects(start, end, as_of)
     all_statuses = status_counts(_year_clauses(start, end).with_only_columns(Clause.id), as_of)
@@ -144,32 +198,41 @@ def annual(year: int, as_of: date) -> Built:
     by_kind = {k: sum(f["placements"][k] for f in totals) for k in PLACEMENT_KINDS}
     follow_ups = {st: sum(f["follow_ups"][st] for f in totals) for st in FOLLOW_UP_STATUSES}
     evaluations, evaluation_count, findings_sheets = evaluation_findings(year)
+    headline = {"projects": len(projects), "clauses": sum(all_statuses.values()),
+                "met": all_statuses["met"],
+                "enrolled": sum(f["enrolled"] for f in totals),
+                "persons": sum(f["persons"] for f in totals),
+                "moved": sum(f["moved_into_work_or_education"] for f in totals),
+                "placements": sum(by_kind.values())}
+    kinds = [(k, by_kind.get(k, 0)) for k in PLACEMENT_KINDS]
+    statuses = [(st, follow_ups.get(st, 0)) for st in FOLLOW_UP_STATUSES]
+    municipalities = by_municipality(per_municipality)
+    shown = _disclosure(headline, kinds, statuses, projects, municipalities, per_municipality)
     sheet = Sheet(_("Building projects"), [
         _("Case number"), _("Name"), _("Builder"), _("Municipality"), _("Clauses"),
         *[str(w) for w in CLAUSE_STATUSES.values()], _("Placements"), _("Participants")],
         [[r["project"].case_number, r["project"].name, r["project"].builder,
           r["project"].municipality, r["clauses"],
-          *[r["statuses"].get(st, 0) for st in CLAUSE_STATUSES], r["placements"], r["persons"]]
+          *[r["statuses"].get(st, 0) for st in CLAUSE_STATUSES],
+          shown.cell(("project", r["project"].id, "placements")),
+          shown.cell(("project", r["project"].id, "persons"))]
          for r in projects])
+    running = running_by_month(start, end)
     context = {
-        "year": year, "start": start, "end": end,
-        "headline": {"projects": len(projects), "clauses": sum(all_statuses.values()),
-                     "met": all_statuses["met"],
-                     "enrolled": sum(f["enrolled"] for f in totals),
-                     "persons": sum(f["persons"] for f in totals),
-                     "moved": sum(f["moved_into_work_or_education"] for f in totals),
-                     "placements": sum(by_kind.values())},
+        "year": year, "start": start, "end": end, "headline": headline, "shown": shown,
         "status_counts": [(st, all_statuses[st]) for st in CLAUSE_STATUSES if all_statuses[st]],
-        "by_kind": [(k, by_kind.get(k, 0)) for k in PLACEMENT_KINDS],
-        "follow_ups": [(st, follow_ups.get(st, 0)) for st in FOLLOW_UP_STATUSES],
+        "by_kind": kinds,
+        "follow_ups": statuses,
         # None: more projects than the PDF lists (the attachment has them all).
         "projects": projects if len(projects) <= MAX_PDF_ROWS else None,
         "project_count": len(projects),
-        "municipalities": by_municipality(per_municipality),
+        "municipalities": municipalities,
         "evaluations": evaluations, "evaluation_count": evaluation_count,
         "max_rows": MAX_PDF_ROWS,
-        "placements_chart": placements_chart(running_by_month(start, end),
-                                             _("Running placements per month")),
+        # A chart cannot show "<5": with any count from 1 to 4 in it, it is left out.
+        "placements_chart": None if has_small_counts(running["series"]) else placements_chart(
+            running, _("Running placements per month")),
+        "chart_withheld": has_small_counts(running["series"]),
         "attachment_rows": len(projects),  # one sheet row per project
     }
     return Built(title=_("Annual report"),
