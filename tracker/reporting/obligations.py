@@ -160,14 +160,22 @@ def sync_pending(session: Session) -> None:
         sync(session, None if changed is figures.ALL else changed)
 
 
+def _before_flush(session: Session, _context, _instances) -> None:
+    gone = [obj.id for obj in session.deleted if isinstance(obj, Clause)]
+    if gone:  # their rows go first: they point at the clause
+        session.connection().execute(delete(OBLIGATIONS).where(
+            OBLIGATIONS.c.clause_id.in_(gone)))
+
+
 def _before_commit(session: Session) -> None:
     sync_pending(session)
 
 
 def install() -> None:
     """Keep every session's obligations in step at each commit (once per process)."""
-    if not event.contains(Session, "before_commit", _before_commit):
-        event.listen(Session, "before_commit", _before_commit)
+    for name, listener in (("before_flush", _before_flush), ("before_commit", _before_commit)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def owed_periods(session: Session, clause: Clause, contractor_id: int) -> list[Period]:
