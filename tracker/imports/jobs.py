@@ -27,7 +27,7 @@ from tracker.extensions import db
 from tracker.i18n import gettext as _
 from tracker.imports.reader import SourceError, open_bytes
 from tracker.imports.report import Problem, Report
-from tracker.imports.service import concurrent_change_message, import_workbook
+from tracker.imports.service import concurrent_change_message, import_workbook, max_rows
 from tracker.models import StoredFile, User
 from tracker.models.base import utcnow
 from tracker.models.imports import IMPORT_JOB_RUNNING, ImportJob
@@ -252,7 +252,7 @@ def run(job_id: int, mode: str) -> None:
                    error=_("The uploaded file is no longer there. Upload it again."))
             return
         try:
-            with open_bytes(stored.content, job.filename) as workbook:
+            with open_bytes(stored.content, job.filename, max_rows()) as workbook:
                 report = import_workbook(db.session, workbook, actor, dry_run=dry_run,
                                          sha256=job.sha256,
                                          progress=_Progress(job_id, db.session))

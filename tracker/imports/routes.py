@@ -38,6 +38,7 @@ from tracker.imports import jobs
 from tracker.imports.export import XLSX_TYPE, export_filename, record_export, write_workbook
 from tracker.imports.reader import SourceError, open_bytes
 from tracker.imports.report import Report, where
+from tracker.imports.service import max_rows
 from tracker.imports.sheets import SHEETS
 from tracker.models import ImportJob, StoredFile
 from tracker.validation import contains_cpr
@@ -106,7 +107,7 @@ def index():
                       "flask import-workbook.", n=_max_bytes() // MB)
         else:
             try:
-                with open_bytes(content, filename) as workbook:
+                with open_bytes(content, filename, max_rows()) as workbook:
                     kind = workbook.kind
             except SourceError as refused:
                 error = str(refused)

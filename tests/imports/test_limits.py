@@ -1,0 +1,214 @@
+"""Imports bounded in memory and time (issue #23): a row and column limit per sheet checked
+before a sheet is read (ZIP bombs among them)."""
+import io
+import zipfile
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.imports.conftest import (
+    counts,
+    csv_text,
+    ods_bytes,
+    ods_content,
+    xlsx_bytes,
+    zip_bytes,
+)
+from tracker.imports import reader
+from tracker.models import StoredFile
+
+SHEET_PART = "xl/worksheets/sheet1.xml"
+
+
+def _upload(client, content: bytes, filename: str) -> str:
+    response = client.post("/import/", data={"workbook": (io.BytesIO(content), filename)},
+                           content_type="multipart/form-data")
+    return response.get_data(as_text=True) if response.status_code == 200 \
+        else response.headers["Location"]
+
+
+def _stored(db) -> int:
+    return db.session.scalar(select(func.count()).select_from(StoredFile))
+
+
+def _rewritten(content: bytes, part: str, rows) -> bytes:
+    """The workbook with one worksheet part's rows replaced by `rows` (chunks of XML), written
+    chunk by chunk at the highest compression: a large sheet stays small on disk."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    xml = source.read(part)
+    head, tail = xml.split(b"<sheetData>")[0], xml.split(b"</sheetData>")[1]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for info in source.infolist():
+            if info.filename != part:
+                target.writestr(info.filename, source.read(info))
+                continue
+            with target.open(part, "w") as sheet:
+                sheet.write(head + b"<sheetData>")
+                for chunk in rows:
+                    sheet.write(chunk)
+                sheet.write(b"</sheetData>" + tail)
+    return out.getvalue()
+
+
+def _number_rows(first: int, last: int):
+    """Rows first..last of one number in column A, in chunks."""
+    for start in range(first, last + 1, 10_000):
+        yield b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (n, n, n)
+                       for n in range(start, min(start + 10_000, last + 1)))
+
+
+def _same_rows(count: int):
+    """`count` rows of one number in column A, written without positions (as some programs
+    do): the rows are alike, so they compress to almost nothing."""
+    chunk = b"<row><c><v>1</v></c></row>" * 10_000
+    for _ in range(count // 10_000):
+        yield chunk
+
+
+def _header() -> bytes:
+    return b'<row r="1"><c r="A1" t="inlineStr"><is><t>cvr</t></is></c></row>'
+
+
+# --- The zip bomb and the row limit -------------------------------------------------------
+
+def test_a_zip_bomb_workbook_is_refused_before_calamine_reads_it(db, client, staff,
+                                                                 monkeypatch):
+    """Ten million rows below the header: 26 bytes a row unpack to 260,000,000 bytes, from a
+    file of less than a megabyte; 10,000,000 > 200,000 rows."""
+    content = _rewritten(xlsx_bytes({"organisations": [["cvr"]]}), SHEET_PART,
+                         [_header(), *_same_rows(10_000_000)])
+    unpacked = zipfile.ZipFile(io.BytesIO(content)).getinfo(SHEET_PART).file_size
+    assert unpacked > 260_000_000 and len(content) < 1024 * 1024
+
+    def never(*args, **kwargs):
+        raise AssertionError("calamine must not load a sheet over the limit")
+
+    monkeypatch.setattr(reader.CalamineWorkbook, "from_filelike", never)
+    page = _upload(client, content, "bombe.xlsx")
+    assert ("Arket organisations har flere end 200.000 rækker; en import læser højst 200.000 "
+            "rækker fra ét ark. Del rækkerne op i flere arbejdsbøger, og importér dem én ad "
+            "gangen.") in page
+    assert _stored(db) == 0
+
+
+def _corrupted_after_half(content: bytes, part: str) -> bytes:
+    """The workbook with the second half of a part's compressed bytes overwritten: whoever
+    inflates that far finds the file damaged."""
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    info = archive.getinfo(part)
+    data = bytearray(content)
+    header = data[info.header_offset:info.header_offset + 30]
+    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") \
+        + int.from_bytes(header[28:30], "little")
+    middle = start + info.compress_size // 2
+    data[middle:start + info.compress_size] = b"\xff" * (start + info.compress_size - middle)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("rows", [_number_rows, _same_rows], ids=["with", "without positions"])
+def test_the_sheet_is_read_no_further_than_the_limit(db, rows):
+    """A sheet of 200,000 rows damaged in its second half, far past the limit: had the check
+    read on, it would call the workbook damaged instead of too long."""
+    lines = rows(2, 200_001) if rows is _number_rows else rows(200_000)
+    content = _corrupted_after_half(_rewritten(
+        xlsx_bytes({"organisations": [["cvr"]]}), SHEET_PART, [_header(), *lines]), SHEET_PART)
+    with pytest.raises(reader.SourceError, match="kan ikke læses"):
+        reader.open_bytes(content, "a.xlsx", max_rows=2_000_000)
+    with pytest.raises(reader.SourceError, match="flere end 30.000 rækker"):
+        reader.open_bytes(content, "a.xlsx", max_rows=30_000)
+
+
+@pytest.mark.parametrize("rows, refused", [(3, False), (4, True)])
+def test_the_row_limit_is_configured_and_counts_rows_below_the_header(
+        app, db, client, staff, rows, refused):
+    app.config["TRACKER_IMPORT_MAX_ROWS"] = 3
+    sheet = [["ref", "name"]] + [[f"D-{n}", "Navn"] for n in range(1, rows + 1)]
+    for filename, content in (
+            ("a.xlsx", xlsx_bytes({"participants": sheet})),
+            ("a.ods", ods_bytes({"participants": sheet})),
+            ("participants.csv", csv_text(sheet).encode()),
+            ("a.zip", zip_bytes({"participants.csv": csv_text(sheet).encode()}))):
+        answer = _upload(client, content, filename)
+        message = ("Arket participants har flere end 3 rækker; en import læser højst 3 rækker "
+                   "fra ét ark.")
+        assert (message in answer) is refused, filename
+        assert answer.startswith("/import/jobs/") is not refused, filename
+
+
+def test_the_command_line_refuses_a_sheet_over_the_limit(app, db, runner, tmp_path):
+    app.config["TRACKER_IMPORT_MAX_ROWS"] = 2
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(xlsx_bytes({"participants": [["ref"], ["D-1"], ["D-2"], ["D-3"]]}))
+    result = runner.invoke(args=["import-workbook", "--dry-run", str(path)])
+    assert result.exit_code == 1
+    assert "Arket participants har flere end 2 rækker" in result.output
+    assert counts(db)["participants"] == 0
+
+
+def test_a_lone_cell_far_below_or_right_is_refused_before_it_is_laid_out(db, client, staff):
+    """calamine lays a sheet out as a full grid: one cell in XFD1048576 would ask for a grid of
+    1,048,576 × 16,384 cells, and abort the process."""
+    base = xlsx_bytes({"organisations": [["cvr"], ["10000106"]]})
+    far_down = _rewritten(base, SHEET_PART, [_header(), (
+        b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>')])
+    far_right = _rewritten(base, SHEET_PART, [_header(), (
+        b'<row r="2"><c r="XFD2" t="inlineStr"><is><t>x</t></is></c></row>')])
+    assert "Arket organisations har flere end 200.000 rækker" in \
+        _upload(client, far_down, "a.xlsx")
+    assert ("Arket organisations har celler ud over kolonne AZ; en import læser højst 52 "
+            "kolonner. Slet kolonnerne efter den sidste, der er i brug, og upload arbejdsbogen "
+            "igen.") in _upload(client, far_right, "b.xlsx")
+    assert _stored(db) == 0
+
+
+def test_column_az_is_read_and_formatted_empty_cells_do_not_count(db, client, staff):
+    """Column AZ is the 52nd (26 + 26); a cell that only carries a format holds nothing."""
+    row = [None] * 51 + ["note"]
+    base = xlsx_bytes({"organisations": [["cvr", "name"] + [None] * 49 + ["x"],
+                                         ["10000106", "Byg ApS"] + row[2:]]})
+    styled = _rewritten(base, SHEET_PART, [
+        zipfile.ZipFile(io.BytesIO(base)).read(SHEET_PART).split(b"<sheetData>")[1]
+        .split(b"</sheetData>")[0],
+        b'<row r="1048576"><c r="XFD1048576" s="0"/></row>'])
+    for content in (base, styled):
+        assert _upload(client, content, "a.xlsx").startswith("/import/jobs/")
+
+
+def test_cells_without_a_position_are_counted_in_order(db):
+    """Some programs leave out the r="A1" references: rows and cells then follow each other."""
+    base = xlsx_bytes({"participants": [["ref"]]})
+
+    def rows(*values: bytes) -> bytes:
+        return b"".join(b'<row><c t="inlineStr"><is><t>%s</t></is></c></row>' % v
+                        for v in values)
+
+    with reader.open_bytes(_rewritten(base, SHEET_PART, [rows(b"ref", b"D-1", b"D-2")]),
+                           "a.xlsx", max_rows=2) as book:
+        assert [s.name for s in book.sheets] == ["participants"]
+    with pytest.raises(reader.SourceError, match="flere end 2 rækker"):
+        reader.open_bytes(_rewritten(base, SHEET_PART, [rows(b"ref", b"D-1", b"D-2", b"D-3")]),
+                          "a.xlsx", max_rows=2)
+    wide = b"<row>" + b'<c t="inlineStr"><is><t>x</t></is></c>' * 53 + b"</row>"
+    with pytest.raises(reader.SourceError, match="ud over kolonne AZ"):
+        reader.open_bytes(_rewritten(base, SHEET_PART, [wide]), "a.xlsx")
+
+
+def test_an_ods_bomb_of_repeated_cells_is_refused(db, client, staff):
+    """OpenDocument repeats a cell or row by a count: a file of a few hundred bytes that
+    would unfold into 1,000 × 16,000 cells, and one of 300,000 rows."""
+    header = '<table:table-row><table:table-cell office:value-type="string"><text:p>cvr' \
+             '</text:p></table:table-cell></table:table-row>'
+
+    def bomb(rows: int, columns: int) -> bytes:
+        return ods_bytes(content=ods_content(
+            f'<table:table table:name="organisations">{header}'
+            f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell '
+            f'office:value-type="string" table:number-columns-repeated="{columns}"><text:p>x'
+            "</text:p></table:table-cell></table:table-row></table:table>"))
+
+    assert "Arket organisations har celler ud over kolonne AZ" in \
+        _upload(client, bomb(1_000, 16_000), "a.ods")
+    assert "Arket organisations har flere end 200.000 rækker" in \
+        _upload(client, bomb(300_000, 1), "b.ods")
+    assert _stored(db) == 0
