@@ -1,7 +1,9 @@
 """Imports bounded in memory and time (issue #23): a row and column limit per sheet checked
-before a sheet is read (ZIP bombs among them)."""
+before a sheet is read (ZIP bombs among them), and problems counted past the first
+thousand."""
 import io
 import zipfile
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -9,12 +11,13 @@ from sqlalchemy import func, select
 from tests.imports.conftest import (
     counts,
     csv_text,
+    happy_with,
     ods_bytes,
     ods_content,
     xlsx_bytes,
     zip_bytes,
 )
-from tracker.imports import reader
+from tracker.imports import jobs, reader
 from tracker.models import StoredFile
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
@@ -212,3 +215,30 @@ def test_an_ods_bomb_of_repeated_cells_is_refused(db, client, staff):
     assert "Arket organisations har flere end 200.000 rækker" in \
         _upload(client, bomb(300_000, 1), "b.ods")
     assert _stored(db) == 0
+
+
+# --- Problems past the first thousand -----------------------------------------------------
+
+def test_problems_past_the_first_thousand_are_counted_not_kept(db, client, staff, runner,
+                                                                tmp_path):
+    """2,234 rows with a bad birth year: 1,000 listed, 1,234 counted."""
+    sheets = happy_with()
+    sheets["participants"] = [sheets["participants"][0]] + [
+        [f"D-{n}", "Navn", "19x0", None, None, None, None, date(2026, 1, 10),
+         date(2026, 1, 10)] for n in range(1, 2_235)]
+    content = xlsx_bytes(sheets)
+    job_url = _upload(client, content, "a.xlsx")
+    job = jobs.read(int(job_url.rsplit("/", 1)[1]))
+    assert (job.problem_count, len(job.preview["problems"])) == (2_234, 1_000)
+    page = client.get(job_url).get_data(as_text=True)
+    assert "Kontrollen fandt 2.234 fejl." in page
+    assert page.count('<td class="value">19x0</td>') == 1_000
+    assert "… og 1.234 flere." in page
+    lines = client.get(f"{job_url}/problems.csv").get_data(as_text=True).splitlines()
+    assert len(lines) == 1 + 1_000 + 1
+    assert lines[-1] == ";;;;… og 1.234 flere."
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(content)
+    result = runner.invoke(args=["import-workbook", "--dry-run", str(path)])
+    assert result.output.count("Skriv et helt tal") == 1_000
+    assert result.output.rstrip().endswith("… og 1.234 flere.")
