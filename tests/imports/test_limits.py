@@ -1,6 +1,6 @@
 """Imports bounded in memory and time (issue #23): a row and column limit per sheet checked
 before a sheet is read (ZIP bombs among them), and problems counted past the first
-thousand."""
+thousand, and a job out of memory said so."""
 import io
 import zipfile
 from datetime import date
@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.imports.conftest import (
+    HAPPY,
     counts,
     csv_text,
     happy_with,
@@ -242,3 +243,20 @@ def test_problems_past_the_first_thousand_are_counted_not_kept(db, client, staff
     result = runner.invoke(args=["import-workbook", "--dry-run", str(path)])
     assert result.output.count("Skriv et helt tal") == 1_000
     assert result.output.rstrip().endswith("… og 1.234 flere.")
+
+
+# --- Memory --------------------------------------------------------------------------------
+
+def test_a_check_out_of_memory_fails_with_a_clear_message_and_may_be_discarded(
+        db, client, staff, monkeypatch):
+    def greedy(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(jobs, "import_workbook", greedy)
+    job_url = _upload(client, xlsx_bytes(HAPPY), "a.xlsx")
+    page = client.get(job_url).get_data(as_text=True)
+    assert ("Arbejdsbogen krævede mere hukommelse, end en kontrol eller import må bruge; intet "
+            "blev importeret.") in page
+    assert jobs.read(int(job_url.rsplit("/", 1)[1])).state == "failed"
+    assert client.post(f"{job_url}/discard").headers["Location"] == "/import/"
+    assert _stored(db) == 0

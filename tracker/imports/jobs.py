@@ -50,6 +50,12 @@ def _our_error() -> str:
              "The error has been logged.")
 
 
+def _out_of_memory() -> str:
+    return _("The workbook needed more memory than a check or import may use; nothing was "
+             "imported. Split it into several workbooks, or ask an administrator to import it "
+             "with the command flask import-workbook.")
+
+
 def visible(user) -> Select:
     """The jobs a user may see: every job for the secretariat, none for anyone else."""
     query = select(ImportJob)
@@ -272,6 +278,12 @@ def run(job_id: int, mode: str) -> None:
             db.session.rollback()
             report = _failure(job.filename, concurrent_change_message())
             report.dry_run = dry_run
+        except MemoryError:
+            # Over TRACKER_IMPORT_MEMORY on the queue; what filled it is gone by now.
+            db.session.rollback()
+            log.warning("Import job %s ran out of memory", job_id)
+            update(job_id, state="failed", error=_out_of_memory())
+            return
         except Exception:
             db.session.rollback()
             log.exception("Import job %s failed", job_id)
