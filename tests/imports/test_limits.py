@@ -1,11 +1,13 @@
 """Imports bounded in memory and time (issue #23): a row and column limit per sheet checked
-before a sheet is read (ZIP bombs among them), and problems counted past the first
-thousand, and a job out of memory said so."""
+before a sheet is read (ZIP bombs among them), problems counted past the first thousand,
+and a job whose worker or web process died shown as failed within a minute."""
 import io
 import zipfile
-from datetime import date
+from contextlib import nullcontext
+from datetime import date, datetime, timedelta
 
 import pytest
+from rq.job import Job, JobStatus
 from sqlalchemy import func, select
 
 from tests.imports.conftest import (
@@ -18,8 +20,11 @@ from tests.imports.conftest import (
     xlsx_bytes,
     zip_bytes,
 )
+from tracker import jobs as queue
 from tracker.imports import jobs, reader
-from tracker.models import StoredFile
+from tracker.imports.export import XLSX_TYPE
+from tracker.models import ImportJob, StoredFile
+from tracker.models.base import utcnow
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
 
@@ -260,3 +265,106 @@ def test_a_check_out_of_memory_fails_with_a_clear_message_and_may_be_discarded(
     assert jobs.read(int(job_url.rsplit("/", 1)[1])).state == "failed"
     assert client.post(f"{job_url}/discard").headers["Location"] == "/import/"
     assert _stored(db) == 0
+
+
+# --- A job whose process died --------------------------------------------------------------
+
+def _in_request_job(db, user, state: str, started: datetime) -> int:
+    """A job that a web process started (no RQ job), still saying it runs."""
+    job_id = jobs.create(xlsx_bytes(HAPPY), "a.xlsx", XLSX_TYPE, user, "da").id
+    db.session.commit()
+    jobs.update(job_id, state=state, updated_at=started)
+    return job_id
+
+
+@pytest.mark.parametrize(("state", "seconds", "held", "stopped"), [
+    ("checking", 61, False, True), ("importing", 61, False, True),
+    ("checking", 59, False, False), ("checking", 3_600, True, False),
+])
+def test_a_job_whose_web_process_died_is_failed_after_a_minute(
+        db, client, staff, clock, state, seconds, held, stopped):
+    """Run in a request, a job holds its run lock while its process lives; unheld and quiet
+    for more than a minute, it died with its process (killed at gunicorn's timeout)."""
+    started = clock.now
+    job_id = _in_request_job(db, staff, state, started)
+    clock.now = started + timedelta(seconds=seconds)
+    with jobs.holding(job_id) if held else nullcontext():
+        assert jobs.stopped(jobs.read(job_id)) is stopped
+        page = client.get(f"/import/jobs/{job_id}")
+        assert ("Refresh" in page.headers) is not stopped
+        assert jobs.read(job_id).state == ("failed" if stopped else state)
+    if stopped:
+        word = "Kontrollen" if state == "checking" else "Importen"
+        assert f"{word} stoppede uventet; intet blev importeret." in page.get_data(as_text=True)
+        assert client.post(f"/import/jobs/{job_id}/discard").headers["Location"] == "/import/"
+        assert jobs.read(job_id) is None and _stored(db) == 0
+
+
+def test_the_run_lock_is_held_only_while_a_job_runs(db, staff):
+    job_id = _in_request_job(db, staff, "checking", utcnow())
+    assert jobs.held(job_id) is False
+    with jobs.holding(job_id):
+        assert jobs.held(job_id) is True
+        assert jobs.held(job_id + 1) is False
+    assert jobs.held(job_id) is False
+
+
+def test_a_check_run_in_the_request_holds_its_run_lock(db, client, staff, monkeypatch):
+    seen = []
+    real = jobs.import_workbook
+
+    def spy(session, workbook, actor, **options):
+        job_id = session.scalar(select(func.max(ImportJob.id)))
+        seen.append((job_id, jobs.held(job_id)))
+        return real(session, workbook, actor, **options)
+
+    monkeypatch.setattr(jobs, "import_workbook", spy)
+    job_id = int(_upload(client, xlsx_bytes(HAPPY), "a.xlsx").rsplit("/", 1)[1])
+    assert seen == [(job_id, True)]
+    assert jobs.held(job_id) is False and jobs.read(job_id).state == "checked"
+
+
+def _started(rq_id: str, connection, heartbeat: datetime) -> None:
+    """What RQ holds while a worker runs the job, its last heartbeat at `heartbeat`."""
+    rq_job = Job.fetch(rq_id, connection=connection)
+    rq_job.set_status(JobStatus.STARTED)
+    rq_job.heartbeat(heartbeat, ttl=3_600)
+
+
+@pytest.mark.parametrize(("seconds", "stopped"), [(59, False), (61, True)])
+def test_a_job_whose_worker_was_killed_mid_job_is_failed_within_a_minute(
+        db, client, staff, redis_queue, clock, seconds, stopped):
+    """A worker killed with SIGKILL (or its machine gone) leaves its job "started" in RQ with a
+    heartbeat that no longer moves; RQ itself would notice only much later."""
+    job_url = _upload(client, xlsx_bytes(HAPPY), "a.xlsx")
+    job_id = int(job_url.rsplit("/", 1)[1])
+    beat = clock.now
+    _started(jobs.read(job_id).rq_id, redis_queue.connection, beat)
+    clock.now = beat + timedelta(seconds=seconds)
+    assert queue.state(jobs.read(job_id).rq_id) == ("abandoned" if stopped else "started")
+    page = client.get(job_url)
+    assert ("Refresh" in page.headers) is not stopped
+    assert jobs.read(job_id).state == ("failed" if stopped else "checking")
+    client.post(f"{job_url}/discard")
+    assert (jobs.read(job_id) is None) is stopped
+
+
+def test_the_worker_beats_more_often_than_a_job_is_given_up(app, runner, redis_queue,
+                                                            monkeypatch):
+    """The worker writes a running job's heartbeat every HEARTBEAT seconds; a job is given up
+    after missing more than two."""
+    import rq
+
+    made = {}
+
+    class Worker:
+        def __init__(self, queues, **options):
+            made.update(options)
+
+        def work(self, burst):
+            return True
+
+    monkeypatch.setattr(rq, "Worker", Worker)
+    assert runner.invoke(args=["worker", "--burst"]).exit_code == 0
+    assert made["job_monitoring_interval"] == queue.HEARTBEAT
+    assert queue.HEARTBEAT * 2 < queue.SILENT_AFTER <= 60
