@@ -122,7 +122,8 @@ def worker(burst):
         _fail("No queue is configured: set TRACKER_REDIS_URL (e.g. redis://127.0.0.1:6379/0). "
               "Without it, jobs run in the request and no worker is needed.")
     jobs.worker_app(current_app._get_current_object())
-    Worker([jobs.queue()], connection=jobs.connection()).work(burst=burst)
+    Worker([jobs.queue()], connection=jobs.connection(),
+           job_monitoring_interval=jobs.HEARTBEAT).work(burst=burst)
 
 
 def register(app) -> None:

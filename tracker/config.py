@@ -37,6 +37,9 @@ class DefaultConfig:
     TRACKER_RATELIMIT_STORAGE_URI = None
     RATELIMIT_HEADERS_ENABLED = False
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    # Rows below the header an import reads from one sheet: the national data set's largest
+    # sheet, placements, has 100,000. A larger sheet is refused before it is read.
+    TRACKER_IMPORT_MAX_ROWS = 200_000
     # Limits of one workbook check or import on the job queue: seconds, bytes of memory.
     TRACKER_IMPORT_TIMEOUT = 900
     TRACKER_IMPORT_MEMORY = 2 * 1024 * 1024 * 1024

@@ -14,6 +14,7 @@ import importlib
 import logging
 import resource
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
@@ -21,11 +22,19 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from tracker.models.base import utcnow
+
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "tracker"
 # RQ keeps a finished or failed job's record this long; our own rows hold the outcome.
 KEEP_RECORD = 24 * 60 * 60
+# While a work horse runs a job, its worker writes the job's heartbeat every HEARTBEAT
+# seconds (rq's job monitoring interval, set by `flask worker`). A worker killed outright
+# (SIGKILL, its machine gone) leaves the job "started" until another worker cleans RQ's
+# registries, long after; a started job silent for SILENT_AFTER seconds has lost its worker.
+HEARTBEAT = 15
+SILENT_AFTER = 60
 
 # The app a worker built once before forking its work horses (see `worker_app`).
 _worker_app: Flask | None = None
@@ -105,11 +114,17 @@ def worker_app(app: Flask) -> None:
 
 def state(job_id: str | None, app: Flask | None = None) -> str | None:
     """RQ's state of a queued job ("queued", "started", "finished", "failed", "stopped",
-    "canceled", …), or None when RQ no longer knows it (expired or never queued)."""
+    "canceled", …), "abandoned" for a started job whose worker no longer beats (see
+    SILENT_AFTER), or None when RQ no longer knows it (expired or never queued)."""
     if not job_id or not configured(app):
         return None
     try:
-        status = Job.fetch(job_id, connection=connection(app)).get_status(refresh=True)
+        job = Job.fetch(job_id, connection=connection(app))
+        status = job.get_status(refresh=True)
     except NoSuchJobError:
         return None
-    return getattr(status, "value", status)
+    status = getattr(status, "value", status)
+    if status == "started" and job.last_heartbeat is not None and \
+            utcnow() - job.last_heartbeat > timedelta(seconds=SILENT_AFTER):
+        return "abandoned"
+    return status

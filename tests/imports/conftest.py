@@ -3,7 +3,7 @@ row counts."""
 import csv
 import io
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime
 from xml.sax.saxutils import escape
 
 import pytest
@@ -257,6 +257,21 @@ def counts(db) -> dict[str, int]:
 def happy_with(**changes) -> dict:
     """The happy workbook with some sheets replaced."""
     return {**{k: [list(r) for r in v] for k, v in HAPPY.items()}, **changes}
+
+
+@pytest.fixture()
+def clock(monkeypatch):
+    """A fixed clock for the jobs' "how long ago" (a job quiet for a minute, a worker that
+    stopped beating); move it by setting `clock.now`."""
+    from tracker import jobs as queue
+    from tracker.imports import jobs
+
+    class Clock:
+        now = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+
+    monkeypatch.setattr(jobs, "utcnow", lambda: Clock.now)
+    monkeypatch.setattr(queue, "utcnow", lambda: Clock.now)
+    return Clock
 
 
 @pytest.fixture()

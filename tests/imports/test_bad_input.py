@@ -125,13 +125,13 @@ def test_a_missing_path(runner, tmp_path):
     assert "Der findes ingen fil eller mappe" in result.output
 
 
-def test_a_zip_bomb_is_not_unpacked(db, runner, tmp_path, monkeypatch):
-    from tracker.imports import reader
-
-    monkeypatch.setattr(reader, "MAX_UNPACKED", 1000)
+def test_a_zip_bomb_is_not_unpacked(app, db, runner, tmp_path):
+    """The upload may unpack to 16 MB and 2 KB per row of the limit: 16,779,264 bytes for 1
+    row, and this file unpacks to 9 + 17 × 1,048,576 bytes."""
+    app.config["TRACKER_IMPORT_MAX_ROWS"] = 1
     path = tmp_path / "a.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("organisations.csv", "cvr;name\n" + "x" * 5000)
+        archive.writestr("organisations.csv", "cvr;name\n" + "x" * 17 * 1024 * 1024)
     result = runner.invoke(args=["import-workbook", "--dry-run", str(path)])
     assert result.exit_code == 1
-    assert "Filen fylder over 0 MB udpakket" in result.output
+    assert "Filen fylder over 16 MB udpakket" in result.output

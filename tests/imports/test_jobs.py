@@ -175,16 +175,17 @@ def test_a_progress_write_that_would_wait_for_ourselves_fails_instead_of_hanging
     assert jobs.read(job_id).rows_done == 0
 
 
-@pytest.mark.parametrize(("state", "minutes", "stopped"), [
-    ("importing", 11, True), ("checking", 11, True), ("importing", 9, False),
-    ("checked", 11, False), ("failed", 60 * 24, False),
+@pytest.mark.parametrize(("state", "seconds", "stopped"), [
+    ("importing", 61, True), ("checking", 61, True), ("importing", 59, False),
+    ("checked", 61, False), ("failed", 60 * 60 * 24, False),
 ])
-def test_a_job_run_in_a_request_that_stopped_moving_has_failed(db, client, staff, state,
-                                                                 minutes, stopped):
-    """Without a queue a job runs in a request; one whose row has not moved for 10 minutes
-    died with its process."""
+def test_a_job_run_in_a_request_that_stopped_moving_has_failed(db, client, staff, clock, state,
+                                                                 seconds, stopped):
+    """Without a queue a job runs in a request; one whose row has not moved for a minute, with
+    no process holding its run lock, died with its process."""
     job_id = _new_job(staff, locale="da")
-    jobs.update(job_id, state=state, updated_at=utcnow() - timedelta(minutes=minutes))
+    jobs.update(job_id, state=state, updated_at=clock.now)
+    clock.now += timedelta(seconds=seconds)
     assert jobs.stopped(jobs.read(job_id)) is stopped
     page = client.get(f"/import/jobs/{job_id}")
     assert ("Refresh" in page.headers) is (state in ("checking", "importing") and not stopped)
@@ -317,7 +318,7 @@ def test_clean_up_drops_old_jobs_unless_they_run(db, staff):
     jobs.update(old_checked, state="checked", created_at=day_ago)
     jobs.update(old_running, state="importing", created_at=day_ago)
     jobs.update(old_stale, state="importing", created_at=day_ago,
-                updated_at=utcnow() - timedelta(minutes=11))
+                updated_at=utcnow() - timedelta(minutes=2))
     jobs.update(young, state="checked")
     jobs.clean_up()
     db.session.commit()

@@ -11,7 +11,7 @@ from tracker.i18n import gettext as _
 from tracker.imports.export import record_export, write_workbook
 from tracker.imports.reader import SourceError, open_path
 from tracker.imports.report import as_text
-from tracker.imports.service import concurrent_change_message
+from tracker.imports.service import concurrent_change_message, max_rows
 from tracker.imports.service import import_workbook as run_import
 
 
@@ -24,7 +24,7 @@ def import_workbook(path: Path, dry_run: bool) -> None:
     """Import a workbook: an XLSX or ODS file, a ZIP of CSV files, a CSV file or a folder of
     CSV files named after the sheets. Nothing is written unless every row is good."""
     try:
-        with open_path(path) as workbook:
+        with open_path(path, max_rows()) as workbook:
             report = run_import(db.session, workbook, (None, CLI_ACTOR), dry_run=dry_run)
             if report.written:
                 db.session.commit()

@@ -9,15 +9,19 @@ trail, each in a short transaction of its own that the polling page sees at once
 import's transaction stays open. A successful import's outcome is committed in the import's
 own transaction, so the rows and "imported" come together.
 """
+import fcntl
 import hashlib
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
 from redis.exceptions import RedisError
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload, undefer
 
@@ -27,7 +31,7 @@ from tracker.extensions import db
 from tracker.i18n import gettext as _
 from tracker.imports.reader import SourceError, open_bytes
 from tracker.imports.report import Problem, Report
-from tracker.imports.service import concurrent_change_message, import_workbook
+from tracker.imports.service import concurrent_change_message, import_workbook, max_rows
 from tracker.models import StoredFile, User
 from tracker.models.base import utcnow
 from tracker.models.imports import IMPORT_JOB_RUNNING, ImportJob
@@ -35,10 +39,16 @@ from tracker.models.imports import IMPORT_JOB_RUNNING, ImportJob
 log = logging.getLogger(__name__)
 
 RUNNING = IMPORT_JOB_RUNNING
-# RQ's states of a job that will still run and record its outcome in the row.
+# RQ's states of a job that will still run and record its outcome in the row (a started
+# job whose worker stopped beating is "abandoned", see tracker.jobs.state).
 ALIVE = ("queued", "started", "deferred", "scheduled")
-# A job run in a request whose row has not changed for this long died with its process.
-STALE_AFTER = timedelta(minutes=10)
+# A job run in a request (no RQ job) holds its run lock while it runs (`holding`); the lock
+# goes with its process, however that ends (gunicorn's timeout kills it with SIGKILL). The
+# job has stopped when nobody holds the lock and its row has not moved for STALE_AFTER: the
+# row is fresh from the moment it is created until the lock is taken.
+STALE_AFTER = timedelta(minutes=1)
+# The first key of a job's advisory lock on PostgreSQL (the second is the job's id): "IJ".
+LOCK_SPACE = 0x494A
 KEEP_FOR = timedelta(days=1)
 PROGRESS_EVERY = 1.0  # seconds between progress writes
 
@@ -48,6 +58,12 @@ TABLE = ImportJob.__table__
 def _our_error() -> str:
     return _("The import stopped because of an error on our side; nothing was imported. "
              "The error has been logged.")
+
+
+def _out_of_memory() -> str:
+    return _("The workbook needed more memory than a check or import may use; nothing was "
+             "imported. Split it into several workbooks, or ask an administrator to import it "
+             "with the command flask import-workbook.")
 
 
 def visible(user) -> Select:
@@ -100,14 +116,75 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite: naive UTC
 
 
+def _lock_file(job_id: int) -> Path | None:
+    """The file whose lock a job run in a request holds on SQLite: beside the database, which
+    only processes of one machine share. None for a database in memory."""
+    database = db.engine.url.database
+    if db.engine.dialect.name != "sqlite" or not database or database == ":memory:" or \
+            database.startswith("file:"):
+        return None
+    path = Path(database)
+    return path.with_name(f"{path.name}-import-{job_id}.lock")
+
+
+@contextmanager
+def holding(job_id: int) -> Iterator[None]:
+    """Hold the job's run lock while it runs in this process (see STALE_AFTER)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            # A session lock on a connection of its own, outside any transaction.
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            keys = {"space": LOCK_SPACE, "id": job_id}
+            connection.execute(text("SELECT pg_advisory_lock(:space, :id)"), keys)
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:space, :id)"), keys)
+        return
+    path = _lock_file(job_id)
+    if path is None:
+        yield
+        return
+    with path.open("ab") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+
+
+def held(job_id: int) -> bool:
+    """Whether a process holds the job's run lock (it runs the job in a request now)."""
+    if db.engine.dialect.name == "postgresql":
+        return bool(db.session.scalar(text(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND classid::bigint = :space AND objid::bigint = :id AND objsubid = 2)"),
+            {"space": LOCK_SPACE, "id": job_id}))
+    path = _lock_file(job_id)
+    if path is None:
+        return True  # a database in memory lives and dies with its only process
+    try:
+        lock = path.open("rb")
+    except FileNotFoundError:
+        return False
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
+
+
 def stopped(job: ImportJob) -> bool:
-    """Whether a job that says it runs never will again: RQ says its job failed, was stopped
-    or is gone, or (run in a request, no RQ job) its row has not moved for STALE_AFTER."""
+    """Whether a job that says it runs never will again: RQ says its job failed, was stopped,
+    lost its worker or is gone, or (run in a request, no RQ job) nobody holds its run lock and
+    its row has not moved for STALE_AFTER."""
     if job.state not in RUNNING:
         return False
     if job.rq_id is not None:
         return queue.state(job.rq_id) not in ALIVE
-    return utcnow() - _aware(job.updated_at) > STALE_AFTER
+    return utcnow() - _aware(job.updated_at) > STALE_AFTER and not held(job.id)
 
 
 def settle(job: ImportJob) -> ImportJob:
@@ -128,6 +205,8 @@ def settle(job: ImportJob) -> ImportJob:
     same = TABLE.c.rq_id == job.rq_id if job.rq_id is not None \
         else TABLE.c.updated_at < utcnow() - STALE_AFTER
     update(job.id, TABLE.c.state == job.state, same, state="failed", error=message)
+    if job.rq_id is None and (path := _lock_file(job.id)) is not None:
+        path.unlink(missing_ok=True)  # left behind by the process that died
     db.session.refresh(job)
     return job
 
@@ -219,10 +298,13 @@ def start(job_id: int, mode: str) -> None:
     """Check (mode "check") or import (mode "import") an upload: on the job queue when one is
     configured (the job's row keeps the RQ job id), otherwise at once in this request."""
     config = current_app.config
+    # Without a queue the job runs here and now, holding its run lock (see STALE_AFTER).
     try:
-        rq_id = queue.enqueue(run, job_id, mode, timeout=int(config["TRACKER_IMPORT_TIMEOUT"]),
-                              memory=int(config["TRACKER_IMPORT_MEMORY"]),
-                              description=f"import job {job_id}: {mode}")
+        with nullcontext() if queue.configured() else holding(job_id):
+            rq_id = queue.enqueue(run, job_id, mode,
+                                  timeout=int(config["TRACKER_IMPORT_TIMEOUT"]),
+                                  memory=int(config["TRACKER_IMPORT_MEMORY"]),
+                                  description=f"import job {job_id}: {mode}")
     except RedisError:
         log.exception("Import job %s could not be queued", job_id)
         update(job_id, state="failed", error=_our_error())
@@ -252,7 +334,7 @@ def run(job_id: int, mode: str) -> None:
                    error=_("The uploaded file is no longer there. Upload it again."))
             return
         try:
-            with open_bytes(stored.content, job.filename) as workbook:
+            with open_bytes(stored.content, job.filename, max_rows()) as workbook:
                 report = import_workbook(db.session, workbook, actor, dry_run=dry_run,
                                          sha256=job.sha256,
                                          progress=_Progress(job_id, db.session))
@@ -272,6 +354,12 @@ def run(job_id: int, mode: str) -> None:
             db.session.rollback()
             report = _failure(job.filename, concurrent_change_message())
             report.dry_run = dry_run
+        except MemoryError:
+            # Over TRACKER_IMPORT_MEMORY on the queue; what filled it is gone by now.
+            db.session.rollback()
+            log.warning("Import job %s ran out of memory", job_id)
+            update(job_id, state="failed", error=_out_of_memory())
+            return
         except Exception:
             db.session.rollback()
             log.exception("Import job %s failed", job_id)

@@ -3,10 +3,12 @@ the changes. Plain data, so the command line, the page and a background job (as 
 show the same report."""
 from dataclasses import asdict, dataclass, field
 
+from tracker.formatting import number
 from tracker.i18n import gettext as _
 
-# The page and a job file keep this many problems; the command line prints every one.
-MAX_KEPT_PROBLEMS = 20_000
+# A check keeps this many problems (the page, its CSV list and the command line show them)
+# and only counts the rest.
+MAX_PROBLEMS = 1_000
 SAMPLES_PER_SHEET = 10
 
 
@@ -62,13 +64,18 @@ class Report:
                 for k in ("rows", "new", "changed", "unchanged")}
 
     @property
+    def more_problems(self) -> int:
+        """The problems counted but not kept."""
+        return max(self.problem_count - len(self.problems), 0)
+
+    @property
     def has_changes(self) -> bool:
         totals = self.totals
         return bool(totals["new"] or totals["changed"])
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["problems"] = data["problems"][:MAX_KEPT_PROBLEMS]
+        data["problems"] = data["problems"][:MAX_PROBLEMS]
         return data
 
     @classmethod
@@ -82,6 +89,12 @@ class Report:
             problem_count=data.get("problem_count", len(data["problems"])),
             notes=[Problem(**p) for p in data["notes"]],
         )
+
+
+def more_text(report: Report) -> str:
+    """'… og 12.345 flere.' after the problems kept, or '' when every one was."""
+    return _("… and %(n)s more.", n=number(report.more_problems)) if report.more_problems \
+        else ""
 
 
 def where(problem: Problem) -> str:
@@ -127,7 +140,6 @@ def as_text(report: Report) -> str:
         for p in report.problems:
             value = f' "{p.value}"' if p.value != "" else ""
             lines.append(f"  {where(p)}:{value} – {p.reason}")
-        hidden = report.problem_count - len(report.problems)
-        if hidden > 0:
-            lines.append(_("  … and %(n)s more.", n=hidden))
+        if report.more_problems:
+            lines.append(f"  {more_text(report)}")
     return "\n".join(lines)

@@ -37,7 +37,8 @@ from tracker.i18n import lazy_gettext as _l
 from tracker.imports import jobs
 from tracker.imports.export import XLSX_TYPE, export_filename, record_export, write_workbook
 from tracker.imports.reader import SourceError, open_bytes
-from tracker.imports.report import Report, where
+from tracker.imports.report import Report, more_text, where
+from tracker.imports.service import max_rows
 from tracker.imports.sheets import SHEETS
 from tracker.models import ImportJob, StoredFile
 from tracker.validation import contains_cpr
@@ -47,7 +48,6 @@ bp = Blueprint("imports", __name__)
 MB = 1024 * 1024
 CONTENT_TYPES = {"xlsx": XLSX_TYPE, "ods": "application/vnd.oasis.opendocument.spreadsheet",
                  "zip": "application/zip", "csv": "text/csv"}
-SHOWN_PROBLEMS = 1_000
 
 
 class UploadForm(Form):
@@ -106,7 +106,7 @@ def index():
                       "flask import-workbook.", n=_max_bytes() // MB)
         else:
             try:
-                with open_bytes(content, filename) as workbook:
+                with open_bytes(content, filename, max_rows()) as workbook:
                     kind = workbook.kind
             except SourceError as refused:
                 error = str(refused)
@@ -136,7 +136,7 @@ def job(job_id: int):
     response = make_response(render_template(
         "imports/job.html", job=job, running=running, preview=preview,
         result=result, form=ConfirmForm(sha256=job.sha256), where=where,
-        shown_problems=SHOWN_PROBLEMS, size_text=size_text))
+        size_text=size_text))
     if running:
         response.headers["Refresh"] = "2"  # the page polls while the job runs
     response.headers["Cache-Control"] = "no-store"
@@ -192,6 +192,8 @@ def problems(job_id: int):
         # A value starting with = + - @ would run as a formula in a spreadsheet.
         value = "'" + p.value if p.value[:1] in ("=", "+", "-", "@") else p.value
         writer.writerow([p.sheet, p.row or "", p.column or "", value, p.reason])
+    if report.more_problems:
+        writer.writerow(["", "", "", "", more_text(report)])
     response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="fejl-{job.id}.csv"'
     response.headers["Cache-Control"] = "no-store"

@@ -26,6 +26,7 @@ from datetime import date
 from itertools import islice
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,13 @@ from tracker import figures
 from tracker.audit import UNAUDITED_COLUMNS, _plain
 from tracker.i18n import gettext as _
 from tracker.imports.mapping import EMPTY_TEXT, MODELS, TARGETS, key_ids
-from tracker.imports.reader import READ_ERRORS, SourceError, Workbook, damaged_message
+from tracker.imports.reader import (
+    MAX_ROWS,
+    READ_ERRORS,
+    SourceError,
+    Workbook,
+    damaged_message,
+)
 from tracker.imports.report import Report
 from tracker.imports.validate import Progress, SheetPlan, Validator
 from tracker.models import AuditEvent
@@ -48,6 +55,11 @@ def _batches(items: Iterable, size: int = BATCH) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def max_rows() -> int:
+    """The rows below the header an import reads from one sheet (TRACKER_IMPORT_MAX_ROWS)."""
+    return int(current_app.config.get("TRACKER_IMPORT_MAX_ROWS", MAX_ROWS))
 
 
 def concurrent_change_message() -> str:

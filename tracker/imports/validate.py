@@ -21,7 +21,14 @@ from tracker.i18n import gettext as _
 from tracker.imports.checks import Checks
 from tracker.imports.mapping import sheet_rows
 from tracker.imports.reader import NotUtf8, Rows, Workbook
-from tracker.imports.report import SAMPLES_PER_SHEET, Problem, Report, Sample, SheetCount
+from tracker.imports.report import (
+    MAX_PROBLEMS,
+    SAMPLES_PER_SHEET,
+    Problem,
+    Report,
+    Sample,
+    SheetCount,
+)
 from tracker.imports.sheets import SHEETS, SPECS, CellError, SheetSpec, display, shown
 from tracker.models import BenefitGroup
 
@@ -83,7 +90,8 @@ class Validator(Checks):
         self.session = session
         self.progress = progress or (lambda phase, done, total: None)
         self.today = today or date.today()
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = []  # the first MAX_PROBLEMS
+        self.problem_count = 0  # all of them
         self.notes: list[Problem] = []
         self.plans: dict[str, SheetPlan] = {}
         self.rows: dict[str, dict] = {}  # sheet → key → [id | None, values, extra]
@@ -100,7 +108,11 @@ class Validator(Checks):
 
     def problem(self, sheet: str, row: int | None, column: str | None, raw: Any,
                 reason: str) -> None:
-        self.problems.append(Problem(sheet, row, column, shown(raw), str(reason)))
+        # Past the first problems the rest are only counted: a sheet of a million bad rows
+        # must not fill the memory with their descriptions.
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(sheet, row, column, shown(raw), str(reason)))
 
     def note(self, sheet: str, row: int | None, column: str | None, reason: str) -> None:
         self.notes.append(Problem(sheet, row, column, "", str(reason)))
@@ -154,7 +166,7 @@ class Validator(Checks):
             if p.sheet in SPECS and p.column in SPECS[p.sheet].names else -1))
         return Report(source=workbook.label, dry_run=dry_run,
                       sheets=[plan.count for plan in self.plans.values()],
-                      problems=self.problems, problem_count=len(self.problems),
+                      problems=self.problems, problem_count=self.problem_count,
                       notes=self.notes)
 
     def _match_sheets(self, workbook: Workbook) -> dict:
@@ -235,7 +247,7 @@ class Validator(Checks):
             if self.done % TICK == 0:
                 self.progress("reading", self.done, self.total)
             count.rows += 1
-            before = len(self.problems)
+            before = self.problem_count
             raw, values, failed = {}, {}, set()
             for col, i in columns:
                 cell = cells[i] if i < len(cells) else None
@@ -277,9 +289,9 @@ class Validator(Checks):
             packed = tuple(values[c] for c in spec.names)
             if entry is None:
                 count.new += 1
-                if not self.problems:
+                if not self.problem_count:
                     plan.new.append((number, packed, row.extra))
-                if len(count.samples) < SAMPLES_PER_SHEET and len(self.problems) == before:
+                if len(count.samples) < SAMPLES_PER_SHEET and self.problem_count == before:
                     count.samples.append(Sample(number, spec.key_text(key), "new", [
                         (c, "", display(values[c])) for c in plan.present
                         if values[c] is not None and c not in spec.key]))
@@ -291,16 +303,16 @@ class Validator(Checks):
                 if changed:
                     self._refuse_change(row, changed)
                     count.changed += 1
-                    if not self.problems:
+                    if not self.problem_count:
                         plan.changed.append((number, entry[0], changed))
-                    if len(count.samples) < SAMPLES_PER_SHEET and len(self.problems) == before:
+                    if len(count.samples) < SAMPLES_PER_SHEET and self.problem_count == before:
                         count.samples.append(Sample(number, spec.key_text(key), "changed", [
                             (c, display(old[spec.index(c)]), display(v))
                             for c, v in changed.items()]))
                 else:
                     count.unchanged += 1
                 entry[1] = packed
-            if len(self.problems) > before:
+            if self.problem_count > before:
                 self.bad[spec.name].add(key)
         if first_new is not None:
             for name in absent_required:

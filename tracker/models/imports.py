@@ -37,7 +37,7 @@ class ImportJob(Base):
     rows_total: Mapped[int | None]
     # The check's problem count, so a list of jobs need not load the preview.
     problem_count: Mapped[int | None]
-    # Report.to_dict() of the check and of the import (up to MAX_KEPT_PROBLEMS problems).
+    # Report.to_dict() of the check and of the import (up to MAX_PROBLEMS problems).
     preview: Mapped[dict | None] = deferred(mapped_column(JSON))
     result: Mapped[dict | None] = deferred(mapped_column(JSON))
     error: Mapped[str | None] = mapped_column(Text)
