@@ -278,6 +278,7 @@ def follow_up_list(today: date, due, months) -> RowListSpec:
                         DUE_STATES)],
         default_sort="due",
         search_label=_l("Search participant or placement"),
+        participant_of=lambda r: r[0].participant_id, audit_entity="follow_up_list",
     )
 
 
@@ -285,7 +286,7 @@ def follow_up_list(today: date, due, months) -> RowListSpec:
 @secretariat_required
 def follow_ups():
     """Follow-ups due 3, 6 and 12 months after each ended placement and not yet registered,
-    overdue first; with filters and export. Secretariat."""
+    overdue first; with filters and export. Secretariat. Each page shown is logged."""
     user = current_user
     today = date.today()
     placements = (access.visible(Placement, user)
@@ -307,7 +308,7 @@ def follow_ups():
         db.session.commit()
     query = query.options(contains_eager(Placement.participant), joinedload(Placement.employer))
     return spec.respond(query, state, "opfoelgninger", "participants/follow_ups.html",
-                        today=today)
+                        access_purpose=chosen_purpose("follow_up"), today=today)
 
 
 # --- placements to close -------------------------------------------------------------------
@@ -337,6 +338,7 @@ def to_close_list(today: date) -> ListSpec:
         filters=[Filter("kind", _l("Kind"), lambda v: Placement.kind == v, PLACEMENT_KINDS)],
         default_sort="planned_end",
         search_label=_l("Search participant or placement"),
+        participant_of=lambda p: p.participant_id, audit_entity="placements_to_close",
     )
 
 
@@ -344,7 +346,8 @@ def to_close_list(today: date) -> ListSpec:
 @secretariat_required
 def to_close():
     """Placements whose planned end has passed without an actual end or an outcome, oldest
-    planned end first, each linked to the page where staff end it; with export. Secretariat."""
+    planned end first, each linked to the page where staff end it; with export. Secretariat.
+    Each page shown is logged."""
     user = current_user
     today = date.today()
     spec = to_close_list(today)
@@ -359,7 +362,7 @@ def to_close():
         db.session.commit()
     query = query.options(contains_eager(Placement.participant), joinedload(Placement.employer))
     return spec.respond(query, state, "forloeb-der-skal-afsluttes",
-                        "participants/to_close.html")
+                        "participants/to_close.html", access_purpose=chosen_purpose())
 
 
 @bp.route("/placements/<int:placement_id>/follow-ups/new", methods=["GET", "POST"])
