@@ -106,3 +106,19 @@ def test_the_project_page_names_the_placed_participants_except_to_builders(
     _user(db, login, "builder", world.builder)  # pseudonyms only: nothing personal shown
     assert client.get(f"/projects/{world.project.id}").status_code == 200
     assert len(_views(db)) == 1
+
+
+def test_the_placement_form_s_choice_of_participants_is_logged(db, client, world, staff,
+                                                                people, monkeypatch):
+    from tracker.participants import placement_forms
+
+    everyone = sorted(p.id for p in people.values())
+    assert client.get("/placements/new").status_code == 200  # a drop-down of all three
+    # With more participants than a drop-down holds, a typed name lists those matching it:
+    # "a" is in all three names.
+    monkeypatch.setattr(placement_forms, "SELECT_MAX", 2)
+    page = client.post("/placements/new", data={"participant_name": "a"})
+    assert "Flere deltagere passer" in page.get_data(as_text=True)
+    assert client.post("/placements/new", data={"participant_name": "Omar"}).status_code == 200
+    assert _views(db) == [("placement_form", None, "casework", staff.id, everyone),
+                          ("placement_form", None, "casework", staff.id, everyone)]

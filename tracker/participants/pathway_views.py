@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker import access
-from tracker.audit import record_access
+from tracker.audit import record_access, record_list_view
 from tracker.auth import secretariat_required
 from tracker.counting.pathways import is_pathway_end
 from tracker.counting.pathways import to_close as placements_to_close
@@ -169,8 +169,13 @@ def new_placement(participant_id: int | None = None):
         for warning in warnings:
             flash(warning.message, "warning")
         return redirect(url_for("participants.detail", participant_id=person.id))
-    return render_template("participants/placement_form.html",
+    # The participants to choose from (or matching a typed name) are a list of residents.
+    logged = record_list_view(db.session, "placement_form", form.people_shown, chosen_purpose())
+    html = render_template("participants/placement_form.html",
                            **_placement_form_context(form, participant, previous, project))
+    if logged is not None:
+        db.session.commit()
+    return html
 
 
 def _previous_fits(form: PlacementForm, previous: Placement | None) -> bool:

@@ -62,6 +62,7 @@ ENTITIES = {"participants": _l("Participant"), "placements": _l("Placement"),
             "project_placements": _l("Placements of a building project"),
             "api_participants": _l("Participant list (API)"),
             "api_placements": _l("Placements (API)"),
+            "placement_form": _l("Choice of participant for a placement"),
             "report_evidence": _l("Evidence of a contractor report")}
 FIELD_LABELS = {
     "ref": _l("Reference"), "name": _l("Name"), "email": _l("E-mail"), "phone": _l("Phone"),
