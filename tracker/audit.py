@@ -1,19 +1,36 @@
-"""The audit trail, written from one place: a session hook plus explicit view/export records."""
-from flask import g, has_request_context
+"""The audit trail, written from one place: a session hook plus explicit view/export records.
+
+The trail is append-only in the database (migration 0019): only inside `maintenance` may
+its copied field values be anonymised or its rows be deleted."""
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from flask import g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import Select, event, insert, inspect, select
+from sqlalchemy import Select, delete, event, insert, inspect, select, union
 from sqlalchemy.orm import Session
 
-from tracker.models import AuditEvent, DocumentJob, ImportJob, Participant, UserSession
+from tracker.models import (
+    AuditEvent,
+    AuditEventParticipant,
+    DocumentJob,
+    ImportJob,
+    MaintenanceMode,
+    Participant,
+    UserSession,
+)
 from tracker.models.base import utcnow
+from tracker.models.codes import ACCESS_PURPOSES
 
 # Never copied into the trail: secrets, file bytes and bookkeeping columns.
 UNAUDITED_COLUMNS = {"password_hash", "token_hash", "content", "attachment", "updated_at",
                      "created_at", "version", "last_login_at", "last_used_at"}
 # Jobs: progress bookkeeping. Sessions: their ids are secrets; sign-ins and sign-outs are
-# recorded as events instead.
-UNAUDITED_MODELS = {AuditEvent, DocumentJob, ImportJob, UserSession}
+# recorded as events instead. The trail and its unlock: not about themselves.
+UNAUDITED_MODELS = {AuditEvent, AuditEventParticipant, DocumentJob, ImportJob, MaintenanceMode,
+                    UserSession}
 CLI_ACTOR = "cli"
+DEFAULT_PURPOSE = "casework"
 
 
 def current_actor() -> tuple[int | None, str]:
@@ -24,6 +41,12 @@ def current_actor() -> tuple[int | None, str]:
     if user is not None:
         return user.id, user.email
     return None, CLI_ACTOR
+
+
+def chosen_purpose(default: str = DEFAULT_PURPOSE) -> str:
+    """The purpose of access the page was asked with (?purpose=), else `default`."""
+    purpose = request.args.get("purpose", "")
+    return purpose if purpose in ACCESS_PURPOSES else default
 
 
 def _plain(value):
@@ -132,6 +155,49 @@ def record_access(session: Session, action: str, obj, purpose: str | None = None
     }])
 
 
+def record_shown(session: Session, entity: str, participant_ids: Iterable[int | None],
+                 purpose: str | None, entity_id: int | None = None) -> int:
+    """Record one view of a page showing several participants (a list, a search, an API
+    page, an evidence file): one 'view' event, naming each participant shown in
+    audit_event_participants so that each resident's history finds it. Returns its id."""
+    user_id, actor = current_actor()
+    event_id = session.execute(insert(AuditEvent).returning(AuditEvent.id), {
+        "occurred_at": utcnow(), "user_id": user_id, "actor": actor, "action": "view",
+        "entity": entity, "entity_id": entity_id, "participant_id": None, "changes": None,
+        "purpose": purpose,
+    }).scalar_one()
+    shown = [{"event_id": event_id, "participant_id": pid}
+             for pid in dict.fromkeys(participant_ids) if pid is not None]
+    if shown:
+        session.execute(insert(AuditEventParticipant), shown)
+    return event_id
+
+
+def record_list_view(session: Session, entity: str, participant_ids: Iterable[int | None],
+                     purpose: str | None, entity_id: int | None = None) -> int | None:
+    """`record_shown` for a list page; a page that showed nobody records nothing."""
+    ids = [pid for pid in participant_ids if pid is not None]
+    return record_shown(session, entity, ids, purpose, entity_id) if ids else None
+
+
+@contextmanager
+def maintenance(session: Session, reason: str) -> Iterator[None]:
+    """Inside this block, in the session's transaction only, the database lets the audit
+    trail's copied field values (`changes`) be anonymised (reason 'anonymise', the retention
+    job) or its rows be deleted; who, when, what and why stay as written. The caller
+    commits afterwards; other transactions never see the unlock. An error inside rolls the
+    session back."""
+    session.execute(insert(MaintenanceMode).values(id=1, reason=reason))
+    try:
+        yield
+    except BaseException:
+        # The unlock must not outlive the block, and a failed statement has spoilt the
+        # transaction on PostgreSQL anyway: all of it is undone.
+        session.rollback()
+        raise
+    session.execute(delete(MaintenanceMode))
+
+
 def record_event(session: Session, action: str, user, changes: dict | None = None) -> None:
     """Record an account event (sign-in, sign-out, sessions ended, throttle cleared) about a
     user, or about no known user (None). The actor is whoever is signed in or the command
@@ -154,8 +220,14 @@ def history(session: Session, entity: str, entity_id: int, limit: int = 50) -> l
 
 
 def participant_history_query(participant_id: int) -> Select:
-    """Who viewed, exported or changed anything of one participant, newest first."""
-    return (select(AuditEvent).where(AuditEvent.participant_id == participant_id)
+    """Who viewed, exported or changed anything of one participant, newest first: the
+    events about the participant and those of pages that showed the participant among
+    others. A union of two index reads, not an OR that would scan the whole trail."""
+    events = union(
+        select(AuditEvent.id).where(AuditEvent.participant_id == participant_id),
+        select(AuditEventParticipant.event_id)
+        .where(AuditEventParticipant.participant_id == participant_id))
+    return (select(AuditEvent).where(AuditEvent.id.in_(events))
             .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))
 
 

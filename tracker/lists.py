@@ -1,7 +1,10 @@
 """Lists with search, filters, sortable columns, pagination and CSV/XLSX export.
 
 One `ListSpec` describes a list; the page and its exports are both produced from it, so
-an export holds exactly the rows and columns the filtered list shows (all its pages).
+an export holds exactly the rows and columns the filtered list shows (all its pages). A list
+that shows residents names the participant of a row (`participant_of`): every page of it
+shown is then one access-log event naming the participants on that page (its exports are
+logged by the view, one event per exported participant).
 
 A filter by record (contractor, builder, project, …) is a drop-down while it has at most
 `SELECT_MAX` options; with more it is a text field matched against the options' names, and
@@ -22,6 +25,7 @@ from openpyxl import Workbook
 from sqlalchemy import Select, false, func, inspect, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from tracker.audit import record_list_view
 from tracker.extensions import db
 from tracker.forms import choices as code_choices
 from tracker.i18n import gettext as _
@@ -184,6 +188,9 @@ class ListSpec:
     filters: list[Filter] = field(default_factory=list)
     default_sort: str = ""
     search_label: Any = _l("Search")
+    # For a list of residents: a row's participant id, and what the access log calls the list.
+    participant_of: Callable[[Any], int] | None = None
+    audit_entity: str = ""
 
     def state(self) -> dict:
         """The list's current search, filter values and sort, from the query string. A
@@ -306,14 +313,23 @@ class ListSpec:
         return db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False,
                            max_per_page=PER_PAGE)
 
-    def respond(self, query: Select, state: dict, filename: str, template: str, **context):
-        """The list page, or its CSV/XLSX export when the query string asks for one."""
+    def respond(self, query: Select, state: dict, filename: str, template: str,
+                access_purpose: str | None = None, **context):
+        """The list page, or its CSV/XLSX export when the query string asks for one. A page
+        of residents is logged with `access_purpose` and committed."""
         query = self.stable(query, state)
         fmt = request.args.get("export")
         if fmt in EXPORT_FORMATS:
             return export_response(self, query, fmt, filename)
-        return render_template(template, spec=self, page=self.page(query, state), state=state,
-                               **context)
+        page = self.page(query, state)
+        if self.participant_of is None:
+            return render_template(template, spec=self, page=page, state=state, **context)
+        record_list_view(db.session, self.audit_entity,
+                         [self.participant_of(row) for row in page.items], access_purpose)
+        # Rendered before the commit: a commit would expire the rows and load them again.
+        html = render_template(template, spec=self, page=page, state=state, **context)
+        db.session.commit()
+        return html
 
     def rows(self, query: Select):
         """Every row of the filtered list, streamed in batches (for exports)."""

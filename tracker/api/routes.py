@@ -1,4 +1,5 @@
 """JSON API v1: the same role scope as the pages (tracker.access), bearer tokens only."""
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from tracker import access
 from tracker.api.auth import user_from_token
 from tracker.api.openapi import openapi_document
+from tracker.audit import record_access, record_list_view
 from tracker.counting import SUMMARY_FIELDS, municipality_summary, rounded
 from tracker.extensions import csrf, db
 from tracker.figures import clause_figures
@@ -25,6 +27,8 @@ from tracker.urls import MAX_ID, parse_date
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies: every call carries its bearer token
 MAX_PER_PAGE = 200
+# A call cannot say why it reads residents' data: its reads are logged as casework.
+API_PURPOSE = "casework"
 
 
 class ApiError(Exception):
@@ -94,13 +98,21 @@ def _one(model, ident: int):
     return obj
 
 
-def _page(query, serialise, key: str):
+def _page(query, serialise, key: str, logged: tuple[str, Callable] | None = None):
+    """One page of a list. `logged` (what the access log calls the list, a row's
+    participant id): the page shows residents, and is logged naming them."""
     page = _int_arg("page", 1, 1, 1_000_000)
     per_page = _int_arg("per_page", 50, 1, MAX_PER_PAGE)
     result = db.paginate(query, page=page, per_page=per_page, error_out=False,
                          max_per_page=MAX_PER_PAGE, count=True)
-    return jsonify({key: [serialise(obj) for obj in result.items], "page": page,
-                    "per_page": per_page, "total": result.total})
+    body = {key: [serialise(obj) for obj in result.items], "page": page,
+            "per_page": per_page, "total": result.total}
+    if logged is not None:
+        entity, participant_of = logged
+        record_list_view(db.session, entity, [participant_of(obj) for obj in result.items],
+                         API_PURPOSE)
+        db.session.commit()
+    return jsonify(body)
 
 
 def _number(value):
@@ -255,32 +267,33 @@ def clause(clause_id: int):
 
 @bp.get("/participants")
 def participants():
-    """Participants within scope, with the fields the role may see (builders: pseudonyms)."""
+    """Participants within scope, with the fields the role may see (builders: pseudonyms).
+    A page with names is logged, naming the participants on it."""
     user = _user()
     detail = access.participant_detail(user)
     query = access.visible(Participant, user).options(
         joinedload(Participant.housing_area), joinedload(Participant.municipality),
         joinedload(Participant.benefit_group)).order_by(Participant.id)
-    return _page(query, lambda p: _participant(p, detail), "participants")
+    logged = ("api_participants", lambda p: p.id) if detail != "pseudonym" else None
+    return _page(query, lambda p: _participant(p, detail), "participants", logged)
 
 
 @bp.get("/participants/<int:participant_id>")
 def participant(participant_id: int):
     """One participant within scope; the view is recorded in the audit trail."""
-    from tracker.audit import record_access
-
     user = _user()
     obj = _one(Participant, participant_id)
     detail = access.participant_detail(user)
     if detail != "pseudonym":
-        record_access(db.session, "view", obj, purpose="casework")
+        record_access(db.session, "view", obj, purpose=API_PURPOSE)
         db.session.commit()
     return jsonify(_participant(obj, detail))
 
 
 @bp.get("/placements")
 def placements():
-    """Placements within scope; ?participant_id= and ?project_id= filter."""
+    """Placements within scope; ?participant_id= and ?project_id= filter. A resident's
+    placements are personal data: a page is logged, naming the participants on it."""
     user = _user()
     detail = access.participant_detail(user)
     query = access.visible(Placement, user).options(joinedload(Placement.employer)).order_by(
@@ -290,14 +303,20 @@ def placements():
             Placement.participant_id == _int_arg("participant_id", 0, 1, MAX_ID))
     if request.args.get("project_id") is not None:
         query = query.where(Placement.project_id == _int_arg("project_id", 0, 1, MAX_ID))
-    return _page(query, lambda pl: _placement(pl, detail), "placements")
+    logged = ("api_placements", lambda pl: pl.participant_id) if detail != "pseudonym" else None
+    return _page(query, lambda pl: _placement(pl, detail), "placements", logged)
 
 
 @bp.get("/placements/<int:placement_id>")
 def placement(placement_id: int):
-    """One placement within scope."""
-    return jsonify(_placement(_one(Placement, placement_id),
-                              access.participant_detail(_user())))
+    """One placement within scope; the view is recorded in the audit trail."""
+    obj = _one(Placement, placement_id)
+    detail = access.participant_detail(_user())
+    body = _placement(obj, detail)
+    if detail != "pseudonym":
+        record_access(db.session, "view", obj, purpose=API_PURPOSE)
+        db.session.commit()
+    return jsonify(body)
 
 
 def _report(report) -> dict:

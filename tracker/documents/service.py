@@ -1,22 +1,23 @@
 """Issuing a document: check, build, render, number and archive it with its SHA-256; and
 finding an issued one again. No HTTP here; the caller commits."""
 import hashlib
+from contextlib import contextmanager
 from datetime import date
 
 from flask import current_app
 from flask_babel import force_locale
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tracker.documents import render
 from tracker.documents.content import workbook
 from tracker.documents.kinds import build
 from tracker.documents.requests import DocumentRequest, IssueError, check_request
 from tracker.extensions import db
-from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
-from tracker.models import Document, User
+from tracker.models import Document, DocumentNumberCounter, User
 from tracker.models.base import utcnow
 
 SHORT_NAMES = {"clause-status": "klausulstatus", "compliance": "opfyldelseserklaering",
@@ -32,18 +33,44 @@ FAILURE_MESSAGES = {
 }
 
 
-def next_number(year: int) -> str:
-    """The next free document number of the year: D-2026-000123."""
-    prefix = f"D-{year}-"
-    last = db.session.scalar(select(func.max(Document.number))
-                             .where(Document.number.like(prefix + "%")))
-    serial = int(last[len(prefix):]) + 1 if last else 1
-    return f"{prefix}{serial:06d}"
+def reserve_number(year: int) -> str:
+    """Take the next document number of the year for good: D-2026-000123.
+
+    The year's counter row is raised in a short transaction of its own (the UPDATE locks the
+    row until that commit), before anything is rendered: concurrent issuers queue for a
+    moment at the row, never for each other's rendering, and none is refused. A number stays
+    taken when its document then fails: the series may have gaps, never a number twice."""
+    table = DocumentNumberCounter.__table__
+    with _reservation() as connection:
+        dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" \
+            else sqlite_insert
+        connection.execute(dialect_insert(table).values(year=year, last_serial=0)
+                           .on_conflict_do_nothing(index_elements=[table.c.year]))
+        serial = connection.execute(
+            update(table).where(table.c.year == year)
+            .values(last_serial=table.c.last_serial + 1).returning(table.c.last_serial)
+        ).scalar_one()
+    return f"D-{year}-{serial:06d}"
+
+
+@contextmanager
+def _reservation():
+    """A connection in a transaction of its own, committed on leaving. On SQLite, while this
+    request's session already writes (it holds the one write lock), a second connection
+    would wait for that lock until it gives up: the session's own transaction is used then,
+    and the number is kept only if the session commits, which it does with the document."""
+    session_connection = db.session.connection()
+    if session_connection.dialect.name == "sqlite" \
+            and session_connection.connection.driver_connection.in_transaction:
+        yield session_connection
+        return
+    with db.engine.begin() as connection:
+        yield connection
 
 
 def issue(req: DocumentRequest, user: User | None) -> Document:
-    """Check, build, render and archive a document; the caller commits. `user` None is the
-    command line (the system).
+    """Check, build, reserve a number, render and archive a document; the caller commits.
+    `user` None is the command line (the system).
 
     Raises IssueError (message for the user) when it may not be issued, and whatever the
     renderer raises when it cannot (`failure_message` says that in words)."""
@@ -51,26 +78,20 @@ def issue(req: DocumentRequest, user: User | None) -> Document:
     built = build(req)
     with force_locale("da"):
         attachment = workbook(built.sheets, req.as_of)
-    for _attempt in range(3):
-        issued_at = utcnow()
-        number = next_number(issued_at.year)
-        html = render.render_html(req.kind, built, req, number, issued_at, user)
-        pdf = render.write_pdf(html, current_app.static_folder, identifier=number)
-        document = Document(
-            number=number, kind=req.kind, scope=built.scope[:300], project_id=built.project_id,
-            organisation_id=built.organisation_id, participant_id=built.participant_id,
-            year=built.year, as_of=req.as_of, parameters=req.parameters(),
-            issued_by_id=user.id if user else None, issued_at=issued_at,
-            sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), content=pdf,
-            attachment=attachment)
-        db.session.add(document)
-        try:
-            db.session.flush()
-        except IntegrityError:  # someone took the number meanwhile: take the next one
-            db.session.rollback()
-            continue
-        return document
-    raise IssueError(_("No document number could be reserved. Please try again."))
+    issued_at = utcnow()
+    number = reserve_number(issued_at.year)
+    html = render.render_html(req.kind, built, req, number, issued_at, user)
+    pdf = render.write_pdf(html, current_app.static_folder, identifier=number)
+    document = Document(
+        number=number, kind=req.kind, scope=built.scope[:300], project_id=built.project_id,
+        organisation_id=built.organisation_id, participant_id=built.participant_id,
+        year=built.year, as_of=req.as_of, parameters=req.parameters(),
+        issued_by_id=user.id if user else None, issued_at=issued_at,
+        sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), content=pdf,
+        attachment=attachment)
+    db.session.add(document)
+    db.session.flush()
+    return document
 
 
 def failure_message(error: Exception) -> str:

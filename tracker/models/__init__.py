@@ -1,8 +1,8 @@
 """All models, importable from one place (Alembic and the app load them here)."""
 from tracker.models.agreements import Agreement, AgreementParty, Clause, ClauseReporter
-from tracker.models.audit import AuditEvent
+from tracker.models.audit import AuditEvent, AuditEventParticipant, MaintenanceMode
 from tracker.models.base import Base
-from tracker.models.documents import Document, DocumentJob
+from tracker.models.documents import Document, DocumentJob, DocumentNumberCounter
 from tracker.models.evaluations import Evaluation, EvaluationAction
 from tracker.models.figures import StoredFigures
 from tracker.models.files import StoredFile
@@ -26,10 +26,11 @@ from tracker.models.reporting import (
 from tracker.models.users import ApiToken, SignInThrottle, User, UserSession
 
 __all__ = [
-    "Agreement", "AgreementParty", "ApiToken", "AuditEvent", "Base", "BenefitGroup", "Clause",
-    "ClauseReporter", "ContractorReport", "Document", "DocumentJob", "Evaluation",
-    "EvaluationAction", "FollowUp", "HousingArea", "ImportJob", "Organisation", "Participant",
-    "PendingFollowUp", "Placement", "PlacementRule", "ProgressAssessment", "Project",
-    "ProjectContractor", "ReportEvidence", "ReportObligation", "SentReminder", "SignInThrottle",
-    "StoredFigures", "StoredFile", "User", "UserSession",
+    "Agreement", "AgreementParty", "ApiToken", "AuditEvent", "AuditEventParticipant", "Base",
+    "BenefitGroup", "Clause", "ClauseReporter", "ContractorReport", "Document", "DocumentJob",
+    "DocumentNumberCounter", "Evaluation", "EvaluationAction", "FollowUp", "HousingArea",
+    "ImportJob", "MaintenanceMode", "Organisation", "Participant", "PendingFollowUp",
+    "Placement", "PlacementRule", "ProgressAssessment", "Project", "ProjectContractor",
+    "ReportEvidence", "ReportObligation", "SentReminder", "SignInThrottle", "StoredFigures",
+    "StoredFile", "User", "UserSession",
 ]

@@ -2,7 +2,7 @@
 one, with their outcome (tracker.documents.jobs writes these rows)."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, func
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from tracker.models.base import Base, one_of, utcnow
@@ -33,6 +33,19 @@ class Document(Base):
     attachment: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
 
     issued_by: Mapped[User | None] = relationship()
+
+
+class DocumentNumberCounter(Base):
+    """The last document number taken in a year. A number is taken by raising it in a short
+    transaction of its own, before the document is rendered: concurrent issuers wait a moment
+    for the row, never for each other's rendering, and a number stays taken even when its
+    document then fails (a gap in the series, never a number used twice)."""
+
+    __tablename__ = "document_number_counters"
+    __table_args__ = (CheckConstraint("last_serial >= 0", name="last_serial_not_negative"),)
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_serial: Mapped[int]
 
 
 DOCUMENT_JOB_STATES = ("queued", "running", "done", "failed")

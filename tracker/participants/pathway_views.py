@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker import access
-from tracker.audit import record_access
+from tracker.audit import record_access, record_list_view
 from tracker.auth import secretariat_required
 from tracker.counting.pathways import is_pathway_end
 from tracker.counting.pathways import to_close as placements_to_close
@@ -169,8 +169,13 @@ def new_placement(participant_id: int | None = None):
         for warning in warnings:
             flash(warning.message, "warning")
         return redirect(url_for("participants.detail", participant_id=person.id))
-    return render_template("participants/placement_form.html",
+    # The participants to choose from (or matching a typed name) are a list of residents.
+    logged = record_list_view(db.session, "placement_form", form.people_shown, chosen_purpose())
+    html = render_template("participants/placement_form.html",
                            **_placement_form_context(form, participant, previous, project))
+    if logged is not None:
+        db.session.commit()
+    return html
 
 
 def _previous_fits(form: PlacementForm, previous: Placement | None) -> bool:
@@ -278,6 +283,7 @@ def follow_up_list(today: date, due, months) -> RowListSpec:
                         DUE_STATES)],
         default_sort="due",
         search_label=_l("Search participant or placement"),
+        participant_of=lambda r: r[0].participant_id, audit_entity="follow_up_list",
     )
 
 
@@ -285,7 +291,7 @@ def follow_up_list(today: date, due, months) -> RowListSpec:
 @secretariat_required
 def follow_ups():
     """Follow-ups due 3, 6 and 12 months after each ended placement and not yet registered,
-    overdue first; with filters and export. Secretariat."""
+    overdue first; with filters and export. Secretariat. Each page shown is logged."""
     user = current_user
     today = date.today()
     placements = (access.visible(Placement, user)
@@ -307,7 +313,7 @@ def follow_ups():
         db.session.commit()
     query = query.options(contains_eager(Placement.participant), joinedload(Placement.employer))
     return spec.respond(query, state, "opfoelgninger", "participants/follow_ups.html",
-                        today=today)
+                        access_purpose=chosen_purpose("follow_up"), today=today)
 
 
 # --- placements to close -------------------------------------------------------------------
@@ -337,6 +343,7 @@ def to_close_list(today: date) -> ListSpec:
         filters=[Filter("kind", _l("Kind"), lambda v: Placement.kind == v, PLACEMENT_KINDS)],
         default_sort="planned_end",
         search_label=_l("Search participant or placement"),
+        participant_of=lambda p: p.participant_id, audit_entity="placements_to_close",
     )
 
 
@@ -344,7 +351,8 @@ def to_close_list(today: date) -> ListSpec:
 @secretariat_required
 def to_close():
     """Placements whose planned end has passed without an actual end or an outcome, oldest
-    planned end first, each linked to the page where staff end it; with export. Secretariat."""
+    planned end first, each linked to the page where staff end it; with export. Secretariat.
+    Each page shown is logged."""
     user = current_user
     today = date.today()
     spec = to_close_list(today)
@@ -359,7 +367,7 @@ def to_close():
         db.session.commit()
     query = query.options(contains_eager(Placement.participant), joinedload(Placement.employer))
     return spec.respond(query, state, "forloeb-der-skal-afsluttes",
-                        "participants/to_close.html")
+                        "participants/to_close.html", access_purpose=chosen_purpose())
 
 
 @bp.route("/placements/<int:placement_id>/follow-ups/new", methods=["GET", "POST"])

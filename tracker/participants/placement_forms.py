@@ -12,7 +12,7 @@ from tracker.formatting import short_date
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
 from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
-from tracker.lists import SELECT_MAX, Records, named_list
+from tracker.lists import MATCHES_SHOWN, SELECT_MAX, Records, named_list
 from tracker.models import FollowUp, Organisation, Participant, Placement, Project, ProjectContractor
 from tracker.models.codes import FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, OUTCOMES, PLACEMENT_KINDS
 from tracker.participants.forms import optional_code, optional_int
@@ -62,6 +62,9 @@ class PlacementForm(TypedProject, Form):
         self.participant_errors: list = []  # shown by the fixed participant's name
         self.kind.choices = choices(PLACEMENT_KINDS)
         self._typed_participant: int | None = None
+        # The participants the form lists by name (its drop-down, or those matching a typed
+        # name): the view logs them as shown.
+        self.people_shown: list[int] = []
         if participant is not None:
             del self.participant_id  # fixed by the URL
             del self.participant_name
@@ -78,6 +81,7 @@ class PlacementForm(TypedProject, Form):
                 del self.participant_name
                 self.participant_id.choices = choices(
                     {row.id: self.people.label(row) for row in people}, blank="—")
+                self.people_shown = [row.id for row in people]
         self.shown: dict[str, int] = {}  # the record whose name a typed field shows
         self._typed: dict[str, int] = {}  # the record a typed field was found to name
         self._unknown: set[str] = set()  # an id sent that is no choice of the user's
@@ -177,6 +181,7 @@ class PlacementForm(TypedProject, Form):
                 "No participant has the reference “%(text)s” or “%(text)s” in the name.",
                 text=text))
         if len(found) > 1:
+            self.people_shown = [row.id for row in found[:MATCHES_SHOWN]]
             raise ValidationError(_(
                 "Several participants match “%(text)s” (%(names)s): type the reference.",
                 text=text, names=named_list([self.people.label(row) for row in found])))
@@ -225,6 +230,7 @@ class PlacementForm(TypedProject, Form):
             raise ValidationError(_(
                 "No employer has “%(text)s” in its name or as its CVR number.", text=text))
         if len(found) > 1:
+            self.people_shown = [row.id for row in found[:MATCHES_SHOWN]]
             raise ValidationError(_(
                 "Several employers match “%(text)s” (%(names)s): type the whole name or the "
                 "CVR number.", text=text, names=named_list([row.name for row in found])))

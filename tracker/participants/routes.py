@@ -15,7 +15,12 @@ from sqlalchemy import exists, false, select, true
 from sqlalchemy.orm import joinedload
 
 from tracker import access
-from tracker.audit import participant_history, participant_history_query, record_access
+from tracker.audit import (
+    chosen_purpose,
+    participant_history,
+    participant_history_query,
+    record_access,
+)
 from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit, is_stale
@@ -41,7 +46,6 @@ bp = Blueprint("participants", __name__)
 
 SECRETARIAT = access.SECRETARIAT
 CONSENT_TYPES = ("pdf", "jpg", "png")
-DEFAULT_PURPOSE = "casework"
 # The participant page lists the newest audit entries; the history page all of them, paged.
 HISTORY_SHOWN = 20
 HISTORY_PER_PAGE = 100
@@ -50,7 +54,16 @@ EXPORT_PURPOSE = "reporting"
 ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
            "view": _l("Viewed"), "export": _l("Exported")}
 ENTITIES = {"participants": _l("Participant"), "placements": _l("Placement"),
-            "follow_ups": _l("Follow-up"), "progress_assessments": _l("Progress assessment")}
+            "follow_ups": _l("Follow-up"), "progress_assessments": _l("Progress assessment"),
+            # Pages that showed the participant among others (tracker.audit.record_shown).
+            "participant_list": _l("Participant list"),
+            "follow_up_list": _l("Follow-up work list"),
+            "placements_to_close": _l("Placements to close"),
+            "project_placements": _l("Placements of a building project"),
+            "api_participants": _l("Participant list (API)"),
+            "api_placements": _l("Placements (API)"),
+            "placement_form": _l("Choice of participant for a placement"),
+            "report_evidence": _l("Evidence of a contractor report")}
 FIELD_LABELS = {
     "ref": _l("Reference"), "name": _l("Name"), "email": _l("E-mail"), "phone": _l("Phone"),
     "birth_year": _l("Birth year"), "gender": _l("Gender"), "housing_area_id": _l("Housing area"),
@@ -85,11 +98,6 @@ def detail_level() -> str:
     if level == "pseudonym":
         abort(404)
     return level
-
-
-def chosen_purpose(default: str = DEFAULT_PURPOSE) -> str:
-    purpose = request.args.get("purpose", "")
-    return purpose if purpose in ACCESS_PURPOSES else default
 
 
 def participant_or_404(participant_id: int, *options) -> Participant:
@@ -136,6 +144,10 @@ def local_return(default: str) -> str:
 
 # --- participant list -----------------------------------------------------------------------
 
+# Every page of the list shown is logged, naming the participants on it.
+LOGGED = {"participant_of": lambda p: p.id, "audit_entity": "participant_list"}
+
+
 def participant_list(user, today: date) -> ListSpec:
     """The participant list as the user may see it: names and refs only for contractors."""
     name = Column("name", _l("Name"), lambda p: p.name, Participant.name,
@@ -144,7 +156,7 @@ def participant_list(user, today: date) -> ListSpec:
     search = [Participant.name, Participant.ref]
     if access.participant_detail(user) != "full":
         return ListSpec(columns=[name, ref], search=search, default_sort="name",
-                        search_label=_l("Search name or reference"))
+                        search_label=_l("Search name or reference"), **LOGGED)
     columns = [
         name, ref,
         Column("area", _l("Housing area"), lambda p: p.housing_area.name if p.housing_area else None),
@@ -195,14 +207,15 @@ def participant_list(user, today: date) -> ListSpec:
                kind="date_to"),
     ]
     return ListSpec(columns=columns, search=search, filters=filters, default_sort="name",
-                    search_label=_l("Search name or reference"))
+                    search_label=_l("Search name or reference"), **LOGGED)
 
 
 @bp.route("/participants/")
 @login_required
 def index():
     """Participants in scope with search, filters and export; builders get 404.
-    An export logs one 'export' event per participant in it."""
+    Each page shown is logged with the participants on it; an export logs one 'export'
+    event per participant in it."""
     user = current_user
     detail_level()
     spec = participant_list(user, date.today())
@@ -216,7 +229,7 @@ def index():
     query = query.options(joinedload(Participant.housing_area), joinedload(Participant.municipality),
                           joinedload(Participant.benefit_group))
     return spec.respond(query, state, "deltagere", "participants/index.html",
-                        can_edit=user.role in SECRETARIAT)
+                        access_purpose=chosen_purpose(), can_edit=user.role in SECRETARIAT)
 
 
 # --- enrolment and correction ---------------------------------------------------------------

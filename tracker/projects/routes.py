@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager
 
 from tracker import access
+from tracker.audit import chosen_purpose, record_list_view
 from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
@@ -133,7 +134,8 @@ def index():
 @login_required
 def detail(project_id: int):
     """The project page: facts, contractors, agreements, clause figures, placements, reports,
-    documents and (secretariat only) the audit history; within the user's scope."""
+    documents and (secretariat only) the audit history; within the user's scope. The
+    participants its placements name are logged as shown."""
     user = current_user
     page = project_page(project_id, user)
     views = current_app.view_functions
@@ -149,11 +151,19 @@ def detail(project_id: int):
                               all_reports=request.args.get("reports") == "all")
     can_edit = _can_edit()
     contractor_form = AddContractorForm(project=page.project) if can_edit else None
-    return render_template("projects/detail.html", page=page, project=page.project,
+    named = figures.detail != "pseudonym"  # builders see pseudonyms only
+    if named:
+        record_list_view(db.session, "project_placements",
+                         [pl.participant_id for pl in figures.placements], chosen_purpose(),
+                         entity_id=page.project.id)
+    html = render_template("projects/detail.html", page=page, project=page.project,
                            figures=figures, can_edit=can_edit, today=date.today(),
                            report_link=report_link, contractor_form=contractor_form,
                            role_form=ContractorRoleForm(), roles=CONTRACTOR_ROLES,
                            document_link=document_link)
+    if named:  # after rendering: a commit would expire the rows and load them again
+        db.session.commit()
+    return html
 
 
 def _duplicate_case_number(form) -> None:

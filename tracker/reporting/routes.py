@@ -16,7 +16,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import access, jobs
-from tracker.audit import record_access
+from tracker.audit import record_shown
 from tracker.auth import roles_required, secretariat_required
 from tracker.extensions import db
 from tracker.figures import clause_figures
@@ -58,6 +58,7 @@ reporting_roles = roles_required(*REPORTING_ROLES)
 contractor_required = roles_required("contractor")
 EVIDENCE_TYPES = ("pdf", "xlsx", "csv", "jpg", "png")
 EVIDENCE_MAX_MB = 10
+EVIDENCE_PURPOSE = "reporting"  # downloaded to check or correct a report
 EXTENSION_ALIASES = {"jpeg": "jpg"}
 QUEUE_PER_PAGE = 25
 MAIL_TIMEOUT = 120  # seconds for one e-mail job on the queue
@@ -405,15 +406,18 @@ def waive(obligation_id: int):
 @bp.route("/reports/<int:report_id>/evidence/<int:evidence>")
 @reporting_roles
 def evidence_file(report_id: int, evidence: int):
-    """Download one evidence file of a report in the user's scope."""
+    """Download one evidence file of a report in the user's scope; logged."""
     report = access.get_visible_or_404(ContractorReport, report_id, current_user)
     row = db.session.scalar(select(ReportEvidence).where(
         ReportEvidence.id == evidence, ReportEvidence.report_id == report.id)
         .options(joinedload(ReportEvidence.file)))
     if row is None:
         abort(404)
-    # Timesheets and payslip summaries name residents: every download is in the audit trail.
-    record_access(db.session, "view", row)
+    # Timesheets and payslip summaries name residents: every download is in the audit trail,
+    # naming the residents the report concerns (service.evidence_participants).
+    record_shown(db.session, "report_evidence",
+                 db.session.scalars(service.evidence_participants(report)).all(),
+                 EVIDENCE_PURPOSE, entity_id=row.id)
     db.session.commit()
     return file_response(row.file)
 

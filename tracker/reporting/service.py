@@ -33,19 +33,24 @@ from tracker.counting.clauses import (
     DISCREPANCY_SHARE,
     FULL_TIME_HOURS,
     Window,
+    placed_for,
     window_registered,
 )
+from tracker.counting.clauses import clause_periods as clause_rows
+from tracker.counting.placements import overlap_days
 from tracker.extensions import db
 from tracker.models import (
     Agreement,
     Clause,
     ContractorReport,
     Organisation,
+    Placement,
     ReportEvidence,
     ReportObligation,
     StoredFile,
 )
 from tracker.models.base import utcnow
+from tracker.sqlfunctions import greatest, least
 
 DEADLINE_DAYS = 30
 MONTHS_PER_PERIOD = {"monthly": 1, "quarterly": 3}
@@ -342,6 +347,21 @@ def _differs(registered: Decimal | None, reported: Decimal | None) -> bool:
         return False
     a, b = Fraction(registered), Fraction(reported)
     return abs(a - b) > DISCREPANCY_SHARE * max(abs(a), abs(b))
+
+
+def evidence_participants(report: ContractorReport) -> Select:
+    """The ids of the residents a report's evidence concerns. Evidence files are per report,
+    not per resident, and their contents cannot be read: taken to be the local hires the
+    report states figures for, i.e. the participants with a placement at the reporting
+    contractor that counts toward the report's clause inside the report's period (DESIGN §4,
+    the period's end as the as-of date, as when the report is compared with the register)."""
+    clause = clause_rows([report.clause_id])
+    start = greatest(clause.c.period_start, report.period_start)
+    end = least(clause.c.period_end, report.period_end)
+    return (select(Placement.participant_id).distinct()
+            .select_from(clause).join(Placement, placed_for(clause.c))
+            .where(Placement.employer_id == report.contractor_id,
+                   overlap_days(start, end, report.period_end) >= 1))
 
 
 def evidence_files(report_ids: list[int]) -> dict[int, list[ReportEvidence]]:
