@@ -59,6 +59,7 @@ FIELD_LABELS = {
     "education_level": _l("Education level"), "intake_date": _l("Intake date"),
     "consent_date": _l("Consent date"), "consent_scope": _l("What the consent covers"),
     "consent_file_id": _l("Consent document"), "anonymised_at": _l("Anonymised"),
+    "pseudonym": _l("Pseudonym"),
     "participant_id": _l("Participant"), "kind": _l("Kind"), "employer_id": _l("Employer"),
     "project_id": _l("Building project"), "trade": _l("Trade"), "start_date": _l("Start"),
     "planned_end": _l("Planned end"), "end_date": _l("Actual end"),
@@ -85,6 +86,19 @@ def detail_level() -> str:
     if level == "pseudonym":
         abort(404)
     return level
+
+
+@bp.app_template_global()
+def participant_keys(participant: Participant) -> str:
+    """The participant's reference and pseudonym as the signed-in user may see them: both
+    for the secretariat, the reference for the municipality, the pseudonym for a contractor
+    (who writes it, not the name, in reports)."""
+    keys = []
+    if access.shows_reference(current_user):
+        keys.append(participant.ref)
+    if access.shows_pseudonym(current_user):
+        keys.append(participant.pseudonym)
+    return " · ".join(keys)
 
 
 def chosen_purpose(default: str = DEFAULT_PURPOSE) -> str:
@@ -137,16 +151,25 @@ def local_return(default: str) -> str:
 # --- participant list -----------------------------------------------------------------------
 
 def participant_list(user, today: date) -> ListSpec:
-    """The participant list as the user may see it: names and refs only for contractors."""
+    """The participant list as the user may see it: names and pseudonyms only for
+    contractors; the reference for the secretariat and the municipality, the pseudonym
+    too for the secretariat (`access.shows_pseudonym`)."""
     name = Column("name", _l("Name"), lambda p: p.name, Participant.name,
                   link=lambda p: url_for("participants.detail", participant_id=p.id))
     ref = Column("ref", _l("Reference"), lambda p: p.ref, Participant.ref)
-    search = [Participant.name, Participant.ref]
+    pseudonym = Column("pseudonym", _l("Pseudonym"), lambda p: p.pseudonym,
+                       Participant.pseudonym)
     if access.participant_detail(user) != "full":
-        return ListSpec(columns=[name, ref], search=search, default_sort="name",
-                        search_label=_l("Search name or reference"))
+        return ListSpec(columns=[name, pseudonym], default_sort="name",
+                        search=[Participant.name, Participant.pseudonym],
+                        search_label=_l("Search name or pseudonym"))
+    search = [Participant.name, Participant.ref]
+    keys = [ref]
+    if access.shows_pseudonym(user):
+        keys.append(pseudonym)
+        search.append(Participant.pseudonym)
     columns = [
-        name, ref,
+        name, *keys,
         Column("area", _l("Housing area"), lambda p: p.housing_area.name if p.housing_area else None),
         Column("municipality", _l("Municipality"),
                lambda p: p.municipality.name if p.municipality else None),
