@@ -1,6 +1,6 @@
 """Pseudonyms that hold: random, stored, stable, never derived from the id or the reference;
 given by every way a participant comes in; shown to those who may know them and to nobody
-who also holds the reference."""
+who also holds the reference. And the access history as another organisation may read it."""
 import re
 from datetime import date
 
@@ -134,3 +134,37 @@ def test_who_sees_the_reference_and_who_the_pseudonym(db, client, login, placed,
         assert "Amina Hassan" in page
         assert ("D-0042" in page) is sees_ref, page
         assert (amina.pseudonym in page) is sees_pseudonym
+
+
+def _views_by(db, client, login, amina, users, world):
+    """Amina's page seen by the contractor's user, the municipality's own colleague and the
+    staff (each view is logged)."""
+    colleague = factories.user("municipality", org=world.aarhus, email="kollega@aarhus.dk")
+    db.session.commit()
+    for user in (users["contractor"], colleague, users["staff"]):
+        login(user)
+        assert client.get(f"/participants/{amina.id}").status_code == 200
+        client.post("/logout")
+    return colleague
+
+
+def test_the_municipality_reads_other_organisations_users_as_organisation_and_role(
+        db, client, login, world, placed):
+    amina, users = placed
+    factories.organisation("secretariat", name="Boligsocialt Sekretariat Aarhus")
+    colleague = _views_by(db, client, login, amina, users, world)
+    login(users["municipality"])
+    for url in (f"/participants/{amina.id}", f"/participants/{amina.id}/history"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Kærhøj Byg A/S (Entreprenør)" in page
+        assert "Boligsocialt Sekretariat Aarhus (Sekretariatsmedarbejder)" in page
+        assert colleague.email in page  # a user of the municipality's own organisation
+        assert users["contractor"].email not in page and users["staff"].email not in page
+
+
+def test_the_secretariat_still_reads_who(db, client, login, world, placed):
+    amina, users = placed
+    _views_by(db, client, login, amina, users, world)
+    login(users["staff"])
+    page = client.get(f"/participants/{amina.id}/history").get_data(as_text=True)
+    assert users["contractor"].email in page and "(Entreprenør)" not in page
