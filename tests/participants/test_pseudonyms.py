@@ -128,12 +128,29 @@ def test_who_sees_the_reference_and_who_the_pseudonym(db, client, login, placed,
     amina, users = placed
     login(users[role])
     pages = [client.get(url).get_data(as_text=True) for url in (
-        f"/participants/{amina.id}", "/participants/",
-        f"/placements/{amina.placements[0].id}")]
+        f"/participants/{amina.id}", f"/placements/{amina.placements[0].id}")]
     for page in pages:
         assert "Amina Hassan" in page
         assert ("D-0042" in page) is sees_ref, page
         assert (amina.pseudonym in page) is sees_pseudonym
+    # The list and its export travel: never the reference and the pseudonym side by side.
+    listed = client.get("/participants/").get_data(as_text=True)
+    exported = client.get("/participants/?export=csv").get_data(as_text=True)
+    for page in (listed, exported):
+        assert "Amina Hassan" in page
+        assert ("D-0042" in page) is sees_ref
+        assert (amina.pseudonym in page) is (sees_pseudonym and not sees_ref)
+
+
+def test_the_secretariat_finds_a_participant_by_pseudonym(db, client, login, placed):
+    amina, users = placed
+    login(users["staff"])
+    page = client.get(f"/participants/?q={amina.pseudonym.lower()}").get_data(as_text=True)
+    assert "Amina Hassan" in page
+    client.post("/logout")
+    login(users["municipality"])  # the job centre cannot ask who stands behind a pseudonym
+    page = client.get(f"/participants/?q={amina.pseudonym}").get_data(as_text=True)
+    assert "Amina Hassan" not in page
 
 
 def _views_by(db, client, login, amina, users, world):

@@ -187,8 +187,9 @@ def local_return(default: str) -> str:
 
 def participant_list(user, today: date) -> ListSpec:
     """The participant list as the user may see it: names and pseudonyms only for
-    contractors; the reference for the secretariat and the municipality, the pseudonym
-    too for the secretariat (`access.shows_pseudonym`)."""
+    contractors; for the secretariat and the municipality the reference and the details.
+    The secretariat may search by pseudonym too (a builder asks about P-7KQ2MX), but the
+    list and its exports, which travel, never put pseudonym and reference side by side."""
     name = Column("name", _l("Name"), lambda p: p.name, Participant.name,
                   link=lambda p: url_for("participants.detail", participant_id=p.id))
     ref = Column("ref", _l("Reference"), lambda p: p.ref, Participant.ref)
@@ -199,12 +200,10 @@ def participant_list(user, today: date) -> ListSpec:
                         search=[Participant.name, Participant.pseudonym],
                         search_label=_l("Search name or pseudonym"))
     search = [Participant.name, Participant.ref]
-    keys = [ref]
     if access.shows_pseudonym(user):
-        keys.append(pseudonym)
         search.append(Participant.pseudonym)
     columns = [
-        name, *keys,
+        name, ref,
         Column("area", _l("Housing area"), lambda p: p.housing_area.name if p.housing_area else None),
         Column("municipality", _l("Municipality"),
                lambda p: p.municipality.name if p.municipality else None),
@@ -253,7 +252,8 @@ def participant_list(user, today: date) -> ListSpec:
                kind="date_to"),
     ]
     return ListSpec(columns=columns, search=search, filters=filters, default_sort="name",
-                    search_label=_l("Search name or reference"))
+                    search_label=_l("Search name, reference or pseudonym")
+                    if access.shows_pseudonym(user) else _l("Search name or reference"))
 
 
 @bp.route("/participants/")
