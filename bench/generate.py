@@ -49,6 +49,7 @@ from tracker.models import (  # noqa: E402
     User,
 )
 from tracker.models.codes import DIMENSIONS  # noqa: E402
+from tracker.models.participants import PSEUDONYM_ALPHABET, PSEUDONYM_LENGTH  # noqa: E402
 from tracker.participants import pending  # noqa: E402
 from tracker.reporting import obligations  # noqa: E402
 from tracker.validation import CVR_WEIGHTS  # noqa: E402
@@ -101,6 +102,8 @@ class Generator:
 
     def __init__(self, seed: int, scale: float, today: date):
         self.rng = random.Random(seed)
+        # Pseudonyms come from their own stream, so the rest of the data set stays as it was.
+        self.pseudonym_rng = random.Random(f"{seed}-pseudonyms")
         self.scale = scale
         self.today = today
         self.rows: dict[str, list[dict]] = {}
@@ -226,15 +229,25 @@ class Generator:
 
     # --- people ----------------------------------------------------------------------------
 
+    def pseudonym(self, taken: set[str]) -> str:
+        """A pseudonym as the app draws them (random, unique), from the seeded stream."""
+        while True:
+            candidate = "P-" + "".join(self.pseudonym_rng.choice(PSEUDONYM_ALPHABET)
+                                       for _ in range(PSEUDONYM_LENGTH))
+            if candidate not in taken:
+                taken.add(candidate)
+                return candidate
+
     def participants(self) -> None:
         self.participant_rows = []
+        pseudonyms: set[str] = set()
         benefit_ids, weights = zip(*BENEFIT_WEIGHTS)
         for i in range(self.n(20000)):
             municipality = self.rng.choices(self.municipalities, self.municipality_weight)[0]
             first = date(2022, 1, 1)
             intake = first + timedelta(days=self.rng.randrange(0, (self.today - first).days))
             pid = self.add("participants", self.stamped({
-                "ref": f"D-{i + 1:06d}",
+                "ref": f"D-{i + 1:06d}", "pseudonym": self.pseudonym(pseudonyms),
                 "name": f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}",
                 "email": None, "phone": None, "birth_year": self.rng.randint(1965, 2006),
                 "gender": self.rng.choices("fmx", (48, 50, 2))[0],

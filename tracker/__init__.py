@@ -121,9 +121,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from tracker import formatting, navigation
+    from tracker import formatting, names, navigation
 
     formatting.register(app)
+    names.register(app)
     navigation.register(app)
 
 

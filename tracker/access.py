@@ -127,6 +127,19 @@ def participant_detail(user) -> str:
     return "pseudonym"
 
 
+def shows_reference(user) -> bool:
+    """Whether the user sees participants' references and database ids: the secretariat and
+    the municipality (the job centre knows its residents by reference)."""
+    return participant_detail(user) == "full"
+
+
+def shows_pseudonym(user) -> bool:
+    """Whether the user sees participants' pseudonyms: the secretariat, contractors and
+    builders. Outside the secretariat nobody gets both a reference and the pseudonym: with
+    the two, a job centre could tell who stands behind a builder's documents."""
+    return user.role in SECRETARIAT or user.role in ("contractor", "builder")
+
+
 def visible_follow_ups(user) -> Select:
     query = select(FollowUp)
     if user.role in SECRETARIAT:

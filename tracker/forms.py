@@ -1,4 +1,5 @@
-"""Form pieces every feature uses: code-value choices, CPR refusal, optimistic locking."""
+"""Form pieces every feature uses: code-value choices, CPR refusal, participants' names
+refused in text that leaves the secretariat, optimistic locking."""
 import json
 import re
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from tracker.extensions import db
 from tracker.i18n import lazy_gettext as _l
 from tracker.i18n import translations
+from tracker.names import names_in
 from tracker.validation import contains_cpr
 
 # --- Danish numbers ---------------------------------------------------------------------
@@ -185,6 +187,18 @@ def no_cpr(form, field) -> None:
         raise StopValidation(_l(
             "This looks like a CPR number. CPR numbers must not be stored in the system; "
             "remove the number and save again."))
+
+
+NAME_MESSAGE = _l("The text names a participant. Use the pseudonym (P-…) instead.")
+
+
+def no_participant_names(form, field) -> None:
+    """Refuse text that builders or contractors will read when it names a known participant
+    (first and last name, any letter case): they know participants only by pseudonym. A
+    field of lines is read line by line."""
+    texts = field.data if isinstance(field.data, list) else [field.data]
+    if any(isinstance(text, str) and names_in(text) for text in texts):
+        raise StopValidation(NAME_MESSAGE)
 
 
 class VersionField(HiddenField):

@@ -11,6 +11,7 @@ ARGUMENTS = {
     "agreement_id": "agreement",
     "clause_id": "clause",
     "participant_id": "participant",
+    "pseudonym": "participant.pseudonym",
     "placement_id": "placement",
     "report_id": "report",
     "obligation_id": "obligation",

@@ -84,15 +84,26 @@ def test_outside_scope_is_404(call, api_world, role, path):
 
 
 def test_fields_by_role(call, api_world):
-    path = f"/participants/{api_world.amina.id}"
-    full = call("municipality", path).json
+    amina = api_world.amina
+    by_id, by_pseudonym = f"/participants/{amina.id}", f"/participants/{amina.pseudonym}"
+    secretariat = call("staff", by_id).json
+    assert (secretariat["id"], secretariat["ref"], secretariat["pseudonym"]) == (
+        amina.id, amina.ref, amina.pseudonym)
+    # The job centre knows the resident by reference and id, never with the pseudonym.
+    full = call("municipality", by_id).json
     assert full["name"] == "Amina Hassan" and full["intake_date"] == "2026-01-10"
-    named = call("contractor", path).json
-    assert named["name"] == "Amina Hassan" and "intake_date" not in named and "benefit" not in named
-    pseudonymous = call("builder", path).json
-    assert pseudonymous == {"id": api_world.amina.id, "pseudonym": f"P-{api_world.amina.id:04d}"}
+    assert full["ref"] == amina.ref and "pseudonym" not in full
+    assert call("municipality", by_pseudonym).status_code == 404
+    # The contractor: its hire's name and pseudonym, no id and no reference.
+    named = call("contractor", by_pseudonym).json
+    assert named == {"pseudonym": amina.pseudonym, "name": "Amina Hassan"}
+    # The builder: the pseudonym alone.
+    assert call("builder", by_pseudonym).json == {"pseudonym": amina.pseudonym}
+    for role in ("contractor", "builder"):  # an id is no way in for them
+        assert call(role, by_id).status_code == 404
     placement = call("contractor", f"/placements/{api_world.internship.id}").json
-    assert "outcome" not in placement
+    assert "outcome" not in placement and "participant_id" not in placement
+    assert placement["participant"] == amina.pseudonym
 
 
 def test_no_or_bad_or_revoked_token_is_401(db, call, client, api_world):

@@ -53,11 +53,16 @@ def test_clause_status_report(db, world):
     assert "I alt 5 3 2 1 46,9" in text
     for name in NAMES:
         assert name not in text
-    # The placements, one row each, go to the attachment under pseudonyms.
+    # The placements, one row each, go to the attachment under the participants' stored
+    # pseudonyms, with no reference of a participant or a placement.
     rows = _sheet_rows(document)
     assert len(rows) == 1 + 5  # header + Ada's three, Bo's and Cai's placements
-    pseudonyms = {row[1] for row in rows[1:]}
-    assert pseudonyms == {f"P-{p.id:04d}" for p in (world.ada, world.bo, world.cai)}
+    assert rows[0][0] == "Deltager (pseudonym)"
+    pseudonyms = {row[0] for row in rows[1:]}
+    assert pseudonyms == {p.pseudonym for p in (world.ada, world.bo, world.cai)}
+    refs = {p.ref for p in (world.ada, world.bo, world.cai)} | {
+        pl.ref for p in (world.ada, world.bo, world.cai) for pl in p.placements}
+    assert not any(str(cell) in refs for row in rows for cell in row)
     assert not any(name in str(cell) for row in rows for cell in row for name in NAMES)
     assert document.project_id == world.project.id and document.parameters == {
         "kind": "clause-status", "as_of": "2026-06-30", "project": "T-100"}
@@ -75,7 +80,7 @@ def test_compliance_statement(db, world):
     for name in NAMES:
         assert name not in text
     rows = _sheet_rows(document)
-    assert [row[1] for row in rows[1:]] == [f"P-{world.ada.id:04d}"]  # C2's one placement
+    assert [row[0] for row in rows[1:]] == [world.ada.pseudonym]  # C2's one placement
     assert document.organisation_id == world.c2.id
 
 
@@ -124,7 +129,10 @@ def test_pathway_needs_consent(db, world):
     third = text.index("13.05.2026 i gang 37 7,0")
     assert first < second < third
     assert "Arbejdsparathed 3 6 +3" in text and "Danskkundskaber 4 4 0" in text
-    assert document.scope == f"Deltager P-{world.ada.id:04d}"  # no name on the public page
+    # For the job centre: the reference, never the pseudonym beside it (the two together
+    # would tell who stands behind the builder's documents); no name on the public page.
+    assert world.ada.ref in text and world.ada.pseudonym not in text
+    assert document.scope == f"Deltager {world.ada.ref}"
     assert document.attachment is None
 
 

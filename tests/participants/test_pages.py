@@ -89,10 +89,11 @@ def test_contractor_sees_the_name_and_own_placements_only(db, client, login, wor
     assert "Løntilskud" in subsidy and "over grænsen" not in subsidy
 
 
-def test_contractor_list_shows_name_and_ref_only(db, client, login, world, people):
+def test_contractor_list_shows_name_and_pseudonym_only(db, client, login, world, people):
     _user(db, login, "contractor", world.kaerhoej)
     rows = _csv(client.get("/participants/?export=csv"))
-    assert rows == [["Navn", "Reference"], ["Amina Hassan", "D-0001"]]
+    # The pseudonym, which the firm writes in its reports; not the reference.
+    assert rows == [["Navn", "Pseudonym"], ["Amina Hassan", people["amina"].pseudonym]]
     page = client.get("/participants/").get_data(as_text=True)
     assert "Ydelse ved indskrivning" not in page and "Kommune" not in page
 

@@ -11,7 +11,15 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from tracker.agreements.service import basis_amount, derived_target
 from tracker.extensions import db
 from tracker.formatting import money, short_date
-from tracker.forms import Form, MultiCheckboxField, NumberField, VersionField, choices, no_cpr
+from tracker.forms import (
+    Form,
+    MultiCheckboxField,
+    NumberField,
+    VersionField,
+    choices,
+    no_cpr,
+    no_participant_names,
+)
 from tracker.i18n import lazy_gettext as _l
 from tracker.models import (
     Agreement,
@@ -45,7 +53,8 @@ PARTY_ROLES = ("Bygherre", "Hovedentreprenør", "Underentreprenør", "Jobcenter"
 class AgreementForm(Form):
     ref = StringField(_l("Agreement no."), validators=[DataRequired(), Length(max=50)],
                       filters=[strip], description=_l("The agreement's own number, e.g. PA-2026-01."))
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), no_cpr],
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), no_cpr,
+                                                 no_participant_names],
                         filters=[strip])
     signed_on = DateField(_l("Signed on"), validators=[Optional()])
     status = SelectField(_l("Status"))
@@ -100,11 +109,13 @@ class PartyForm(Form):
     organisation_id = SelectField(_l("Organisation"), coerce=optional_int,
                                   validators=[DataRequired()])
     role = StringField(_l("Role in the partnership"), filters=[strip],
-                       validators=[DataRequired(), Length(max=100), no_cpr],
+                       validators=[DataRequired(), Length(max=100), no_cpr,
+                                   no_participant_names],
                        description=_l("E.g. Bygherre, Hovedentreprenør, Jobcenter."))
-    contributions = LinesField(_l("Contributions"), validators=[lines_ok],
+    # The parties' texts go into the clause status report to the builder and contractors.
+    contributions = LinesField(_l("Contributions"), validators=[lines_ok, no_participant_names],
                                description=_l("What the party contributes; one item per line."))
-    benefits = LinesField(_l("Expected benefits"), validators=[lines_ok],
+    benefits = LinesField(_l("Expected benefits"), validators=[lines_ok, no_participant_names],
                           description=_l("What the party expects to get out of it; "
                                          "one item per line."))
     version = VersionField()
@@ -151,7 +162,8 @@ class ClauseForm(Form):
     reporters = MultiCheckboxField(_l("Who reports"), coerce=int)
     reporting_from = DateField(_l("Reporting starts with the period holding"),
                                validators=[Optional()])
-    text = TextAreaField(_l("Text of the clause"), validators=[Length(max=10000), no_cpr])
+    text = TextAreaField(_l("Text of the clause"),
+                         validators=[Length(max=10000), no_cpr, no_participant_names])
     version = VersionField()
 
     def __init__(self, *args, project: Project, current: Clause | None = None, **kwargs):

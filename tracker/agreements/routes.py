@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker import access
+from tracker import access, names
 from tracker.agreements.forms import (
     PARTY_ROLES,
     AgreementForm,
@@ -131,6 +131,7 @@ def detail(agreement_id: int):
     the signed file; for everyone who may see the project."""
     agreement = _load_agreement(agreement_id)
     as_of = as_of_arg()
+    names.prepare(current_user)  # the agreement's texts are shown masked outside
     clauses, figures = clauses_with_figures(
         access.visible(Clause, current_user).where(Clause.agreement_id == agreement.id), as_of)
     calculations = {c.id: target_calculation(c, agreement.project) for c in clauses}

@@ -9,6 +9,8 @@ UNITS = ["persons", "weeks", "hours", "apprentice_years", "percent_hours"]
 STATUSES = ["met", "on_track", "at_risk", "no_data", "not_started"]
 # Text without NUL characters: every request carrying one is refused with 400.
 TEXT = {"type": "string", "pattern": "^[^\\x00]*$"}
+PSEUDONYM = {"type": "string", "pattern": "^P-[2-9A-HJ-NP-Z]{6}$",
+             "description": "A participant's pseudonym, e.g. P-7KQ2MX."}
 
 
 def _obj(properties: dict, required=None) -> dict:
@@ -59,23 +61,27 @@ SCHEMAS = {
     "ClauseWithFigures": {"allOf": [_ref("Clause"), _obj({
         "as_of": DATE, "registered": NUMBER, "reported": NUMBER, "percent": NUMBER,
         "status": {"type": "string", "enum": STATUSES}, "discrepancy": {"type": "boolean"}})]},
-    "Participant": _obj({
-        "id": ID, "pseudonym": {"type": "string"}, "ref": {"type": "string"},
+    # The fields depend on the token user's role: builders get the pseudonym only,
+    # contractors the pseudonym and the name, the municipality id, reference and details
+    # but not the pseudonym, the secretariat all.
+    "Participant": {**_obj({
+        "id": ID, "pseudonym": PSEUDONYM, "ref": {"type": "string"},
         "name": {"type": "string"}, "birth_year": {"type": ["integer", "null"]},
         "gender": {"type": ["string", "null"]}, "housing_area": {"type": ["string", "null"]},
         "municipality_cvr": {"type": ["string", "null"]}, "benefit": {"type": ["string", "null"]},
         "readiness": {"type": ["string", "null"]}, "intake_date": NULLABLE_DATE,
-        "consent_date": NULLABLE_DATE},
-        required=["id", "pseudonym"]),
+        "consent_date": NULLABLE_DATE}, required=[]),
+        "description": "Builders: pseudonym. Contractors: pseudonym, name. Municipality: "
+                       "id, ref, name and details. Secretariat: all."},
     "ParticipantList": _list("participants", "Participant"),
     "Placement": _obj({
-        "id": ID, "ref": {"type": "string"}, "participant_id": ID,
+        "id": ID, "ref": {"type": "string"}, "participant_id": ID, "participant": PSEUDONYM,
         "kind": {"type": "string", "enum": KINDS}, "employer_cvr": {"type": "string"},
         "project_id": {"type": ["integer", "null"]}, "trade": {"type": ["string", "null"]},
         "start": DATE, "planned_end": NULLABLE_DATE, "end": NULLABLE_DATE,
         "hours_per_week": NUMBER, "next_placement_id": {"type": ["integer", "null"]},
         "outcome": {"type": ["string", "null"]}},
-        required=["id", "ref", "participant_id", "kind", "employer_cvr", "start"]),
+        required=["id", "kind", "employer_cvr", "start"]),
     "PlacementList": _list("placements", "Placement"),
     "NewReport": {"type": "object", "additionalProperties": False, "required": [
         "clause_id", "period_start"], "properties": {
@@ -152,10 +158,19 @@ def openapi_document(base: str) -> dict:
                                          [_path_id("clause_id"), as_of]),
             "/participants": _get("Participants within scope (fields by role)",
                                   "ParticipantList", PAGING, errors=(400, 401)),
-            "/participants/{participant_id}": _get("One participant", "Participant",
-                                                   [_path_id("participant_id")]),
+            "/participants/{participant_id}": _get(
+                "One participant by id (the secretariat and the municipality)", "Participant",
+                [_path_id("participant_id")]),
+            "/participants/{pseudonym}": _get(
+                "One participant by pseudonym (the secretariat, contractors and builders)",
+                "Participant", [{"name": "pseudonym", "in": "path", "required": True,
+                                 "schema": PSEUDONYM}]),
             "/placements": _get("Placements within scope", "PlacementList", [
-                _query("participant_id", ID), _query("project_id", ID), *PAGING]),
+                _query("participant", PSEUDONYM, description="The participant's pseudonym "
+                       "(the secretariat, contractors and builders)."),
+                _query("participant_id", ID, description="The participant's id (the "
+                       "secretariat and the municipality)."),
+                _query("project_id", ID), *PAGING]),
             "/placements/{placement_id}": _get("One placement", "Placement",
                                                [_path_id("placement_id")]),
             "/reports": {"post": {

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, g, jsonify, request, url_for
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from tracker import access
@@ -22,6 +23,7 @@ from tracker.models import (
     Placement,
     Project,
 )
+from tracker.names import masked_for
 from tracker.urls import MAX_ID, parse_date
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -146,10 +148,19 @@ def _clause(c: Clause) -> dict:
     }
 
 
-def _participant(p: Participant, detail: str) -> dict:
-    if detail == "pseudonym":
-        return {"id": p.id, "pseudonym": p.pseudonym}
-    data = {"id": p.id, "ref": p.ref, "pseudonym": p.pseudonym, "name": p.name}
+def _participant(p: Participant, user) -> dict:
+    """A participant as the user may see it. Builders and contractors get the pseudonym and
+    never the id or the reference, which lead back to the person in other records (a
+    contractor also gets its own hire's name); the municipality gets the reference and not
+    the pseudonym; only the secretariat gets both."""
+    detail = access.participant_detail(user)
+    data = {}
+    if access.shows_reference(user):
+        data.update({"id": p.id, "ref": p.ref})
+    if access.shows_pseudonym(user):
+        data["pseudonym"] = p.pseudonym
+    if detail != "pseudonym":
+        data["name"] = p.name
     if detail == "full":
         data.update({
             "birth_year": p.birth_year, "gender": p.gender,
@@ -162,14 +173,23 @@ def _participant(p: Participant, detail: str) -> dict:
     return data
 
 
-def _placement(pl: Placement, detail: str) -> dict:
+def _placement(pl: Placement, user) -> dict:
+    """A placement with its participant as the user may know them (`_participant`): the
+    pseudonym, the id, or both for the secretariat. Builders get no placement reference."""
+    detail = access.participant_detail(user)
     data = {
-        "id": pl.id, "ref": pl.ref, "participant_id": pl.participant_id, "kind": pl.kind,
+        "id": pl.id, "kind": pl.kind,
         "employer_cvr": pl.employer.cvr, "project_id": pl.project_id, "trade": pl.trade,
         "start": _iso(pl.start_date), "planned_end": _iso(pl.planned_end),
         "end": _iso(pl.end_date), "hours_per_week": _number(pl.hours_per_week),
         "next_placement_id": pl.next_placement_id,
     }
+    if detail != "pseudonym":
+        data["ref"] = pl.ref
+    if access.shows_reference(user):
+        data["participant_id"] = pl.participant_id
+    if access.shows_pseudonym(user):
+        data["participant"] = pl.participant.pseudonym
     if detail == "full":
         data["outcome"] = pl.outcome
     return data
@@ -271,62 +291,92 @@ def participants():
     A page with names is logged, naming the participants on it."""
     user = _user()
     detail = access.participant_detail(user)
+    # By pseudonym for those who do not see ids: the order of ids is the order of intake.
+    order = Participant.id if access.shows_reference(user) else Participant.pseudonym
     query = access.visible(Participant, user).options(
         joinedload(Participant.housing_area), joinedload(Participant.municipality),
-        joinedload(Participant.benefit_group)).order_by(Participant.id)
+        joinedload(Participant.benefit_group)).order_by(order)
     logged = ("api_participants", lambda p: p.id) if detail != "pseudonym" else None
-    return _page(query, lambda p: _participant(p, detail), "participants", logged)
+    return _page(query, lambda p: _participant(p, user), "participants", logged)
+
+
+def _participant_answer(obj: Participant):
+    user = _user()
+    if access.participant_detail(user) != "pseudonym":
+        record_access(db.session, "view", obj, purpose=API_PURPOSE)
+        db.session.commit()
+    return jsonify(_participant(obj, user))
 
 
 @bp.get("/participants/<int:participant_id>")
 def participant(participant_id: int):
-    """One participant within scope; the view is recorded in the audit trail."""
-    user = _user()
-    obj = _one(Participant, participant_id)
-    detail = access.participant_detail(user)
-    if detail != "pseudonym":
-        record_access(db.session, "view", obj, purpose=API_PURPOSE)
-        db.session.commit()
-    return jsonify(_participant(obj, detail))
+    """One participant within scope, by id, for those who know participants by id (the
+    secretariat, the municipality); the view is recorded in the audit trail."""
+    if not access.shows_reference(_user()):
+        raise ApiError(404, f"No participant {participant_id} exists within your access.")
+    return _participant_answer(_one(Participant, participant_id))
+
+
+@bp.get("/participants/<pseudonym>")
+def participant_by_pseudonym(pseudonym: str):
+    """One participant within scope, by pseudonym, for those who know participants by
+    pseudonym (the secretariat, contractors, builders); the view is recorded."""
+    obj = None
+    if access.shows_pseudonym(_user()):
+        obj = db.session.scalars(access.visible(Participant, _user())
+                                 .where(Participant.pseudonym == pseudonym)).first()
+    if obj is None:
+        raise ApiError(404, f"No participant {pseudonym!r} exists within your access.")
+    return _participant_answer(obj)
 
 
 @bp.get("/placements")
 def placements():
-    """Placements within scope; ?participant_id= and ?project_id= filter. A resident's
-    placements are personal data: a page is logged, naming the participants on it."""
+    """Placements within scope; ?participant= (a pseudonym), ?participant_id= (for those
+    who see participants in full) and ?project_id= filter. A resident's placements are
+    personal data: a page is logged, naming the participants on it."""
     user = _user()
     detail = access.participant_detail(user)
-    query = access.visible(Placement, user).options(joinedload(Placement.employer)).order_by(
-        Placement.id)
+    query = access.visible(Placement, user).options(
+        joinedload(Placement.employer), joinedload(Placement.participant)).order_by(Placement.id)
+    if request.args.get("participant") is not None:
+        if not access.shows_pseudonym(user):
+            raise ApiError(400, "Filter by the participant's id: ?participant_id=….")
+        query = query.where(Placement.participant_id.in_(
+            select(Participant.id).where(Participant.pseudonym == request.args["participant"])))
     if request.args.get("participant_id") is not None:
+        if not access.shows_reference(user):
+            raise ApiError(400, "Filter by the participant's pseudonym: ?participant=P-….")
         query = query.where(
             Placement.participant_id == _int_arg("participant_id", 0, 1, MAX_ID))
     if request.args.get("project_id") is not None:
         query = query.where(Placement.project_id == _int_arg("project_id", 0, 1, MAX_ID))
     logged = ("api_placements", lambda pl: pl.participant_id) if detail != "pseudonym" else None
-    return _page(query, lambda pl: _placement(pl, detail), "placements", logged)
+    return _page(query, lambda pl: _placement(pl, user), "placements", logged)
 
 
 @bp.get("/placements/<int:placement_id>")
 def placement(placement_id: int):
     """One placement within scope; the view is recorded in the audit trail."""
+    user = _user()
     obj = _one(Placement, placement_id)
-    detail = access.participant_detail(_user())
-    body = _placement(obj, detail)
-    if detail != "pseudonym":
+    body = _placement(obj, user)
+    if access.participant_detail(user) != "pseudonym":
         record_access(db.session, "view", obj, purpose=API_PURPOSE)
         db.session.commit()
     return jsonify(body)
 
 
 def _report(report) -> dict:
+    """A report version; outside the secretariat, participants' names in the comment are
+    replaced by their pseudonyms."""
     return {
         "id": report.id, "ref": report.ref, "clause_id": report.clause_id,
         "contractor_cvr": report.contractor.cvr, "period_start": _iso(report.period_start),
         "period_end": _iso(report.period_end), "version": report.report_version,
         "status": report.status, "persons": report.persons, "weeks": _number(report.weeks),
         "hours": _number(report.hours), "site_hours": _number(report.site_hours),
-        "comment": report.comment,
+        "comment": masked_for(_user(), report.comment),
     }
 
 

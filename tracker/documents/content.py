@@ -19,7 +19,7 @@ from tracker.dashboard.service import month_parameters, running_counts, running_
 from tracker.extensions import db
 from tracker.formatting import number, percent
 from tracker.i18n import gettext as _
-from tracker.models import Clause, Organisation, Placement, Project
+from tracker.models import Clause, Organisation, Participant, Placement, Project
 from tracker.models.codes import CLAUSE_KINDS, CLAUSE_STATUSES, OUTCOMES, PLACEMENT_KINDS, label
 
 MAX_CHART_MONTHS = 24
@@ -60,9 +60,6 @@ def figure(value, places: int = 2) -> str:
     return number(value, shown)
 
 
-def pseudonym(participant_id: int) -> str:
-    """The name builders' and contractors' documents use: P-0042 (as Participant.pseudonym)."""
-    return f"P-{participant_id:04d}"
 
 
 def rounded(value: Fraction | int | None, places: int = 2) -> Decimal | None:
@@ -116,24 +113,27 @@ def fulfilment_chart(clauses: list[Clause], figures: dict[int, ClauseFigures],
 
 def placement_sheet(condition: Any, as_of: date, title: str) -> Sheet:
     """The placements matching `condition` started by the as-of date, one row each, with
-    the participant as a pseudonym and the data as known on the as-of date."""
+    the participant as a pseudonym and the data as known on the as-of date. No reference
+    of the placement or the participant: the secretariat's and the job centre's records
+    use those, and the builder's copy must not lead back to a person."""
     employer = aliased(Organisation)
     rows = db.session.execute(
-        select(Placement.ref, Placement.participant_id, Placement.kind, employer.name,
+        select(Participant.pseudonym, Placement.kind, employer.name,
                Project.case_number, Placement.trade, Placement.start_date,
                Placement.planned_end, Placement.end_date, Placement.hours_per_week,
                Placement.outcome)
+        .join(Participant, Placement.participant_id == Participant.id)
         .join(employer, Placement.employer_id == employer.id)
         .outerjoin(Project, Placement.project_id == Project.id)
         .where(condition, Placement.start_date <= sql_date(as_of))
         .order_by(Placement.start_date, Placement.id))
     sheet_rows = []
-    for ref, pid, kind, firm, case_number, trade, start, planned, end, hours, outcome in rows:
+    for pseudonym, kind, firm, case_number, trade, start, planned, end, hours, outcome in rows:
         ended = end if end is not None and end <= as_of else None  # not known on the as-of date
-        sheet_rows.append([ref, pseudonym(pid), label(PLACEMENT_KINDS, kind), firm,
+        sheet_rows.append([pseudonym, label(PLACEMENT_KINDS, kind), firm,
                            case_number or "", trade or "", start, planned, ended, Decimal(hours),
                            label(OUTCOMES, outcome) if ended else ""])
-    return Sheet(title, [_("Placement"), _("Participant (pseudonym)"), _("Kind"),
+    return Sheet(title, [_("Participant (pseudonym)"), _("Kind"),
                          _("Employer"), _("Case number"), _("Trade"), _("Start"),
                          _("Planned end"), _("End"), _("Hours per week"), _("Outcome")],
                  sheet_rows)

@@ -16,7 +16,7 @@ from flask_babel import force_locale, format_datetime
 from sqlalchemy import select
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from tracker.documents.content import Built, figure, pseudonym
+from tracker.documents.content import Built, figure
 from tracker.documents.requests import KINDS, DocumentRequest
 from tracker.extensions import db
 from tracker.i18n import gettext as _
@@ -109,5 +109,5 @@ def render_html(kind: str, built: Built, req: DocumentRequest, number: str,
             issued_at=issued_at, issuer=issuer_words(user),
             issued_words=format_datetime(issued_at, "d. MMMM yyyy 'kl.' HH.mm"),
             publisher=_publisher(), verify_url=_verify_url(), figure=figure,
-            pseudonym=pseudonym, has_attachment=bool(built.sheets),
+            has_attachment=bool(built.sheets),
             **built.context)

@@ -45,6 +45,7 @@ from tracker.imports.report import Report
 from tracker.imports.validate import Progress, SheetPlan, Validator
 from tracker.models import AuditEvent
 from tracker.models.base import utcnow
+from tracker.models.participants import unused_pseudonyms
 
 BATCH = 2_000
 RETURNED_NOTE = "Importeret som returneret"
@@ -156,12 +157,17 @@ class Writer:
         names = plan.spec.names
         for batch in _batches(plan.new):
             rows = []
+            # New participants' pseudonyms, drawn for the batch at once (not a query per row).
+            pseudonyms = (iter(unused_pseudonyms(self.session.connection(), len(batch)))
+                          if name == "participants" else None)
             for _number, values, extra in batch:
                 # next_ref may point forward: linked once the whole sheet is in.
                 row = dict(self.to_db(name, c, v) for c, v in zip(names, values)
                            if c != "next_ref")
                 if name == "contractor_reports":
                     self._new_report(row, extra)
+                if pseudonyms is not None:
+                    row["pseudonym"] = next(pseudonyms)
                 rows.append(row)
             self.session.execute(insert(table), rows)
             self._tick(len(batch))

@@ -1,8 +1,18 @@
 """Participants (residents), their placements, follow-ups and progress assessments."""
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, Timestamped, one_of
@@ -20,6 +30,39 @@ from tracker.models.organisations import HousingArea, Organisation
 from tracker.models.projects import Project
 from tracker.models.reference import BenefitGroup
 
+# Pseudonyms: "P-" and six characters drawn at random from letters and digits no one
+# misreads (no 0 or O, no 1 or I). Random, so neither the id nor the reference gives it away.
+PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+PSEUDONYM_LENGTH = 6
+
+
+def random_pseudonym() -> str:
+    """A fresh pseudonym, P-7KQ2MX; it may (rarely) be taken: see `unused_pseudonyms`."""
+    return "P-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(PSEUDONYM_LENGTH))
+
+
+def unused_pseudonyms(connection, count: int) -> list[str]:
+    """`count` pseudonyms no participant has and no two alike, for inserts of many rows."""
+    taken = set(connection.scalars(select(Participant.pseudonym)))
+    fresh: list[str] = []
+    while len(fresh) < count:
+        candidate = random_pseudonym()
+        if candidate not in taken:
+            taken.add(candidate)
+            fresh.append(candidate)
+    return fresh
+
+
+def _unused_pseudonym(context) -> str:
+    """The column default: a pseudonym no participant has yet. With a billion to draw from
+    a clash is rare, but a national register makes one likely sooner or later."""
+    while True:
+        candidate = random_pseudonym()
+        taken = context.connection.scalar(
+            select(Participant.id).where(Participant.pseudonym == candidate).limit(1))
+        if taken is None:
+            return candidate
+
 
 class Participant(Timestamped, Base):
     """A resident followed by the secretariat. No CPR number is ever stored."""
@@ -35,6 +78,8 @@ class Participant(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(50), unique=True)
+    # What builders and contractors see instead of the person (DESIGN §3).
+    pseudonym: Mapped[str] = mapped_column(String(12), unique=True, default=_unused_pseudonym)
     # Indexed: the participant list is sorted by name and paged.
     name: Mapped[str] = mapped_column(String(200), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
@@ -63,11 +108,6 @@ class Participant(Timestamped, Base):
     assessments: Mapped[list["ProgressAssessment"]] = relationship(
         back_populates="participant", order_by="ProgressAssessment.assessed_on"
     )
-
-    @property
-    def pseudonym(self) -> str:
-        """The name builders and contractors' documents show instead of the person's."""
-        return f"P-{self.id:04d}"
 
     def __str__(self) -> str:
         return self.name

@@ -35,8 +35,9 @@ from tracker.models import (
     Participant,
     Placement,
     ProgressAssessment,
+    User,
 )
-from tracker.models.codes import ACCESS_PURPOSES, DIMENSIONS
+from tracker.models.codes import ACCESS_PURPOSES, DIMENSIONS, ROLES, label
 from tracker.participants import charts, service
 from tracker.participants.forms import ParticipantForm
 from tracker.uploads import UploadError, file_response, store_upload
@@ -72,6 +73,7 @@ FIELD_LABELS = {
     "education_level": _l("Education level"), "intake_date": _l("Intake date"),
     "consent_date": _l("Consent date"), "consent_scope": _l("What the consent covers"),
     "consent_file_id": _l("Consent document"), "anonymised_at": _l("Anonymised"),
+    "pseudonym": _l("Pseudonym"),
     "participant_id": _l("Participant"), "kind": _l("Kind"), "employer_id": _l("Employer"),
     "project_id": _l("Building project"), "trade": _l("Trade"), "start_date": _l("Start"),
     "planned_end": _l("Planned end"), "end_date": _l("Actual end"),
@@ -100,6 +102,19 @@ def detail_level() -> str:
     return level
 
 
+@bp.app_template_global()
+def participant_keys(participant: Participant) -> str:
+    """The participant's reference and pseudonym as the signed-in user may see them: both
+    for the secretariat, the reference for the municipality, the pseudonym for a contractor
+    (who writes it, not the name, in reports)."""
+    keys = []
+    if access.shows_reference(current_user):
+        keys.append(participant.ref)
+    if access.shows_pseudonym(current_user):
+        keys.append(participant.pseudonym)
+    return " · ".join(keys)
+
+
 def participant_or_404(participant_id: int, *options) -> Participant:
     return access.get_visible_or_404(Participant, participant_id, current_user, *options)
 
@@ -118,10 +133,44 @@ def _field_names(event, words) -> list[str]:
             if key != "id" and not (event.action == "create" and event.changes[key] in (None, ""))]
 
 
-def _history_rows(events) -> list[dict]:
-    """The audit events in words. Up to HISTORY_PER_PAGE rows of mostly the same few words:
-    each word is translated once per page, not once per row."""
+def _actor_words(events, viewer):
+    """Who acted, as the viewer may see it: the secretariat sees each user's e-mail; anyone
+    else sees their own organisation's users so, and another organisation's user as the
+    organisation and the role ("Kærhøj Byg A/S (Entreprenør)"), never the person. One
+    query for the page's users, whatever the number of events."""
+    if viewer.is_secretariat:
+        return lambda event: event.actor
+    ids = {e.user_id for e in events if e.user_id is not None}
+    users = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_(ids)).options(joinedload(User.organisation)))} \
+        if ids else {}
+    secretariat: list[str] = []
+
+    def secretariat_name() -> str:
+        if not secretariat:  # admin and staff users belong to no organisation row
+            secretariat.append(db.session.scalar(
+                select(Organisation.name).where(Organisation.kind == "secretariat")
+                .order_by(Organisation.id).limit(1)) or _("The secretariat"))
+        return secretariat[0]
+
+    def shown(event) -> str:
+        user = users.get(event.user_id)
+        if user is None:
+            return _("The system") if event.user_id is None else _("Another organisation")
+        if user.organisation_id is not None and user.organisation_id == viewer.organisation_id:
+            return event.actor
+        organisation = user.organisation.name if user.organisation else secretariat_name()
+        return f"{organisation} ({label(ROLES, user.role)})"
+
+    return shown
+
+
+def _history_rows(events, viewer) -> list[dict]:
+    """The audit events in words, as the viewer may see who acted (`_actor_words`). Up to
+    HISTORY_PER_PAGE rows of mostly the same few words: each word is translated once per
+    page, not once per row."""
     translated: dict[tuple[int, str], str] = {}
+    actor = _actor_words(events, viewer)
 
     def words(mapping: dict, code) -> str:
         if code is None:
@@ -131,7 +180,7 @@ def _history_rows(events) -> list[dict]:
             translated[key] = str(mapping.get(code, code))
         return translated[key]
 
-    return [{"at": e.occurred_at, "actor": e.actor, "action": words(ACTIONS, e.action),
+    return [{"at": e.occurred_at, "actor": actor(e), "action": words(ACTIONS, e.action),
              "entity": words(ENTITIES, e.entity), "purpose": words(ACCESS_PURPOSES, e.purpose),
              "fields": _field_names(e, words)}
             for e in events]
@@ -149,14 +198,22 @@ LOGGED = {"participant_of": lambda p: p.id, "audit_entity": "participant_list"}
 
 
 def participant_list(user, today: date) -> ListSpec:
-    """The participant list as the user may see it: names and refs only for contractors."""
+    """The participant list as the user may see it: names and pseudonyms only for
+    contractors; for the secretariat and the municipality the reference and the details.
+    The secretariat may search by pseudonym too (a builder asks about P-7KQ2MX), but the
+    list and its exports, which travel, never put pseudonym and reference side by side."""
     name = Column("name", _l("Name"), lambda p: p.name, Participant.name,
                   link=lambda p: url_for("participants.detail", participant_id=p.id))
     ref = Column("ref", _l("Reference"), lambda p: p.ref, Participant.ref)
-    search = [Participant.name, Participant.ref]
+    pseudonym = Column("pseudonym", _l("Pseudonym"), lambda p: p.pseudonym,
+                       Participant.pseudonym)
     if access.participant_detail(user) != "full":
-        return ListSpec(columns=[name, ref], search=search, default_sort="name",
-                        search_label=_l("Search name or reference"), **LOGGED)
+        return ListSpec(columns=[name, pseudonym], default_sort="name",
+                        search=[Participant.name, Participant.pseudonym],
+                        search_label=_l("Search name or pseudonym"), **LOGGED)
+    search = [Participant.name, Participant.ref]
+    if access.shows_pseudonym(user):
+        search.append(Participant.pseudonym)
     columns = [
         name, ref,
         Column("area", _l("Housing area"), lambda p: p.housing_area.name if p.housing_area else None),
@@ -207,7 +264,9 @@ def participant_list(user, today: date) -> ListSpec:
                kind="date_to"),
     ]
     return ListSpec(columns=columns, search=search, filters=filters, default_sort="name",
-                    search_label=_l("Search name or reference"), **LOGGED)
+                    search_label=_l("Search name, reference or pseudonym")
+                    if access.shows_pseudonym(user) else _l("Search name or reference"),
+                    **LOGGED)
 
 
 @bp.route("/participants/")
@@ -331,7 +390,7 @@ def detail(participant_id: int):
     record_access(db.session, "view", participant, purpose=purpose)
     if level == "full":
         events = participant_history(db.session, participant.id, HISTORY_SHOWN + 1)
-        context["history"] = _history_rows(events[:HISTORY_SHOWN])
+        context["history"] = _history_rows(events[:HISTORY_SHOWN], user)
         context["more_history"] = len(events) > HISTORY_SHOWN
     # Render before committing: a commit would expire every loaded row and reload them.
     page = render_template("participants/detail.html", **context)
@@ -379,7 +438,7 @@ def history(participant_id: int):
     page = db.paginate(participant_history_query(participant.id), page=page_number(),
                        per_page=HISTORY_PER_PAGE, max_per_page=HISTORY_PER_PAGE, error_out=False)
     html = render_template("participants/history.html", participant=participant, page=page,
-                           history=_history_rows(page.items), purpose=purpose,
+                           history=_history_rows(page.items, current_user), purpose=purpose,
                            purposes=ACCESS_PURPOSES)
     db.session.commit()
     return html

@@ -6,7 +6,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from tracker.extensions import db
-from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
+from tracker.forms import Form, NumberField, VersionField, choices, no_cpr, no_participant_names
 from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
 from tracker.lists import SELECT_MAX, Records, TypedRecords, named_list
@@ -80,8 +80,9 @@ def _with_current(records: list, current) -> list:
 class ProjectForm(Form):
     case_number = StringField(_l("Case number"), validators=[DataRequired(), Length(max=50)],
                               filters=[strip])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_cpr],
-                       filters=[strip])
+    # Builders and contractors read the name on every page and document of the project.
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_cpr,
+                                               no_participant_names], filters=[strip])
     housing_area_id = SelectField(_l("Housing area"), coerce=optional_int,
                                   validators=[DataRequired()])
     builder_id = SelectField(_l("Builder"), coerce=optional_int, validators=[DataRequired()])

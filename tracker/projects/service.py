@@ -208,9 +208,8 @@ def project_figures(project: Project, user, as_of: date, all_placements: bool = 
     placement_count, report_count = db.session.execute(select(
         *(select(func.count()).select_from(queries[name].order_by(None).subquery())
           .scalar_subquery() for name in ("placements", "reports")))).one()
-    placement_query = queries["placements"].options(joinedload(Placement.employer))
-    if detail != "pseudonym":  # builders see P-0042, made from the id alone
-        placement_query = placement_query.options(joinedload(Placement.participant))
+    placement_query = queries["placements"].options(joinedload(Placement.employer),
+                                                    joinedload(Placement.participant))
     placement_query = placement_query.order_by(Placement.start_date.desc(), Placement.id.desc())
     placements = db.session.scalars(
         placement_query if all_placements else placement_query.limit(PLACEMENTS_SHOWN)).all()

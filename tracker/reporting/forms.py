@@ -13,7 +13,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import NumberInput
 
 from tracker.formatting import long_date, number
-from tracker.forms import Form, MultiCheckboxField, NumberField, VersionField, no_cpr
+from tracker.forms import (
+    Form,
+    MultiCheckboxField,
+    NumberField,
+    VersionField,
+    no_cpr,
+    no_participant_names,
+)
 from tracker.i18n import lazy_gettext as _l
 from tracker.models import Clause
 from tracker.reporting.service import Period, clause_periods
@@ -58,7 +65,9 @@ class ReportForm(Form):
                         message=_l("Write a number, e.g. 12,5."))
     site_hours = NumberField(_l("Total site hours"), maximum=MAX_HOURS,
                              message=_l("Write a number, e.g. 12,5."))
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=4000), no_cpr])
+    # The builder reads approved comments (the clause status report): no names in them.
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=4000), no_cpr,
+                                                       no_participant_names])
     evidence = MultipleFileField(_l("Evidence"))
     keep_evidence = MultiCheckboxField(_l("Keep evidence from the version you correct"),
                                        coerce=int, validate_choice=False)
@@ -130,7 +139,7 @@ class ReviewForm(Form):
 
     # No Optional(): it would stop the chain before the reason check below.
     review_note = TextAreaField(_l("Note to the contractor"),
-                                validators=[Length(max=4000), no_cpr])
+                                validators=[Length(max=4000), no_cpr, no_participant_names])
     decision = HiddenField()
     version = VersionField()
 

@@ -15,7 +15,7 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import access, jobs
+from tracker import access, jobs, names
 from tracker.audit import record_shown
 from tracker.auth import roles_required, secretariat_required
 from tracker.extensions import db
@@ -45,6 +45,7 @@ from tracker.models import (
     User,
 )
 from tracker.models.codes import REPORT_STATUSES, label
+from tracker.names import masked_for
 from tracker.reporting import due as due_reports
 from tracker.reporting import mail, service
 from tracker.reporting.forms import ReviewForm, WaiveForm
@@ -221,7 +222,9 @@ HISTORY_COLUMNS = [
     Column("hours", _l("Hours"), lambda r: r.hours, numeric=True),
     Column("site_hours", _l("Total site hours"), lambda r: r.site_hours, numeric=True),
     Column("submitted", _l("Submitted"), lambda r: r.submitted_at, ContractorReport.submitted_at),
-    Column("note", _l("Note from the secretariat"), lambda r: r.review_note),
+    # A contractor reads the notes with participants' names replaced by pseudonyms.
+    Column("note", _l("Note from the secretariat"),
+           lambda r: masked_for(current_user, r.review_note)),
 ]
 
 
@@ -267,6 +270,7 @@ def index():
 def _portal():
     """The contractor's own projects, clauses with figures, due reports and latest reports."""
     user = current_user
+    names.prepare(user)  # the secretariat's notes are shown masked
     projects = db.session.scalars(
         access.visible(Project, user).order_by(Project.case_number)).all()
     clauses = db.session.scalars(
@@ -297,6 +301,7 @@ def history():
     """Every report version in the user's scope (a contractor: its own), with export."""
     spec = _history_spec(current_user)
     state = spec.state()
+    names.prepare(current_user)  # the secretariat's notes are shown masked
     query = spec.apply(_history_query(current_user), state)
     return spec.respond(query, state, "indberetninger", "reporting/history.html")
 
@@ -310,6 +315,7 @@ def detail(report_id: int):
 
 
 def _detail_page(report: ContractorReport, form: ReviewForm):
+    names.prepare(current_user)  # the comment and the notes are shown masked
     versions = service.versions_of(report)
     newest = versions[0]
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(

@@ -8,11 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from tracker import access
+from tracker import access, names
 from tracker.extensions import db
 from tracker.i18n import gettext as _
 from tracker.models import Clause, ContractorReport, ReportEvidence
 from tracker.models.codes import REPORT_STATUSES, label
+from tracker.names import masked_for
 from tracker.reporting import obligations, service
 from tracker.reporting.forms import MAX_FILES, ReportForm
 from tracker.reporting.routes import (
@@ -157,6 +158,7 @@ def create(clause_id: int):
 def correct(report_id: int):
     """Correct a report: the figures are saved as a new version; the old one stays as it was."""
     report = access.get_visible_or_404(ContractorReport, report_id, current_user)
+    names.prepare(current_user)  # the comment, the note and the clause text are masked
     # The firm must still answer for the clause to correct a report on it.
     clause = access.get_visible_or_404(Clause, report.clause_id, current_user)
     newest = service.latest_version(report.clause_id, report.contractor_id, report.period_start)
@@ -182,6 +184,9 @@ def correct(report_id: int):
         form.period.data = period.start.isoformat()
         form.based_on.data = str(report.report_version)
         form.keep_evidence.data = [e.id for e in keep]
+        # An old comment that names a participant comes back with the pseudonym, so the
+        # correction can be saved as it stands.
+        form.comment.data = masked_for(current_user, report.comment)
     if form.validate_on_submit():
         response = _save_report(form, clause, keep)
         if response is not None:

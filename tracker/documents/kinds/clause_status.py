@@ -35,6 +35,7 @@ from tracker.models import (
     ProjectContractor,
 )
 from tracker.models.codes import CLAUSE_STATUSES, PLACEMENT_KINDS
+from tracker.names import ParticipantNames, load_names
 
 
 def project_header(project_id: int) -> Project:
@@ -95,8 +96,10 @@ def _by_employer(condition: Any, as_of: date) -> list[tuple]:
         .group_by(Organisation.name).order_by(func.count().desc(), Organisation.name)).all()
 
 
-def _latest_report_comments(clause_ids: list[int], as_of: date) -> dict[int, tuple]:
-    """Per clause: period end and comment of the newest approved report used by the figures."""
+def _latest_report_comments(clause_ids: list[int], as_of: date,
+                            names: ParticipantNames) -> dict[int, tuple]:
+    """Per clause: period end and comment of the newest approved report used by the figures,
+    participants' names in it replaced by their pseudonyms."""
     if not clause_ids:
         return {}
     rows = db.session.execute(
@@ -105,7 +108,20 @@ def _latest_report_comments(clause_ids: list[int], as_of: date) -> dict[int, tup
                ContractorReport.period_end <= sql_date(as_of))
         .order_by(ContractorReport.clause_id, ContractorReport.period_end,
                   ContractorReport.report_version)).all()
-    return {clause_id: (period_end, comment) for clause_id, period_end, comment in rows}
+    return {clause_id: (period_end, names.mask(comment))
+            for clause_id, period_end, comment in rows}
+
+
+def _agreement_texts(agreements: list[Agreement], names: ParticipantNames) -> dict:
+    """The agreements' titles and parties' texts as the report prints them: participants'
+    names replaced by their pseudonyms (text stored before names were refused on entry)."""
+    return {
+        "titles": {a.id: names.mask(a.title) for a in agreements},
+        "parties": {party.id: {"role": names.mask(party.role),
+                               "contributions": [names.mask(t) for t in party.contributions or []],
+                               "benefits": [names.mask(t) for t in party.benefits or []]}
+                    for a in agreements for party in a.parties},
+    }
 
 
 def _status_counts(figures: dict[int, ClauseFigures]) -> list[tuple[str, int]]:
@@ -126,8 +142,11 @@ def clause_status(project: Project, as_of: date) -> Built:
     on_project = Placement.project_id == project.id
     discrepancies = [c for c in clauses if figures[c.id].discrepancy]
     totals = placement_totals(on_project, as_of)
+    # Addressed to the builder and the contractors: free text shows no participant's name.
+    names = load_names()
     context = {
         "project": project, "agreements": agreements, "clauses": clauses, "figures": figures,
+        "texts": _agreement_texts(agreements, names),
         "status_counts": _status_counts(figures),
         "fulfilment_chart": fulfilment_chart(clauses, figures, _("Fulfilment per clause")),
         "placements_chart": placements_chart(
@@ -136,7 +155,7 @@ def clause_status(project: Project, as_of: date) -> Built:
         "totals": totals,
         "employers": _by_employer(on_project, as_of),
         "discrepancies": discrepancies,
-        "comments": _latest_report_comments([c.id for c in discrepancies], as_of),
+        "comments": _latest_report_comments([c.id for c in discrepancies], as_of, names),
         # The sheet's rows are the placements the totals count (started by the as-of date).
         "attachment_rows": totals["total"]["placements"],
     }

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from tracker.counting import moved_into_work_or_education, overlap_days
 from tracker.counting.clauses import DAYS_PER_WEEK
 from tracker.counting.placements import sql_date
-from tracker.documents.content import Built, pseudonym, rounded
+from tracker.documents.content import Built, rounded
 from tracker.extensions import db
 from tracker.i18n import gettext as _
 from tracker.models import FollowUp, Participant, Placement, ProgressAssessment
@@ -57,5 +57,7 @@ def pathway(participant: Participant, as_of: date) -> Built:
     return Built(
         title=_("Participant pathway"),
         # Scope words are shown on the public verification page: never the person's name.
-        scope=_("Participant %(pseudonym)s", pseudonym=pseudonym(participant.id)),
+        # The job centre knows the participant by reference; a document addressed outside
+        # the secretariat never prints the pseudonym beside it, which would link the two.
+        scope=_("Participant %(ref)s", ref=participant.ref),
         context=context, sheets=[], participant_id=participant.id)
