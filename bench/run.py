@@ -13,9 +13,10 @@ load        gunicorn (the repository's gunicorn.conf.py, 2 sync workers, 127.0.0
             with its own http.client connection, send `--requests` GETs per page after
             `--warmup` warm-up requests; p50/p95 latency, requests/s and the ratio to the
             floor page (measured first, in the middle and last; the median is used).
-            Every response must be 200. PostgreSQL: p95 ≤ 150 ms and ≥ 30 % of the floor;
-            SQLite: p95 ≤ 250 ms. No request of a page is started after `--page-seconds`
-            (a third of that for its warm-up); a slower page is cut short, and said so.
+            Every response must be 200. PostgreSQL: p95 ≤ 150 ms; SQLite: p95 ≤ 250 ms (the
+            share of the floor's requests/s is shown, no longer a target). No request of a
+            page is started after `--page-seconds` (a third of that for its warm-up); a
+            slower page is cut short, and said so.
             `--after-change`: first views, each request after a counted change
             (`counted_change`, one at a time, not timed).
 queries     the same pages in this process (Flask test client), SQL statements per page
@@ -73,7 +74,7 @@ from bench.generate import BENCH_PASSWORD, absolute_sqlite  # noqa: E402
 SECTIONS = ("load", "queries", "fulfilment", "documents", "import")
 AS_OF = date(2026, 11, 24)  # the --today of bench/generate.py
 P95_MS = {"postgresql": 150, "sqlite": 250}
-FLOOR_SHARE = {"postgresql": 0.30}  # no requests/s target on SQLite
+FLOOR_SHARE: dict[str, float] = {}  # the share of the floor's requests/s: retired (#19)
 STATEMENTS = 15
 FULFILMENT_S = 1.0
 DOCUMENT_S, DOCUMENT_MB = 5.0, 400
@@ -794,10 +795,12 @@ def main() -> int:
         signal.signal(signum, _stop)
 
     from tracker.api.auth import token_hash
+    from tracker.audit import maintenance
     from tracker.cli import new_token
     from tracker.config import normalise_database_url
     from tracker.extensions import db
     from tracker.models import ApiToken, AuditEvent, User
+    from tracker.models.audit import AuditEventParticipant
 
     url = absolute_sqlite(normalise_database_url(args.database_url))
     kind = kind_of(url)
@@ -871,11 +874,16 @@ def main() -> int:
             # share the database (and the bench users).
             bench_users = select(User.id).where(User.email.in_(
                 [f"{role}@bench.dk" for role in ("staff", "municipality")]))
-            db.session.execute(delete(AuditEvent).where(
+            ours = select(AuditEvent.id).where(
                 AuditEvent.id > first_event,
                 or_(and_(AuditEvent.entity == "api_tokens", AuditEvent.entity_id == token_id),
                     and_(AuditEvent.user_id.in_(bench_users),
-                         AuditEvent.action.in_(("login", "view"))))))
+                         AuditEvent.action.in_(("login", "view")))))
+            # The access log is append-only (migration 0019) but in maintenance mode.
+            with maintenance(db.session, "empty"):
+                db.session.execute(delete(AuditEventParticipant).where(
+                    AuditEventParticipant.event_id.in_(ours)))
+                db.session.execute(delete(AuditEvent).where(AuditEvent.id.in_(ours)))
             db.session.commit()
             db.engine.dispose()
     elapsed = time.perf_counter() - started
