@@ -20,12 +20,22 @@ from tracker.models.base import utcnow
 ISSUERS = 4
 
 
-def test_concurrent_issuers_all_get_a_number_of_their_own(app, db, world):
+def test_concurrent_issuers_all_get_a_number_of_their_own(app, db, world, monkeypatch):
     """Four issuers start together, each in its own app context and database session, as
     four workers would. Whatever the interleaving, all four are issued, numbered 1 to 4."""
     ids = DocumentRequest("clause-status", as_of=AS_OF, project=world.project).ids()
     start = threading.Barrier(ISSUERS)
     year = utcnow().year
+    # The numbers are taken concurrently; the PDFs are drawn one at a time, since the
+    # renderer (Pango) must not run in several threads of one process (workers are
+    # processes): together they crashed the test process.
+    drawing, write_pdf = threading.Lock(), render.write_pdf
+
+    def one_at_a_time(*args, **kwargs):
+        with drawing:
+            return write_pdf(*args, **kwargs)
+
+    monkeypatch.setattr(render, "write_pdf", one_at_a_time)
 
     def issue_one(_):
         with app.app_context():
