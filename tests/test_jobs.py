@@ -1,5 +1,6 @@
 """The job queue (tracker.jobs): in the request without Redis, on RQ with it."""
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,28 @@ def test_the_worker_command_needs_a_queue(app, runner):
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code != 0
     assert "TRACKER_REDIS_URL" in result.output
+
+
+def test_a_worker_run_in_this_process_leaves_no_memory_limit_behind(app, db, runner,
+                                                                  redis_queue, monkeypatch):
+    """The memory limit is for a work horse, a process of its own. After `flask worker` ran in
+    this process, a job run here once took the work horse's path and lowered this process's
+    own limit for good, and later tests crashed."""
+    import rq
+
+    class Worker:
+        def __init__(self, queues, **options):
+            pass
+
+        def work(self, burst):
+            return True
+
+    monkeypatch.setattr(rq, "Worker", Worker)
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    assert runner.invoke(args=["worker", "--burst"]).exit_code == 0
+    jobs.enqueue(add_organisation, "12345678", "Bagefter A/S", timeout=10,
+                 memory=64 * 1024 ** 3)
+    work_off(redis_queue)
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    db.session.remove()
+    assert _names(db) == ["Bagefter A/S"]

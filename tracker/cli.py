@@ -122,8 +122,13 @@ def worker(burst):
         _fail("No queue is configured: set TRACKER_REDIS_URL (e.g. redis://127.0.0.1:6379/0). "
               "Without it, jobs run in the request and no worker is needed.")
     jobs.worker_app(current_app._get_current_object())
-    Worker([jobs.queue()], connection=jobs.connection(),
-           job_monitoring_interval=jobs.HEARTBEAT).work(burst=burst)
+    try:
+        Worker([jobs.queue()], connection=jobs.connection(),
+               job_monitoring_interval=jobs.HEARTBEAT).work(burst=burst)
+    finally:
+        # A process that goes on after its worker stopped (a test run) must not run later
+        # jobs as a work horse would, under a memory limit on itself.
+        jobs.worker_app(None)
 
 
 def register(app) -> None:

@@ -106,8 +106,9 @@ def _fresh_app() -> Flask:
     return create_app()
 
 
-def worker_app(app: Flask) -> None:
-    """Build the app once in the worker, before it forks a work horse per job."""
+def worker_app(app: Flask | None) -> None:
+    """Build the app once in the worker, before it forks a work horse per job (None when the
+    worker stops)."""
     global _worker_app
     _worker_app = app
 
