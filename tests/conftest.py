@@ -92,7 +92,7 @@ def _empty_database():
     """Every row but the seeded ones gone. The audit trail is append-only in the database:
     emptied in maintenance mode, the one transaction the triggers let delete it."""
     engine = _db.engine
-    kept = (*REFERENCE_TABLES, "maintenance_mode")
+    kept = (*REFERENCE_TABLES, "maintenance_mode", "retention_settings")
     tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in kept]
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO maintenance_mode (id, reason) VALUES (1, 'empty')"))
@@ -104,6 +104,8 @@ def _empty_database():
                 conn.execute(table.delete())
         for name in REFERENCE_TABLES[::-1]:
             conn.execute(text(f"DELETE FROM {name} WHERE id > {SEEDED_ROWS[name]}"))
+        # Seeded by the migrations, one row per kind: back to the five years they start with.
+        conn.execute(text("UPDATE retention_settings SET months = 60"))
         conn.execute(text("DELETE FROM maintenance_mode"))
 
 

@@ -112,11 +112,12 @@ def register_blueprints(app: Flask) -> None:
     from tracker.projects.routes import bp as projects_bp
     from tracker.reference.routes import bp as reference_bp
     from tracker.reporting.routes import bp as reporting_bp
+    from tracker.retention.routes import bp as retention_bp
     from tracker.users.routes import bp as users_bp
 
     for bp in (auth_bp, dashboard_bp, organisations_bp, projects_bp, agreements_bp,
                participants_bp, reporting_bp, evaluations_bp, documents_bp, reference_bp, users_bp,
-               api_bp, health_bp, imports_bp):
+               api_bp, health_bp, imports_bp, retention_bp):
         app.register_blueprint(bp)
 
 

@@ -135,7 +135,8 @@ def register(app) -> None:
     from tracker.documents.commands import document
     from tracker.imports.commands import export_workbook, import_workbook
     from tracker.reporting.commands import send_reminders
+    from tracker.retention.commands import retention
 
     for command in (create_user, create_token, seed_demo, send_reminders, document,
-                    import_workbook, export_workbook, worker):
+                    import_workbook, export_workbook, worker, retention):
         app.cli.add_command(command)

@@ -12,6 +12,7 @@ def _messages() -> dict[int, str]:
         403: _("You do not have access to this page."),
         404: _("The page does not exist, or you do not have access to it."),
         405: _("This action is not allowed here."),
+        410: _("This was withdrawn for data protection and no longer exists."),
         413: _("What was sent is too large. Make the file smaller, or send it in several "
                "parts."),
         429: _("Too many attempts. Wait a minute and try again."),

@@ -25,6 +25,7 @@ MENU = (
     ("imports.index", _l("Import"), SECRETARIAT),
     ("reference.index", _l("Reference data"), ("admin",)),
     ("users.index", _l("Users"), ("admin",)),
+    ("retention.settings", _l("Retention"), ("admin",)),
 )
 
 

@@ -4,7 +4,7 @@ import hashlib
 import io
 import zipfile
 
-from flask import Response
+from flask import Response, abort
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -77,7 +77,10 @@ def store_upload(upload: FileStorage, allowed: tuple[str, ...], max_mb: int = 10
 
 
 def file_response(stored: StoredFile) -> Response:
-    """Send a stored file the caller has already checked the user may see."""
+    """Send a stored file the caller has already checked the user may see (410 when it was
+    withdrawn for data protection)."""
+    if stored.withdrawn_at is not None:
+        abort(410)
     response = Response(stored.content, mimetype=stored.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
     response.headers["Cache-Control"] = "no-store"

@@ -255,6 +255,8 @@ def _file(document: Document, body: bytes, mimetype: str, attachment: bool) -> R
 def download(document_id: int):
     """The archived PDF, byte for byte; within scope, else 404."""
     document = _visible_document(document_id)
+    if document.withdrawn_at is not None:
+        abort(410)
     return _file(document, document.content, "application/pdf", attachment=False)
 
 
@@ -263,6 +265,8 @@ def download(document_id: int):
 def attachment(document_id: int):
     """The XLSX issued with the document (person-level rows, pseudonymised); within scope."""
     document = _visible_document(document_id)
+    if document.withdrawn_at is not None or document.attachment_withdrawn_at is not None:
+        abort(410)
     if document.attachment is None:
         abort(404)
     return _file(document, document.attachment, XLSX_TYPE, attachment=True)

@@ -23,6 +23,7 @@ from tracker.models.reporting import (
     ReportObligation,
     SentReminder,
 )
+from tracker.models.retention import RetentionSetting
 from tracker.models.users import ApiToken, SignInThrottle, User, UserSession
 
 __all__ = [
@@ -31,6 +32,6 @@ __all__ = [
     "DocumentNumberCounter", "Evaluation", "EvaluationAction", "FollowUp", "HousingArea",
     "ImportJob", "MaintenanceMode", "Organisation", "Participant", "PendingFollowUp",
     "Placement", "PlacementRule", "ProgressAssessment", "Project", "ProjectContractor",
-    "ReportEvidence", "ReportObligation", "SentReminder", "SignInThrottle", "StoredFigures",
-    "StoredFile", "User", "UserSession",
+    "ReportEvidence", "ReportObligation", "RetentionSetting", "SentReminder", "SignInThrottle",
+    "StoredFigures", "StoredFile", "User", "UserSession",
 ]

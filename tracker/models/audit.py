@@ -13,7 +13,7 @@ from tracker.models.base import Base, one_of, utcnow
 
 AUDIT_ACTIONS = ("create", "update", "delete", "view", "export", "login", "logout", "login_failed",
                  "login_throttled", "password_changed", "password_reset", "signed_out_all",
-                 "throttle_cleared")
+                 "throttle_cleared", "anonymise", "erase")
 
 
 class AuditEvent(Base):

@@ -137,6 +137,22 @@ DOCUMENT_KINDS = {
     "training": _l("Training report"),
 }
 
+# Age bands of the statistics, by the age reached in the year of intake. An anonymised
+# participant keeps only the band (the birth year goes), so every figure stays the same.
+AGE_BANDS = {
+    "u25": _l("Under 25"), "25-29": _l("25–29"), "30-39": _l("30–39"), "40-49": _l("40–49"),
+    "50+": _l("50 and over"),
+}
+
+# What the retention rules cover (`flask retention`), each kept this many months.
+RETENTION_KINDS = {
+    "participants": _l("Participants, after their last activity"),
+    "consent_documents": _l("Consent documents, after the participant's last activity"),
+    "evidence_files": _l("Evidence files of reports, after the report's period"),
+    "access_log": _l("Access log (who looked at whom)"),
+    "person_documents": _l("Issued documents naming a person (pathways), after issue"),
+}
+
 ACCESS_PURPOSES = {
     "casework": _l("Casework"),
     "follow_up": _l("Follow-up"),

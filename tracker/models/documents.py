@@ -29,8 +29,12 @@ class Document(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int]
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # None once withdrawn for data protection (tracker.retention): the record keeps its
+    # number, kind, date and checksum, so /verify can still say it was issued.
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     attachment: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    withdrawn_at: Mapped[datetime | None]
+    attachment_withdrawn_at: Mapped[datetime | None]
 
     issued_by: Mapped[User | None] = relationship()
 

@@ -19,6 +19,8 @@ class StoredFile(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # None once withdrawn for data protection (tracker.retention); the record stays.
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    withdrawn_at: Mapped[datetime | None]
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

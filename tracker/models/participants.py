@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, Timestamped, one_of
 from tracker.models.codes import (
+    AGE_BANDS,
     DIMENSIONS,
     EDUCATION_LEVELS,
     FOLLOW_UP_STATUSES,
@@ -74,6 +75,7 @@ class Participant(Timestamped, Base):
         one_of("education_level", EDUCATION_LEVELS),
         CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year"),
         CheckConstraint("months_unemployed IS NULL OR months_unemployed >= 0", name="months_unemployed"),
+        one_of("intake_age_band", AGE_BANDS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +99,9 @@ class Participant(Timestamped, Base):
     consent_scope: Mapped[str | None] = mapped_column(Text)
     consent_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     anonymised_at: Mapped[datetime | None]
+    # Set when the participant is anonymised and the birth year goes: the age band the
+    # statistics need (tracker.retention).
+    intake_age_band: Mapped[str | None] = mapped_column(String(5))
 
     housing_area: Mapped[HousingArea | None] = relationship()
     municipality: Mapped[Organisation | None] = relationship()

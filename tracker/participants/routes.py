@@ -335,6 +335,10 @@ def create():
 def edit(participant_id: int):
     """Correct a participant; refused when someone else saved meanwhile. Secretariat."""
     participant = participant_or_404(participant_id)
+    if participant.anonymised_at is not None:
+        # Nothing may bring back what anonymisation removed.
+        flash(_("The participant is anonymised and can no longer be edited."), "info")
+        return redirect(url_for("participants.detail", participant_id=participant.id))
     form = ParticipantForm(obj=participant, current=participant)
     if request.method == "GET":
         record_access(db.session, "view", participant, purpose=chosen_purpose())
@@ -376,7 +380,7 @@ def detail(participant_id: int):
         participant_id, joinedload(Participant.housing_area), joinedload(Participant.municipality),
         joinedload(Participant.benefit_group), joinedload(Participant.consent_file))
     purpose = chosen_purpose()
-    can_edit = user.role in SECRETARIAT
+    can_edit = user.role in SECRETARIAT and participant.anonymised_at is None
     placements = db.session.scalars(
         access.visible(Placement, user).where(Placement.participant_id == participant.id)
         .options(joinedload(Placement.employer), joinedload(Placement.project))

@@ -9,7 +9,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import and_, case, exists, select
+from sqlalchemy import and_, case, exists, extract, func, select
 
 from tracker import charts
 from tracker.counting import moving, municipality_summary
@@ -21,6 +21,7 @@ from tracker.formatting import short_date
 from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
 from tracker.models import BenefitGroup, HousingArea, Organisation, Participant, Placement, ProgressAssessment
+from tracker.models.codes import AGE_BANDS as KNOWN_AGE_BANDS
 from tracker.models.codes import DIMENSIONS, FOLLOW_UP_STATUSES, GENDERS, PLACEMENT_KINDS, label
 
 # The columns of a breakdown, each adding up to the total of the same name (key figures).
@@ -29,24 +30,23 @@ CHAIN_STEPS = ("internship", "wage_subsidy", "ordinary_job", "direct_job")
 
 NOT_STATED = _l("Not stated")
 # The age bands of the breakdown, in the order it lists them.
-AGE_BANDS = {
-    "u25": _l("Under 25"), "25-29": _l("25–29"), "30-39": _l("30–39"), "40-49": _l("40–49"),
-    "50+": _l("50 and over"), "unknown": NOT_STATED,
-}
+AGE_BANDS = {**KNOWN_AGE_BANDS, "unknown": NOT_STATED}
 
 
-def age_band(reference_year: int) -> Any:
-    """A participant's age band (a key of AGE_BANDS) by the age reached in the year."""
-    age = reference_year - Participant.birth_year
+def age_band() -> Any:
+    """A participant's age band (a key of AGE_BANDS) by the age reached in the year of
+    intake: fixed for the person, so an anonymised participant, who keeps only the band
+    (`intake_age_band`), is counted as before."""
+    age = extract("year", Participant.intake_date) - Participant.birth_year
     return case(
-        (Participant.birth_year.is_(None), "unknown"),
+        (Participant.birth_year.is_(None), func.coalesce(Participant.intake_age_band, "unknown")),
         (age < 25, "u25"), (age < 30, "25-29"), (age < 40, "30-39"), (age < 50, "40-49"),
         else_="50+")
 
 
 def _breakdowns(municipality_id: int, start: date, end: date) -> list[dict]:
     """Residents enrolled, in a placement and moved into work or education in the period,
-    by housing area, benefit group, age band (the age reached in the period's last year)
+    by housing area, benefit group, age band (the age reached in the year of intake)
     and gender; only the values with any of them, each with the number of residents it
     counts at all (`persons`: the size of the category)."""
     s, e = sql_date(start), sql_date(end)
@@ -58,7 +58,7 @@ def _breakdowns(municipality_id: int, start: date, end: date) -> list[dict]:
         return flag(exists().where(Placement.participant_id == Participant.id, condition))
 
     rows = db.session.execute(
-        select(HousingArea.name, BenefitGroup.name_da, age_band(end.year), Participant.gender,
+        select(HousingArea.name, BenefitGroup.name_da, age_band(), Participant.gender,
                flag(Participant.intake_date.between(s, e)), with_placement(overlaps(s, e)),
                with_placement(moving(s, e)))
         .outerjoin(HousingArea, Participant.housing_area_id == HousingArea.id)
