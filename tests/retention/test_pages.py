@@ -106,6 +106,8 @@ def test_erasure_says_what_goes_then_does_it(db, client, login, world):
                                               {"reason": "Borgerens anmodning 1.12.2026"})
     shown = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Bo Prøvesen" not in shown and "Anonymiseret" in shown
+    assert "og 1 dokument er trukket tilbage. Tallene er uændrede." in shown
+    assert "Slettet efter anmodning" in shown and "Begrundelse: Borgerens anmodning" in shown
     assert client.get(f"/documents/{document.id}/pdf").status_code == 410
     assert client.get(f"/participants/{world.bo.id}/edit").status_code == 302
 

@@ -53,8 +53,10 @@ HISTORY_PER_PAGE = 100
 EXPORT_PURPOSE = "reporting"
 
 ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
-           "view": _l("Viewed"), "export": _l("Exported")}
+           "view": _l("Viewed"), "export": _l("Exported"), "anonymise": _l("Anonymised"),
+           "erase": _l("Erased on request")}
 ENTITIES = {"participants": _l("Participant"), "placements": _l("Placement"),
+            "documents": _l("Document"),
             "follow_ups": _l("Follow-up"), "progress_assessments": _l("Progress assessment"),
             # Pages that showed the participant among others (tracker.audit.record_shown).
             "participant_list": _l("Participant list"),
@@ -129,6 +131,8 @@ def _benefit_name(group: BenefitGroup | None) -> str | None:
 def _field_names(event, words) -> list[str]:
     if not event.changes or event.action in ("view", "export"):
         return []
+    if event.action in ("anonymise", "erase"):
+        return [_("Reason: %(reason)s", reason=event.changes.get("reason", ""))]
     return [words(FIELD_LABELS, key) for key in event.changes
             if key != "id" and not (event.action == "create" and event.changes[key] in (None, ""))]
 

@@ -10,6 +10,7 @@ from tracker import access
 from tracker.auth import admin_required
 from tracker.extensions import db
 from tracker.i18n import gettext as _
+from tracker.i18n import ngettext
 from tracker.models import Document, Participant, RetentionSetting
 from tracker.models.codes import RETENTION_KINDS
 from tracker.retention import service
@@ -67,10 +68,12 @@ def erase(participant_id: int):
     if form.validate_on_submit():
         outcome = service.anonymise([participant.id], service.ERASE, form.reason.data)
         db.session.commit()
-        flash(_("The participant is erased: name, contact details and notes are gone, and "
-                "%(documents)s documents were withdrawn. The figures are unchanged.",
-                documents=len(outcome.documents_withdrawn) + len(outcome.attachments_withdrawn)),
-              "success")
+        withdrawn = len(outcome.documents_withdrawn) + len(outcome.attachments_withdrawn)
+        flash(ngettext("The participant is erased: name, contact details and notes are gone, "
+                       "and %(num)s document was withdrawn. The figures are unchanged.",
+                       "The participant is erased: name, contact details and notes are gone, "
+                       "and %(num)s documents were withdrawn. The figures are unchanged.",
+                       withdrawn), "success")
         return redirect(url_for("participants.detail", participant_id=participant.id))
     # What would go, found by doing it and undoing it again.
     with db.session.begin_nested() as trial:
