@@ -50,7 +50,7 @@ def apply():
                 n=sum(done.values())), "success")
         return redirect(url_for("retention.settings"))
     return render_template("retention/apply.html", form=form, found=found, kinds=RETENTION_KINDS,
-                           listed=LISTED)
+                           listed=LISTED, total=sum(len(item.items) for item in found))
 
 
 def _erasable(participant_id: int) -> Participant:
