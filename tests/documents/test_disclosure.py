@@ -155,7 +155,7 @@ def _municipality_reader(html: str) -> tuple[Reader, dict, dict]:
     reader.lines += [(follow_ups, columns), (follow_ups, row_totals)]
     placed = None
     breakdowns = {}
-    for heading in ("Boligområde", "Ydelse ved indskrivning", "Alder", "Køn"):
+    for heading in ("Boligområde", "Ydelse ved indskrivning", "Alder ved indskrivning", "Køn"):
         rows = tables[heading]
         total = rows[-1]
         assert total[0] == "I alt"
@@ -185,7 +185,7 @@ def test_aarhus_11_is_8_and_a_small_count_and_nothing_is_worked_out(db, aarhus):
                              "Andet eller uoplyst": ["<5", "<5", "<5"],
                              "I alt": ["11", "9", "7"]}
     # No birth years, no benefit groups: one row each, the totals themselves.
-    assert tables["Alder"] == {"Ikke oplyst": ["11", "9", "7"], "I alt": ["11", "9", "7"]}
+    assert tables["Alder ved indskrivning"] == {"Ikke oplyst": ["11", "9", "7"], "I alt": ["11", "9", "7"]}
     # Outcomes: 7 ordinary jobs, 2 unemployed ("<5"); 9 − 7 would give the 2: 7 hidden.
     assert tables["outcomes"][1:] == [["Ordinært job", "x"], ["Ledig", "<5"], ["I alt", "9"]]
     assert tables["kinds"][1:] == [["Virksomhedspraktik", "9"], ["Løntilskud", "0"],

@@ -71,7 +71,7 @@ def _breakdowns(municipality_id: int, start: date, end: date) -> list[dict]:
             group[key] = [a + b for a, b in zip(group[key], row[4:])]
             size[key] += any(row[4:])
     groupings = [(_("Housing area"), None), (_("Benefit group at intake"), None),
-                 (_("Age"), AGE_BANDS), (_("Gender"), GENDERS)]
+                 (_("Age at intake"), AGE_BANDS), (_("Gender"), GENDERS)]
     result = []
     for (title, words), counts, size in zip(groupings, groups, persons):
         shown = [(key, *figures) for key, figures in counts.items() if any(figures)]
