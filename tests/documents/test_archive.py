@@ -271,7 +271,8 @@ def test_cli_issues_as_the_system(db, runner, world, tmp_path):
     document = db.session.scalar(select(Document))
     assert document.issued_by_id is None and document.kind == "municipality"
     assert target.read_bytes() == document.content
-    assert (tmp_path / "kommune.xlsx").read_bytes() == document.attachment
+    # A municipality report goes without a spreadsheet of persons (disclosure control).
+    assert document.attachment is None and not (tmp_path / "kommune.xlsx").exists()
     assert document.number in result.output and document.sha256 in result.output
     assert "Udstedt af systemet den" in pdf_text(document.content)
 

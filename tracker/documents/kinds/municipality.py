@@ -9,13 +9,13 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import and_, case, exists, extract, func, select
+from sqlalchemy import case, exists, extract, func, select
 
 from tracker import charts
 from tracker.counting import moving, municipality_summary
 from tracker.counting.disclosure import Shown, Table, has_small_counts
 from tracker.counting.placements import overlaps, sql_date
-from tracker.documents.content import Built, placement_sheet, placements_chart, rounded, running_by_month
+from tracker.documents.content import Built, placements_chart, rounded, running_by_month
 from tracker.extensions import db
 from tracker.formatting import short_date
 from tracker.i18n import gettext as _
@@ -170,8 +170,10 @@ def _disclosure(summary: dict, outcomes: list, progression: list,
 def municipality_report(municipality: Organisation, date_from: date, date_to: date,
                         as_of: date) -> Built:
     """The residents' figures in the period (`counting.municipality_summary`), the running
-    placements by month, progression and breakdowns; their placements in the attachment.
-    Every count is shown under disclosure control (`_disclosure`)."""
+    placements by month, progression and breakdowns. Every count is shown under disclosure
+    control (`_disclosure`), and no spreadsheet of placements goes with it: rows at person
+    level would let anyone count what "<5" hides. The municipality's staff see their
+    residents' placements in the application and the API."""
     summary = municipality_summary(municipality.id, date_from, date_to)
     residents = select(Participant.id).where(Participant.municipality_id == municipality.id)
     of_residents = Placement.participant_id.in_(residents)
@@ -200,14 +202,9 @@ def municipality_report(municipality: Organisation, date_from: date, date_to: da
         "chart_withheld": has_small_counts(running["series"]),
         "progression": progression,
         "breakdowns": breakdowns,
-        # The sheet's rows are the placements counted by kind: the period ends by the as-of
-        # date (check_request), so every placement overlapping it started by then.
-        "attachment_rows": sum(summary["placements"].values()),
     }
-    sheet = placement_sheet(and_(of_residents, overlaps(date_from, date_to)), as_of,
-                            _("Placements"))
     return Built(
         title=_("Municipality report"),
         scope=_("%(name)s, %(start)s–%(end)s", name=municipality.name,
                 start=short_date(date_from), end=short_date(date_to)),
-        context=context, sheets=[sheet], organisation_id=municipality.id)
+        context=context, sheets=[], organisation_id=municipality.id)
