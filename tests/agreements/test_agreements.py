@@ -245,7 +245,8 @@ def test_edit_and_remove_party(db, client, site, staff, signed):
     stale = client.post(f"/agreement-parties/{party.id}/edit",
                         data=party_form(site.aarhus, role="Kommune", version=1))
     assert "En anden har gemt denne registrering" in stale.get_data(as_text=True)
-    response = client.post(f"/agreement-parties/{party.id}/remove", follow_redirects=True)
+    response = client.post(f"/agreement-parties/{party.id}/remove", data={"confirm": "y"},
+                           follow_redirects=True)
     assert "Aarhus Kommune er ikke længere part i aftalen." in response.get_data(as_text=True)
     assert db.session.scalar(select(AgreementParty)) is None
 

@@ -213,8 +213,11 @@ def test_add_contractor_without_choice_is_explained(db, client, site, staff, pro
 
 
 def test_remove_contractor_without_records(db, client, site, staff, project):
+    # A press without the box ticked only shows the confirmation again.
+    client.post(f"/projects/{project.id}/contractors/{site.main.id}/remove")
+    assert _links(db, project) == {("Kærhøj Byg A/S", "main")}
     response = client.post(f"/projects/{project.id}/contractors/{site.main.id}/remove",
-                           follow_redirects=True)
+                           data={"confirm": "y"}, follow_redirects=True)
     assert "Kærhøj Byg A/S er fjernet fra byggesagen." in response.get_data(as_text=True)
     assert _links(db, project) == set()
 

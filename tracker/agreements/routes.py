@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -29,15 +29,21 @@ from tracker.auth import secretariat_required
 from tracker.extensions import db
 from tracker.forms import apply_form, commit_edit
 from tracker.i18n import gettext as _
+from tracker.i18n import ngettext
 from tracker.models import (
     Agreement,
     AgreementParty,
     Clause,
+    ContractorReport,
     Evaluation,
     Project,
     ProjectContractor,
+    SentReminder,
+    StoredFigures,
 )
+from tracker.models.codes import CLAUSE_KINDS, label
 from tracker.projects.service import load_project
+from tracker.removal import Removal, confirm
 from tracker.uploads import UploadError, file_response, store_upload
 from tracker.urls import as_of_arg
 
@@ -233,16 +239,23 @@ def edit_party(party_id: int):
                            party=party, suggestions=PARTY_ROLES)
 
 
-@bp.route("/agreement-parties/<int:party_id>/remove", methods=["POST"])
+@bp.route("/agreement-parties/<int:party_id>/remove", methods=["GET", "POST"])
 @secretariat_required
 def remove_party(party_id: int):
-    """Take a party out of the agreement (the audit trail keeps what it said)."""
+    """Take a party out of the agreement, after a confirmation (the audit trail keeps what
+    it said)."""
     party = _load_party(party_id)
-    agreement_id, name = party.agreement_id, party.organisation.name
-    db.session.delete(party)
-    db.session.commit()
-    flash(_("%(name)s is no longer a party to the agreement.", name=name), "success")
-    return redirect(url_for("agreements.detail", agreement_id=agreement_id))
+    name = party.organisation.name
+    goes = [_("%(name)s as a party (%(role)s) to the agreement.", name=name, role=party.role)]
+    if party.contributions or party.benefits:
+        goes.append(_("Its %(contributions)s contributions and %(benefits)s benefits.",
+                      contributions=len(party.contributions or []),
+                      benefits=len(party.benefits or [])))
+    return confirm(Removal(
+        title=_("Remove %(name)s from the agreement", name=name), goes=goes,
+        perform=lambda: db.session.delete(party),
+        done=_("%(name)s is no longer a party to the agreement.", name=name),
+        back=url_for("agreements.detail", agreement_id=party.agreement_id)))
 
 
 # --- Clauses ---------------------------------------------------------------------------
@@ -297,3 +310,34 @@ def edit_clause(clause_id: int):
     return render_template("agreements/clause_form.html", form=form, agreement=agreement,
                            project=agreement.project, clause=clause,
                            calculation=target_calculation(clause, agreement.project))
+
+
+@bp.route("/clauses/<int:clause_id>/remove", methods=["GET", "POST"])
+@secretariat_required
+def remove_clause(clause_id: int):
+    """Remove a clause entered by mistake, after a confirmation; not once a contractor has
+    reported on it (the reports are the contractor's, and would lose their clause)."""
+    clause = access.get_visible_or_404(Clause, clause_id, current_user)
+    agreement = clause.agreement
+    reports = db.session.scalar(select(func.count()).select_from(ContractorReport)
+                                .where(ContractorReport.clause_id == clause.id))
+    refused = ngettext(
+        "Clause %(ref)s has %(num)s contractor report and cannot be removed.",
+        "Clause %(ref)s has %(num)s contractor reports and cannot be removed.",
+        reports, ref=clause.ref) if reports else None
+
+    def perform():
+        # Rows kept for the clause that the database does not remove with it everywhere.
+        db.session.execute(delete(StoredFigures).where(StoredFigures.clause_id == clause.id))
+        db.session.execute(delete(SentReminder).where(SentReminder.clause_id == clause.id))
+        db.session.delete(clause)
+
+    return confirm(Removal(
+        title=_("Remove clause %(ref)s", ref=clause.ref),
+        goes=[_("Clause %(ref)s (%(kind)s, target %(target)s) of agreement %(agreement)s, "
+                "with the periods owed for it and who reports on it.", ref=clause.ref,
+                kind=label(CLAUSE_KINDS, clause.kind), target=clause.target,
+                agreement=agreement.ref),
+              _("Its figures leave the project's page, the documents and the dashboards.")],
+        perform=perform, done=_("Clause %(ref)s was removed.", ref=clause.ref),
+        refused=refused, back=url_for("agreements.detail", agreement_id=agreement.id)))

@@ -452,5 +452,5 @@ def history(participant_id: int):
     return html
 
 
-# The views of placements, follow-ups and assessments, on this blueprint.
-from tracker.participants import pathway_views  # noqa: E402,F401
+# The views of placements, follow-ups and assessments, and their removal, on this blueprint.
+from tracker.participants import pathway_views, removal_views  # noqa: E402,F401

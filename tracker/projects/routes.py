@@ -30,6 +30,7 @@ from tracker.projects.service import (
     project_page,
     recompute_derived_targets,
 )
+from tracker.removal import Removal, confirm
 from tracker.urls import as_of_arg
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -279,18 +280,20 @@ def change_contractor_role(project_id: int, organisation_id: int):
     return redirect(_detail_url(project))
 
 
-@bp.route("/<int:project_id>/contractors/<int:organisation_id>/remove", methods=["POST"])
+@bp.route("/<int:project_id>/contractors/<int:organisation_id>/remove", methods=["GET", "POST"])
 @secretariat_required
 def remove_contractor(project_id: int, organisation_id: int):
-    """Take a contractor off the project, unless placements, reports or clauses name it."""
+    """Take a contractor off the project, after a confirmation; not while placements,
+    reports or clauses name it."""
     project = load_project(project_id, current_user)
     link = _link_or_404(project, organisation_id)
-    problem = contractor_removal_problem(project, organisation_id)
-    if problem:
-        flash(problem, "error")
-    else:
-        name = link.contractor.name
-        db.session.delete(link)
-        db.session.commit()
-        flash(_("%(name)s was removed from the project.", name=name), "success")
-    return redirect(_detail_url(project))
+    name = link.contractor.name
+    return confirm(Removal(
+        title=_("Remove %(name)s from building project %(case)s", name=name,
+                case=project.case_number),
+        goes=[_("%(name)s is no longer a contractor on the project; the firm itself stays.",
+                name=name)],
+        perform=lambda: db.session.delete(link),
+        done=_("%(name)s was removed from the project.", name=name),
+        refused=contractor_removal_problem(project, organisation_id),
+        back=_detail_url(project), projects=[project.id]))
