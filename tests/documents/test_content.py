@@ -307,3 +307,19 @@ def test_counts_in_the_notes_are_danish_numbers(db, world):
     html = render_html("clause-status", built, req, "D-2026-000001",
                                utcnow(), None)
     assert "viser de 1.340 forløb med en række hver" in html
+
+
+@pytest.mark.parametrize("public_url, address", [
+    (None, "http://127.0.0.1:5000/verify"),  # unset: the README's default address
+    ("", "http://127.0.0.1:5000/verify"),
+    ("https://partnerskab.example.dk/", "https://partnerskab.example.dk/verify"),
+    ("https://example.dk/tracker", "https://example.dk/tracker/verify"),
+])
+def test_the_footer_names_the_whole_verification_address(app, db, world, public_url, address):
+    app.config.pop("TRACKER_PUBLIC_URL", None)
+    if public_url is not None:
+        app.config["TRACKER_PUBLIC_URL"] = public_url
+    req = DocumentRequest("clause-status", as_of=AS_OF, project=world.project)
+    check_request(req, None, date(2026, 11, 24))
+    html = render_html("clause-status", build(req), req, "D-2026-000001", utcnow(), None)
+    assert f"er uændret, på {address} (dokumentnummer" in html
