@@ -1,7 +1,8 @@
 """create-user and create-token."""
 import hashlib
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from tests import factories
 from tracker.models import ApiToken, User
@@ -52,3 +53,27 @@ def test_create_token_stores_only_the_hash(db, runner):
     assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert stored.user_id == user.id
     assert runner.invoke(args=["create-token", "nobody@x.dk"]).exit_code == 1
+
+
+# An address the sign-in form refuses (a reserved name such as .test or localhost, no dot
+# in the domain, two @) must be refused by create-user as well: the user could never sign in.
+REFUSED_ADDRESSES = ["staff@bar.test", "staff@localhost", "staff@bar", "staff@@bar.dk",
+                     "staff bar@bar.dk"]
+
+
+@pytest.mark.parametrize("address", REFUSED_ADDRESSES)
+def test_create_user_refuses_what_the_sign_in_form_refuses(db, runner, client, address):
+    result = runner.invoke(args=["create-user", address, "--role", "staff"], input=GOOD)
+    assert result.exit_code == 1
+    assert f"'{address}' is not an e-mail address one can sign in with" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+    page = client.post("/login", data={"email": address, "password": GOOD.strip()})
+    assert page.status_code == 200
+    assert "Ugyldig e-mailadresse." in page.get_data(as_text=True)
+
+
+def test_a_user_created_on_the_command_line_signs_in(db, runner, client):
+    result = runner.invoke(args=["create-user", "Staff@Bar.dk", "--role", "staff"], input=GOOD)
+    assert result.exit_code == 0, result.output
+    response = client.post("/login", data={"email": "staff@bar.dk", "password": GOOD.strip()})
+    assert response.status_code == 302

@@ -1,4 +1,5 @@
 """The partnership and placement tracker: application factory."""
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask
@@ -65,12 +66,25 @@ def _sqlite_lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
+@lru_cache(maxsize=8)
+def _translation(source: str, target: str) -> dict:
+    return str.maketrans(source, target[:len(source)], source[len(target):])
+
+
+def _sqlite_translate(value, source, target):
+    """PostgreSQL's translate(): each character of `source` becomes the one at the same
+    place in `target`, or goes when `target` is shorter."""
+    return value.translate(_translation(source, target)) if isinstance(value, str) else value
+
+
 def _configure_sqlite(app: Flask, db) -> None:
     """SQLite in write-ahead-log mode: pages keep reading while an import or another worker
     writes (in the default rollback-journal mode a writer locks out every reader). SQLite's
     own lower() knows only A–Z, so a search for "søn" would miss "SØN" (a case-insensitive
     match is `lower(name) LIKE lower(typed)`): Python's lower() takes its place, as
-    PostgreSQL's in a UTF-8 locale knows Æ, Ø and Å. No index or constraint uses lower()."""
+    PostgreSQL's in a UTF-8 locale knows Æ, Ø and Å. No index or constraint uses lower().
+    SQLite has no translate(), which searches use to drop accents (tracker.lists.folded):
+    it gets PostgreSQL's."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     from sqlalchemy import event
@@ -80,6 +94,7 @@ def _configure_sqlite(app: Flask, db) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
         connection.create_function("lower", 1, _sqlite_lower, deterministic=True)
+        connection.create_function("translate", 3, _sqlite_translate, deterministic=True)
 
     with app.app_context():
         event.listen(db.engine, "connect", on_connect)
@@ -113,11 +128,12 @@ def register_blueprints(app: Flask) -> None:
     from tracker.reference.routes import bp as reference_bp
     from tracker.reporting.routes import bp as reporting_bp
     from tracker.retention.routes import bp as retention_bp
+    from tracker.search.routes import bp as search_bp
     from tracker.users.routes import bp as users_bp
 
     for bp in (auth_bp, dashboard_bp, organisations_bp, projects_bp, agreements_bp,
                participants_bp, reporting_bp, evaluations_bp, documents_bp, reference_bp, users_bp,
-               api_bp, health_bp, imports_bp, retention_bp):
+               api_bp, health_bp, imports_bp, retention_bp, search_bp):
         app.register_blueprint(bp)
 
 

@@ -11,6 +11,7 @@ from tracker.auth.passwords import hash_password, password_problem
 from tracker.extensions import db
 from tracker.models import Organisation, User
 from tracker.models.codes import ORG_ROLES, ROLES
+from tracker.validation import email_problem
 
 
 def _fail(message: str) -> None:
@@ -33,8 +34,9 @@ def _read_password() -> str:
 def create_user(email, role, cvr, name):
     """Create a user; the password is read from standard input or prompted."""
     email = email.strip().lower()
-    if "@" not in email:
-        _fail(f"'{email}' is not an e-mail address.")
+    problem = email_problem(email)
+    if problem:
+        _fail(f"'{email}' is not an e-mail address one can sign in with: {problem}")
     if db.session.scalar(select(User).where(User.email == email)):
         _fail(f"A user with e-mail {email} already exists.")
     organisation = None

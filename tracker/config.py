@@ -47,6 +47,8 @@ class DefaultConfig:
     TRACKER_DOCUMENT_TIMEOUT = 300
     TRACKER_DOCUMENT_MEMORY = 1024 * 1024 * 1024
     TRACKER_FORCE_HTTPS = False
+    # The address users reach the app at, for links in e-mails and PDFs (README).
+    TRACKER_PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 ENV_PREFIX = "TRACKER_"
@@ -92,6 +94,11 @@ def _from_environment(app):
                 app.config[key] = json.loads(raw)
             except ValueError:
                 app.config[key] = raw
+
+
+def public_url(config) -> str:
+    """TRACKER_PUBLIC_URL without its trailing slash; the default when set empty."""
+    return str(config.get("TRACKER_PUBLIC_URL") or DefaultConfig.TRACKER_PUBLIC_URL).rstrip("/")
 
 
 def normalise_database_url(url):

@@ -12,14 +12,14 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice, SelectFieldBase
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.extensions import db
 from tracker.i18n import lazy_gettext as _l
 from tracker.i18n import translations
 from tracker.names import names_in
-from tracker.validation import contains_cpr
+from tracker.validation import contains_cpr, email_problem
 
 # --- Danish numbers ---------------------------------------------------------------------
 
@@ -187,6 +187,12 @@ def no_cpr(form, field) -> None:
         raise StopValidation(_l(
             "This looks like a CPR number. CPR numbers must not be stored in the system; "
             "remove the number and save again."))
+
+
+def sign_in_email(form, field) -> None:
+    """An e-mail address a user can sign in with (tracker.validation.email_problem)."""
+    if email_problem(field.data) is not None:
+        raise ValidationError(_l("Invalid email address."))  # WTForms' words, as elsewhere
 
 
 NAME_MESSAGE = _l("The text names a participant. Use the pseudonym (P-…) instead.")

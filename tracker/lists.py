@@ -40,9 +40,35 @@ MATCHES_SHOWN = 10  # names matching the typed text, shown as links to choose on
 
 
 def like_pattern(text: str) -> str:
-    """An ILIKE pattern (escape character backslash) for names holding `text` as typed."""
+    """A LIKE pattern (escape character backslash) for names holding `text` as typed."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+# Accented letters typed without their accent still match ("Jose" finds "José", "Ozturk"
+# finds "Öztürk"). Æ, ø and å are Danish letters of their own and stay. PostgreSQL has
+# translate(); SQLite gets the same function from the app (tracker/__init__.py), so both
+# run the same query.
+ACCENTED = "áàâäãéèêëíìîïóòôöõúùûüýÿçñšžčćğş"
+UNACCENTED = "aaaaaeeeeiiiiooooouuuuyycnszccgs"
+_UNACCENT = str.maketrans(ACCENTED, UNACCENTED)
+
+
+def folded(column: ColumnElement) -> ColumnElement:
+    """A text column lower-cased and without accents, in SQL."""
+    return func.translate(func.lower(column), ACCENTED, UNACCENTED)
+
+
+def fold(text: str) -> str:
+    """Typed text lower-cased and without accents, as `folded` makes a column."""
+    return text.lower().translate(_UNACCENT)
+
+
+def text_matches(columns: list[ColumnElement], text: str) -> ColumnElement:
+    """Rows where one of `columns` holds `text`: case and accents aside, and % and _ as the
+    characters typed, never as wildcards."""
+    pattern = like_pattern(fold(text))
+    return or_(*(folded(c).like(pattern, escape="\\") for c in columns))
 
 
 def named_list(names: list[str]) -> str:
@@ -83,8 +109,7 @@ class Records:
 
     def named(self, text: str) -> Select:
         """The options whose name holds `text` (case-insensitive)."""
-        pattern = like_pattern(text)
-        return self.query().where(or_(*(c.ilike(pattern, escape="\\") for c in self.search)))
+        return self.query().where(text_matches(self.search, text))
 
     def ids_named(self, text: str) -> Select:
         """The ids of `named(text)`, for a condition. A derived table, so that no table of
@@ -217,8 +242,7 @@ class ListSpec:
         if state.get("refused"):
             query = query.where(false())
         if state["q"] and self.search:
-            like = f"%{state['q']}%"
-            query = query.where(or_(*(col.ilike(like) for col in self.search)))
+            query = query.where(text_matches(self.search, state["q"]))
         for flt in self.filters:
             raw = state["filters"].get(flt.key)
             if raw:

@@ -1,10 +1,13 @@
-"""Danish identifiers: CVR numbers, kommunekoder, and CPR-shaped numbers (refused)."""
+"""Danish identifiers: CVR numbers, kommunekoder, and CPR-shaped numbers (refused); users'
+e-mail addresses."""
 import csv
 import re
 import unicodedata
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+
+from email_validator import EmailNotValidError, validate_email
 
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
@@ -22,6 +25,18 @@ def municipalities() -> dict[str, dict]:
     path = Path(__file__).parent / "reference" / "municipalities.csv"
     with path.open(encoding="utf-8") as fh:
         return {row["kommunekode"]: row for row in csv.DictReader(fh)}
+
+
+def email_problem(address: str | None) -> str | None:
+    """Why `address` cannot be a user's e-mail, the name they sign in with (in English, from
+    the e-mail library); None when it can. The sign-in form, the user form and `flask
+    create-user` all ask here, so that no user is made whom the sign-in form would refuse
+    (such as one at a reserved name like .test or localhost)."""
+    try:
+        validate_email(address or "", check_deliverability=False)
+    except EmailNotValidError as error:
+        return str(error)
+    return None
 
 
 def municipality_code_is_valid(code: str | None) -> bool:

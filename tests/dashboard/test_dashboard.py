@@ -323,3 +323,26 @@ def test_the_placements_to_close_are_counted_by_hand(db, client, login):
     # A day later the one planned to end on 30.6. is past its planned end too.
     assert _work_count(client.get("/?as_of=2026-07-01").get_data(as_text=True),
                        "forløb skal afsluttes") == 3
+
+
+def test_a_count_of_persons_is_a_whole_number_as_on_the_project_page(db, client, login):
+    """Three residents placed against a target of 5 persons: the dashboard lists the clause
+    (at risk) with "3", never "3,0", as the project page does; so is the reported 3."""
+    firm = factories.organisation("contractor")
+    project = factories.project(contractors=[firm])  # 2026-01-01 .. 2026-12-31
+    clause = factories.clause(factories.agreement(project), unit="persons", target="5",
+                              ref="K-PERS")
+    for _n in range(3):
+        factories.placement(factories.participant(), firm, project=project,
+                            start_date=date(2026, 2, 1))
+    factories.report(clause, firm, persons=3, status="approved")  # Q1, ended by 30 June
+    staff = factories.user("staff")
+    db.session.commit()
+    login(staff)
+    body = client.get("/?as_of=2026-06-30").get_data(as_text=True)
+    row = re.search(r"<td>K-PERS</td>(.*?)</tr>", body, re.S).group(1)
+    # Target, registered, reported, fulfilment 3 / 5 = 60,0 %.
+    assert re.findall(r'<td class="num">([^<]*)', row) == ["5", "3", "3", "60,0 %"]
+    page = client.get(f"/projects/{project.id}?as_of=2026-06-30").get_data(as_text=True)
+    row = re.search(r"K-PERS.*?</tr>", page, re.S).group(0)
+    assert re.findall(r'<td class="num">([^<]*)', row)[1:3] == ["3", "3"]

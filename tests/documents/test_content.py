@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from tests.documents.conftest import AS_OF, NAMES, pdf_text
 from tracker.counting import municipality_summary
@@ -208,6 +208,35 @@ def test_training_report(db, world):
     assert len(rows) == 1 + 4  # Ada's internship and wage subsidy, Bo's internship, Cai's
 
 
+def test_the_training_share_follows_from_the_hours_printed_beside_it(db, world):
+    """The share is of the hours in the reported periods (to 31 May), not of the year's hours
+    to the as-of date: both are printed, and the share is the one over the site hours."""
+    text = pdf_text(_issue(kind="training", project=world.project, year=2026).content)
+    # To 30 June: apprentice 181 days, others 28 + 28 + 42 = 98 days, all 37 h/week:
+    # 279 / 7 × 37 = 1.474,7 h. To 31 May: apprentice 151 days, others 98: 249 / 7 × 37 =
+    # 1.316,1 h. 1.316 / 10.000 = 13,2 %.
+    assert "Timer for personer under uddannelse 1.475" in text
+    assert "Heraf i de indberettede perioder (til og med 31.05.2026) 1.316" in text
+    assert "Samlede timer på byggepladsen (indberettet) 10.000" in text
+    assert "Andel af arbejdskraften under uddannelse 13,2 %" in text
+
+
+def test_the_training_share_is_of_the_hours_as_printed(db, world):
+    """Hours are printed as whole hours, and the share is computed from them: a reader who
+    divides the two printed figures gets the printed share. With 10.008 site hours the exact
+    1.316,14 h are 13,1509 % (13,2 %), the printed 1.316 h 13,1495 % (13,1 %)."""
+    from decimal import Decimal
+
+    from tracker.models import ContractorReport
+
+    db.session.scalar(select(ContractorReport)).site_hours = Decimal("10008")
+    db.session.commit()
+    text = pdf_text(_issue(kind="training", project=world.project, year=2026).content)
+    assert "Samlede timer på byggepladsen (indberettet) 10.008" in text
+    assert "Heraf i de indberettede perioder (til og med 31.05.2026) 1.316" in text
+    assert "Andel af arbejdskraften under uddannelse 13,1 %" in text
+
+
 def test_reproducible_apart_from_number_and_issue_time(db, world):
     first = _issue(kind="clause-status", project=world.project)
     second = _issue(kind="clause-status", project=world.project)
@@ -278,3 +307,19 @@ def test_counts_in_the_notes_are_danish_numbers(db, world):
     html = render_html("clause-status", built, req, "D-2026-000001",
                                utcnow(), None)
     assert "viser de 1.340 forløb med en række hver" in html
+
+
+@pytest.mark.parametrize("public_url, address", [
+    (None, "http://127.0.0.1:5000/verify"),  # unset: the README's default address
+    ("", "http://127.0.0.1:5000/verify"),
+    ("https://partnerskab.example.dk/", "https://partnerskab.example.dk/verify"),
+    ("https://example.dk/tracker", "https://example.dk/tracker/verify"),
+])
+def test_the_footer_names_the_whole_verification_address(app, db, world, public_url, address):
+    app.config.pop("TRACKER_PUBLIC_URL", None)
+    if public_url is not None:
+        app.config["TRACKER_PUBLIC_URL"] = public_url
+    req = DocumentRequest("clause-status", as_of=AS_OF, project=world.project)
+    check_request(req, None, date(2026, 11, 24))
+    html = render_html("clause-status", build(req), req, "D-2026-000001", utcnow(), None)
+    assert f"er uændret, på {address} (dokumentnummer" in html

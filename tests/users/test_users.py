@@ -417,3 +417,10 @@ def test_forged_organisation_value_is_refused_calmly(db, client, admin):
                        ).get_data(as_text=True)
     assert "Ikke et gyldigt valg" in body
     assert _users(db) == 1
+
+
+@pytest.mark.parametrize("address", ["staff@bar.test", "staff@bar"])
+def test_the_user_form_refuses_what_the_sign_in_form_refuses(db, client, admin, address):
+    before = _users(db)
+    body = client.post("/users/new", data=_form(email=address)).get_data(as_text=True)
+    assert "Ugyldig e-mailadresse." in body and _users(db) == before

@@ -16,6 +16,7 @@ from flask_babel import force_locale, format_datetime
 from sqlalchemy import select
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from tracker.config import public_url
 from tracker.documents.content import Built, figure
 from tracker.documents.requests import KINDS, DocumentRequest
 from tracker.extensions import db
@@ -94,8 +95,9 @@ def _publisher() -> str:
 
 
 def _verify_url() -> str:
-    base = current_app.config.get("TRACKER_PUBLIC_URL")
-    return f"{base.rstrip('/')}/verify" if base else "/verify"
+    """The whole address of the public check: a PDF is read away from the app, where a
+    bare "/verify" leads nowhere."""
+    return f"{public_url(current_app.config)}/verify"
 
 
 def render_html(kind: str, built: Built, req: DocumentRequest, number: str,

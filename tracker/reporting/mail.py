@@ -17,13 +17,13 @@ from email.utils import formataddr, make_msgid
 from flask import current_app
 from sqlalchemy import select
 
+from tracker.config import public_url
 from tracker.extensions import db
 from tracker.models import Clause, ContractorReport, Organisation, SentReminder, User
 from tracker.reporting.due import DueReport, due_reports
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DEFAULT_SENDER = "indberetning@localhost"
 
 
@@ -60,7 +60,7 @@ def pending_reminders(today: date) -> list[Reminder]:
 
 
 def _base_url() -> str:
-    return str(current_app.config.get("TRACKER_PUBLIC_URL") or DEFAULT_BASE_URL).rstrip("/")
+    return public_url(current_app.config)
 
 
 def compose(reminder: Reminder, today: date) -> EmailMessage:

@@ -1,11 +1,11 @@
 """Forms for user administration and for changing one's own password."""
 from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from tracker.auth.passwords import MAX_LENGTH, password_problem
 from tracker.extensions import db
-from tracker.forms import Form, VersionField, choices, no_cpr
+from tracker.forms import Form, VersionField, choices, no_cpr, sign_in_email
 from tracker.i18n import lazy_gettext as _l
 from tracker.models import Organisation, User
 from tracker.models.codes import ORG_KINDS, ORG_ROLES, ROLES, label
@@ -37,7 +37,7 @@ REPEAT_MISMATCH = _l("The two passwords are not the same.")
 class UserForm(Form):
     """Name, role, organisation and active; the e-mail only when creating."""
 
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254), sign_in_email],
                        description=_l("The user signs in with it. It cannot be changed later."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_cpr])
     role = SelectField(_l("Role"))

@@ -41,7 +41,7 @@ def _training_group(rows, kinds: tuple[str, ...]) -> dict:
     report_hour_days = Fraction(sum(int(r or 0) for kind, _n, _h, r in rows if kind in kinds), 10)
     return {"persons": persons,
             "years": rounded(hour_days / DAYS_PER_YEAR / FULL_TIME_HOURS, 2),
-            "hours": rounded(hour_days / DAYS_PER_WEEK, 0),
+            "hours": hour_days / DAYS_PER_WEEK,
             "report_hours": report_hour_days / DAYS_PER_WEEK}
 
 
@@ -97,7 +97,12 @@ def training(project: Project, year: int, as_of: date) -> Built:
         .group_by(Placement.kind)).all()
     figures = {"apprentice": _training_group(rows, APPRENTICE_KINDS),
                "other": _training_group(rows, OTHER_TRAINING_KINDS)}
-    trainee_hours = figures["apprentice"]["report_hours"] + figures["other"]["report_hours"]
+    # Hours are printed as whole hours, and the share is computed from the figures printed,
+    # so that a reader who divides them gets the share printed beside them.
+    hours = rounded(figures["apprentice"]["hours"] + figures["other"]["hours"], 0)
+    report_hours = rounded(
+        figures["apprentice"]["report_hours"] + figures["other"]["report_hours"], 0)
+    site_hours = rounded(site["site_hours"], 0)
     # The clauses about training: apprentices, and the share of hours (Landsbyggefonden's 14 %).
     clauses = [c for c in project_clauses(project.id)
                if c.kind == "apprenticeship" or c.unit == "percent_hours"]
@@ -106,8 +111,8 @@ def training(project: Project, year: int, as_of: date) -> Built:
     context = {
         "project": project, "year": year, "start": start, "end": end,
         "apprentice": figures["apprentice"], "other": figures["other"],
-        "site": site, "trainee_report_hours": trainee_hours,
-        "share": share(trainee_hours, site["site_hours"]),
+        "site": site, "hours": hours, "report_hours": report_hours, "site_hours": site_hours,
+        "share": share(report_hours, site_hours),
         "clauses": clauses, "figures": clause_figures([c.id for c in clauses], as_of),
         "placements_chart": placements_chart(
             running_by_month(start, end, on_project, trainee_kinds),

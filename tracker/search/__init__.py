@@ -1,0 +1,1 @@
+"""One search across the application: projects, organisations and participants."""
