@@ -64,7 +64,8 @@ ENTITIES = {"participants": _l("Participant"), "placements": _l("Placement"),
             "api_participants": _l("Participant list (API)"),
             "api_placements": _l("Placements (API)"),
             "placement_form": _l("Choice of participant for a placement"),
-            "report_evidence": _l("Evidence of a contractor report")}
+            "report_evidence": _l("Evidence of a contractor report"),
+            "documents": _l("Document")}
 FIELD_LABELS = {
     "ref": _l("Reference"), "name": _l("Name"), "email": _l("E-mail"), "phone": _l("Phone"),
     "birth_year": _l("Birth year"), "gender": _l("Gender"), "housing_area_id": _l("Housing area"),
@@ -73,6 +74,8 @@ FIELD_LABELS = {
     "education_level": _l("Education level"), "intake_date": _l("Intake date"),
     "consent_date": _l("Consent date"), "consent_scope": _l("What the consent covers"),
     "consent_file_id": _l("Consent document"), "anonymised_at": _l("Anonymised"),
+    "consent_withdrawn_on": _l("Consent withdrawn on"),
+    "consent_withdrawal_note": _l("Note on the withdrawal of the consent"),
     "pseudonym": _l("Pseudonym"),
     "participant_id": _l("Participant"), "kind": _l("Kind"), "employer_id": _l("Employer"),
     "project_id": _l("Building project"), "trade": _l("Trade"), "start_date": _l("Start"),
@@ -444,5 +447,6 @@ def history(participant_id: int):
     return html
 
 
-# The views of placements, follow-ups and assessments, on this blueprint.
-from tracker.participants import pathway_views  # noqa: E402,F401
+# The views of placements, follow-ups and assessments, and of access requests and consent
+# withdrawal, on this blueprint.
+from tracker.participants import pathway_views, privacy_views  # noqa: E402,F401
