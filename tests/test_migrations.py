@@ -161,3 +161,57 @@ def test_0018_fills_the_pending_follow_ups(tmp_path):
             assert [(r[0], r[1], date.fromisoformat(str(r[2]))) for r in rows] == [
                 (2, 3, date(2026, 11, 30)), (2, 12, date(2027, 8, 31))]
             db.engine.dispose()
+
+
+def test_0021_links_issued_documents_to_the_participants_they_name(tmp_path):
+    """A pathway document names its participant; a spreadsheet names the persons in its
+    first column, by today's random pseudonym or by one of those made from the id before
+    revision 0020 (P-0002). A sheet of other rows, and a pseudonym no one has, name no one."""
+    import io
+
+    from flask_migrate import upgrade
+    from openpyxl import Workbook
+    from sqlalchemy import text
+
+    from tests.conftest import make_app, scratch_database
+
+    book = Workbook()
+    people = book.active
+    people.title = "Forløb"
+    for row in (["Deltager (pseudonym)", "Type"], ["P-7KQ2MX", "Virksomhedspraktik"],
+                ["P-0002", "Løntilskud"], ["P-0099", "Løntilskud"], ["P-ZZZZZZ", "Løntilskud"]):
+        people.append(row)
+    projects = book.create_sheet("Byggesager")
+    projects.append(["Sagsnummer", "Navn"])
+    projects.append(["P-0003", "Ikke en person"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    with scratch_database("tracker_0021", tmp_path) as url:
+        app = make_app(url)
+        with app.app_context():
+            upgrade(revision="0020")
+            with db.engine.begin() as conn:
+                for pid, pseudonym in ((1, "P-7KQ2MX"), (2, "P-AB3CDE"), (3, "P-FG4HJK")):
+                    conn.execute(text(
+                        "INSERT INTO participants (id, ref, name, intake_date, pseudonym) "
+                        "VALUES (:id, :ref, 'Deltager', '2025-08-01', :pseudonym)"),
+                        {"id": pid, "ref": f"D-000{pid}", "pseudonym": pseudonym})
+                for did, kind, participant, attachment in (
+                        (1, "pathway", 3, None), (2, "clause-status", None, buffer.getvalue()),
+                        (3, "annual", None, None)):
+                    conn.execute(text(
+                        "INSERT INTO documents (id, number, kind, scope, participant_id, as_of, "
+                        "parameters, issued_at, sha256, size, content, attachment) VALUES "
+                        "(:id, :number, :kind, 'x', :participant, '2026-01-31', '{}', "
+                        "'2026-01-31 12:00:00', :sha, 4, :content, :attachment)"),
+                        {"id": did, "number": f"D-2026-00000{did}", "kind": kind,
+                         "participant": participant, "sha": str(did) * 64, "content": b"%PDF",
+                         "attachment": attachment})
+            upgrade(revision="0021")
+            with db.engine.connect() as conn:
+                rows = conn.execute(text(
+                    "SELECT participant_id, document_id FROM document_participants "
+                    "ORDER BY participant_id, document_id")).all()
+            assert [tuple(r) for r in rows] == [(1, 2), (2, 2), (3, 1)]
+            db.engine.dispose()

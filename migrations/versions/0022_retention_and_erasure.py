@@ -4,7 +4,7 @@ protection (the record stays, for /verify); the age band an anonymised participa
 in place of the birth year.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-06 10:11:35
 
 """
@@ -48,7 +48,7 @@ def _audit_actions(actions):
 
 # revision identifiers, used by Alembic.
 revision = '0022'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

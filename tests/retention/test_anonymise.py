@@ -99,6 +99,9 @@ def _make_ada_known_everywhere(db, world):
     other = service.issue(DocumentRequest("clause-status", as_of=AS_OF,
                                           project=world.other_project), None)
     db.session.commit()
+    # Withdrawn afterwards, with a note in free text.
+    ada.consent_withdrawn_on, ada.consent_withdrawal_note = date(2026, 7, 1), "Ada er flyttet."
+    db.session.commit()
     assert "Ada Testesen" in pdf_text(pathway.content)
     assert ada.pseudonym in file_text(status.attachment)
     return pathway.id, status.id, other.id, other_evidence.id
@@ -141,6 +144,8 @@ def test_anonymising_removes_the_person_from_every_copy(db, world):
     assert (ada.gender, ada.municipality_id, ada.housing_area_id, ada.intake_date,
             ada.intake_age_band) == ("f", world.m.id, world.area.id, date(2026, 1, 1), "30-39")
     assert ada.anonymised_at is not None and ada.consent_file_id is None
+    # The withdrawal's date stays (no new placements); its note goes.
+    assert (ada.consent_withdrawn_on, ada.consent_withdrawal_note) == (date(2026, 7, 1), None)
     assert len(ada.placements) == 3
     # The pathway loses its bytes but keeps its record; the spreadsheet listing Ada's
     # pseudonym loses its bytes, its PDF stays; the other project's document is untouched.

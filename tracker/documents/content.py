@@ -33,6 +33,8 @@ class Sheet:
     title: str
     headers: list[str]
     rows: list[list[Any]] = field(default_factory=list)
+    # The participants its rows are about (tracker.models.DocumentParticipant).
+    participant_ids: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -47,6 +49,11 @@ class Built:
     organisation_id: int | None = None
     participant_id: int | None = None
     year: int | None = None
+
+    def named_participants(self) -> set[int]:
+        """Every participant the document names: its subject and its sheets' persons."""
+        named = {self.participant_id} if self.participant_id is not None else set()
+        return named.union(*(sheet.participant_ids for sheet in self.sheets))
 
 
 def figure(value, places: int = 2) -> str:
@@ -118,7 +125,7 @@ def placement_sheet(condition: Any, as_of: date, title: str) -> Sheet:
     use those, and the builder's copy must not lead back to a person."""
     employer = aliased(Organisation)
     rows = db.session.execute(
-        select(Participant.pseudonym, Placement.kind, employer.name,
+        select(Participant.id, Participant.pseudonym, Placement.kind, employer.name,
                Project.case_number, Placement.trade, Placement.start_date,
                Placement.planned_end, Placement.end_date, Placement.hours_per_week,
                Placement.outcome)
@@ -127,8 +134,10 @@ def placement_sheet(condition: Any, as_of: date, title: str) -> Sheet:
         .outerjoin(Project, Placement.project_id == Project.id)
         .where(condition, Placement.start_date <= sql_date(as_of))
         .order_by(Placement.start_date, Placement.id))
-    sheet_rows = []
-    for pseudonym, kind, firm, case_number, trade, start, planned, end, hours, outcome in rows:
+    sheet_rows, named = [], set()
+    for pid, pseudonym, kind, firm, case_number, trade, start, planned, end, hours, outcome \
+            in rows:
+        named.add(pid)
         ended = end if end is not None and end <= as_of else None  # not known on the as-of date
         sheet_rows.append([pseudonym, label(PLACEMENT_KINDS, kind), firm,
                            case_number or "", trade or "", start, planned, ended, Decimal(hours),
@@ -136,7 +145,7 @@ def placement_sheet(condition: Any, as_of: date, title: str) -> Sheet:
     return Sheet(title, [_("Participant (pseudonym)"), _("Kind"),
                          _("Employer"), _("Case number"), _("Trade"), _("Start"),
                          _("Planned end"), _("End"), _("Hours per week"), _("Outcome")],
-                 sheet_rows)
+                 sheet_rows, named)
 
 
 def workbook(sheets: list[Sheet], as_of: date) -> bytes | None:

@@ -169,6 +169,10 @@ def _check_consistency(req: DocumentRequest) -> None:
             raise IssueError(_(
                 "A participant pathway can only be issued when the participant's consent is "
                 "recorded. Record the consent on the participant's page first."))
+        if req.participant.consent_withdrawn_on is not None:
+            raise IssueError(_(
+                "The participant withdrew their consent on %(date)s, so no participant "
+                "pathway can be issued.", date=short_date(req.participant.consent_withdrawn_on)))
 
 
 def _check_scope(req: DocumentRequest, user: User) -> None:

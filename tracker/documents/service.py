@@ -7,7 +7,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import force_locale
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -17,7 +17,7 @@ from tracker.documents.kinds import build
 from tracker.documents.requests import DocumentRequest, IssueError, check_request
 from tracker.extensions import db
 from tracker.i18n import lazy_gettext as _l
-from tracker.models import Document, DocumentNumberCounter, User
+from tracker.models import Document, DocumentNumberCounter, DocumentParticipant, User
 from tracker.models.base import utcnow
 
 SHORT_NAMES = {"clause-status": "klausulstatus", "compliance": "opfyldelseserklaering",
@@ -91,6 +91,10 @@ def issue(req: DocumentRequest, user: User | None) -> Document:
         attachment=attachment)
     db.session.add(document)
     db.session.flush()
+    named = built.named_participants()
+    if named:  # one statement, not an audit row per person
+        db.session.execute(insert(DocumentParticipant), [
+            {"participant_id": pid, "document_id": document.id} for pid in sorted(named)])
     return document
 
 

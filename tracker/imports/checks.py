@@ -11,9 +11,12 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from tracker.formatting import short_date
 from tracker.i18n import gettext as _
 from tracker.imports.sheets import SPECS, display, shown
+from tracker.models import Participant
 from tracker.models.codes import ORG_KINDS, OUTCOMES, label
 from tracker.reporting.forms import REQUIRED_BY_UNIT, UNIT_WORDS
 
@@ -182,6 +185,11 @@ class Checks:
                     "in consent_date, or empty these columns: %(columns)s.",
                     columns=", ".join(filled)))
                 return
+        withdrawn = self._withdrawals().get(v["ref"])
+        if withdrawn is not None and row.ok("consent_date") and v["consent_date"] > withdrawn:
+            row.fail("consent_date", _(
+                "The consent was withdrawn on %(date)s; the consent date cannot be after it.",
+                date=short_date(withdrawn)))
         area = self.ref(row, "housing_area", "housing_areas")
         municipality = self.org_kind(row, "municipality_cvr", ("municipality",))
         if area is None:
@@ -204,6 +212,7 @@ class Checks:
             row.fail("participant_ref", _(
                 "The participant %(ref)s has no consent recorded (consent_date). Record the "
                 "consent before adding placements.", ref=v["participant_ref"]))
+        self._check_withdrawn(row)
         employer = self.org_kind(row, "employer_cvr", EMPLOYER_KINDS)
         project = self.ref(row, "case_number", "projects")
         if employer and project and not self.on_project(v["case_number"], v["employer_cvr"]):
@@ -231,6 +240,29 @@ class Checks:
             else:  # it may point forward in the sheet: checked when the sheet is read
                 self._next_checks.append((row.number, v["ref"], v["next_ref"],
                                           v["participant_ref"]))
+
+    def _check_withdrawn(self, row: Row) -> None:
+        """No new placement for a participant who withdrew consent, nor one moved to them;
+        the placements registered before stay as they are."""
+        if not row.ok("participant_ref"):  # unreadable, unknown or without consent: said
+            return
+        ref = row.values["participant_ref"]
+        withdrawn = self._withdrawals().get(ref)
+        if withdrawn is None:
+            return
+        index = SPECS["placements"].index("participant_ref")
+        if row.entry is None or row.entry[1][index] != ref:
+            row.fail("participant_ref", _(
+                "The participant %(ref)s withdrew their consent on %(date)s. No new "
+                "placements can be added.", ref=ref, date=short_date(withdrawn)))
+
+    def _withdrawals(self) -> dict:
+        """Participants' references → the day they withdrew consent (loaded once)."""
+        if self._withdrawn is None:
+            self._withdrawn = dict(self.session.execute(
+                select(Participant.ref, Participant.consent_withdrawn_on)
+                .where(Participant.consent_withdrawn_on.is_not(None))).all())
+        return self._withdrawn
 
     def _after_placements(self) -> None:
         """next_ref: exists, same participant, followed by one placement only, no circle."""

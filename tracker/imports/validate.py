@@ -102,6 +102,7 @@ class Validator(Checks):
         self.total: int | None = None
         self._benefits: set[str] | None = None
         self._versions: dict | None = None
+        self._withdrawn: dict | None = None  # participants' consent withdrawals, by ref
         self._next_checks: list[tuple[int, str, str, Any]] = []
 
     # --- Recording ---------------------------------------------------------------------

@@ -2,7 +2,12 @@
 from tracker.models.agreements import Agreement, AgreementParty, Clause, ClauseReporter
 from tracker.models.audit import AuditEvent, AuditEventParticipant, MaintenanceMode
 from tracker.models.base import Base
-from tracker.models.documents import Document, DocumentJob, DocumentNumberCounter
+from tracker.models.documents import (
+    Document,
+    DocumentJob,
+    DocumentNumberCounter,
+    DocumentParticipant,
+)
 from tracker.models.evaluations import Evaluation, EvaluationAction
 from tracker.models.figures import StoredFigures
 from tracker.models.files import StoredFile
@@ -29,8 +34,8 @@ from tracker.models.users import ApiToken, SignInThrottle, User, UserSession
 __all__ = [
     "Agreement", "AgreementParty", "ApiToken", "AuditEvent", "AuditEventParticipant", "Base",
     "BenefitGroup", "Clause", "ClauseReporter", "ContractorReport", "Document", "DocumentJob",
-    "DocumentNumberCounter", "Evaluation", "EvaluationAction", "FollowUp", "HousingArea",
-    "ImportJob", "MaintenanceMode", "Organisation", "Participant", "PendingFollowUp",
+    "DocumentNumberCounter", "DocumentParticipant", "Evaluation", "EvaluationAction", "FollowUp",
+    "HousingArea", "ImportJob", "MaintenanceMode", "Organisation", "Participant", "PendingFollowUp",
     "Placement", "PlacementRule", "ProgressAssessment", "Project", "ProjectContractor",
     "ReportEvidence", "ReportObligation", "RetentionSetting", "SentReminder", "SignInThrottle",
     "StoredFigures", "StoredFile", "User", "UserSession",

@@ -39,6 +39,21 @@ class Document(Base):
     issued_by: Mapped[User | None] = relationship()
 
 
+class DocumentParticipant(Base):
+    """A participant an issued document names: the subject of a pathway document, or one
+    of the persons in its spreadsheet's person-level rows (by pseudonym). Written when the
+    document is issued, so that a resident's access request (and erasure) finds every
+    document about them without opening the archived files. Keyed by participant first:
+    it is read by participant."""
+
+    __tablename__ = "document_participants"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True,
+                                                autoincrement=False)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True,
+                                             autoincrement=False)
+
+
 class DocumentNumberCounter(Base):
     """The last document number taken in a year. A number is taken by raising it in a short
     transaction of its own, before the document is rendered: concurrent issuers wait a moment

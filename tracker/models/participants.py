@@ -76,6 +76,10 @@ class Participant(Timestamped, Base):
         CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year"),
         CheckConstraint("months_unemployed IS NULL OR months_unemployed >= 0", name="months_unemployed"),
         one_of("intake_age_band", AGE_BANDS),
+        CheckConstraint("consent_withdrawn_on IS NULL OR consent_withdrawn_on >= consent_date",
+                        name="withdrawn_after_consent"),
+        CheckConstraint("consent_withdrawal_note IS NULL OR consent_withdrawn_on IS NOT NULL",
+                        name="withdrawal_note_with_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +102,10 @@ class Participant(Timestamped, Base):
     consent_date: Mapped[date | None]
     consent_scope: Mapped[str | None] = mapped_column(Text)
     consent_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    # From this day no new placement, assessment or pathway document (issue #20); what was
+    # registered before stays, so the figures do not change.
+    consent_withdrawn_on: Mapped[date | None]
+    consent_withdrawal_note: Mapped[str | None] = mapped_column(Text)
     anonymised_at: Mapped[datetime | None]
     # Set when the participant is anonymised and the birth year goes: the age band the
     # statistics need (tracker.retention).

@@ -4,7 +4,16 @@ from datetime import date
 from flask_babel import get_locale
 from flask_wtf.file import FileField
 from sqlalchemy import or_, select
-from wtforms import DateField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -121,6 +130,7 @@ class ParticipantForm(Form):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         ok = self._check_consent() and ok
+        ok = self._check_withdrawal() and ok
         ok = self._check_benefit_group() and ok
         ok = self._check_area_in_municipality() and ok
         return ok
@@ -140,6 +150,24 @@ class ParticipantForm(Form):
             "consent date (and what the consent covers), or empty these fields: %(fields)s.",
             fields=", ".join(str(f.label.text) for f in missing))]
         return False
+
+    def _check_withdrawal(self) -> bool:
+        """A recorded withdrawal needs the consent it withdrew, given on or before it."""
+        withdrawn = self.current.consent_withdrawn_on if self.current is not None else None
+        given = self.consent_date.data
+        if withdrawn is None or self.consent_date.errors:
+            return True
+        if given is None:
+            self.consent_date.errors = [_(
+                "The consent was withdrawn on %(date)s. Remove the withdrawal on the "
+                "participant's page before removing the consent.", date=short_date(withdrawn))]
+            return False
+        if given > withdrawn:
+            self.consent_date.errors = [_(
+                "The consent date cannot be after the withdrawal of the consent (%(date)s).",
+                date=short_date(withdrawn))]
+            return False
+        return True
 
     def _check_benefit_group(self) -> bool:
         group_id = self.benefit_group_id.data
@@ -200,3 +228,26 @@ class AssessmentForm(Form):
 for _dimension, _label in DIMENSIONS.items():
     setattr(AssessmentForm, _dimension, RadioField(
         _label, coerce=optional_int, choices=SCORES, validators=[Optional()]))
+
+
+class WithdrawConsentForm(Form):
+    """The day a participant withdrew consent, and a note; sent twice, the second time
+    confirmed (`confirmed`) after the page has said what stops."""
+
+    withdrawn_on = DateField(_l("Consent withdrawn on"), validators=[InputRequired()],
+                             default=date.today)
+    note = TextAreaField(_l("Note"), validators=[Optional(), no_cpr, Length(max=2000)])
+    confirmed = HiddenField()
+
+    def __init__(self, *args, participant: Participant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.participant = participant
+
+    def validate_withdrawn_on(self, field):
+        if field.data > date.today():
+            raise ValidationError(_l("The date cannot be after today."))
+        given = self.participant.consent_date
+        if given is not None and field.data < given:
+            raise ValidationError(_(
+                "The consent cannot have been withdrawn before it was given (%(date)s).",
+                date=short_date(given)))

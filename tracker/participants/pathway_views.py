@@ -126,6 +126,10 @@ def new_placement(participant_id: int | None = None):
         if previous.next_placement_id is not None:
             flash(_("%(ref)s already led to a next placement.", ref=previous.ref), "info")
             return redirect(url_for("participants.placement", placement_id=previous.next_placement_id))
+    refusal = service.withdrawal_refusal(participant, "placement") if participant else None
+    if refusal is not None:
+        flash(refusal, "error")
+        return redirect(url_for("participants.detail", participant_id=participant.id))
     project = None
     if request.args.get("project_id", type=parse_id):
         project = db.session.scalars(access.visible(Project, user).where(
@@ -434,6 +438,10 @@ def new_assessment(participant_id: int):
     if participant.consent_date is None:
         flash(_("Record the consent of %(name)s before registering progress.", name=participant.name),
               "error")
+        return redirect(url_for("participants.detail", participant_id=participant.id))
+    refusal = service.withdrawal_refusal(participant, "assessment")
+    if refusal is not None:
+        flash(refusal, "error")
         return redirect(url_for("participants.detail", participant_id=participant.id))
     form = AssessmentForm()
     if form.validate_on_submit():

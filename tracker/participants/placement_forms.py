@@ -16,6 +16,7 @@ from tracker.lists import MATCHES_SHOWN, SELECT_MAX, Records, named_list
 from tracker.models import FollowUp, Organisation, Participant, Placement, Project, ProjectContractor
 from tracker.models.codes import FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, OUTCOMES, PLACEMENT_KINDS
 from tracker.participants.forms import optional_code, optional_int
+from tracker.participants.service import withdrawal_refusal
 from tracker.projects.forms import TypedProject, project_label, strip
 
 MAX_HOURS_PER_WEEK = Decimal(60)
@@ -268,9 +269,13 @@ class PlacementForm(TypedProject, Form):
         chooser = self.participant_id or self.participant_name
         if person is None and not chooser.errors:
             person = self.chosen_participant()
+        message = None
         if person is not None and person.consent_date is None:
             message = _("%(name)s has no consent recorded. Record the consent on the "
                          "participant before adding placements.", name=person.name)
+        elif person is not None and self.current is None:
+            message = withdrawal_refusal(person, "placement")  # a correction is no new one
+        if message is not None:
             if self.participant is None:
                 chooser.errors = [*chooser.errors, message]
             else:

@@ -76,6 +76,8 @@ FIELD_LABELS = {
     "education_level": _l("Education level"), "intake_date": _l("Intake date"),
     "consent_date": _l("Consent date"), "consent_scope": _l("What the consent covers"),
     "consent_file_id": _l("Consent document"), "anonymised_at": _l("Anonymised"),
+    "consent_withdrawn_on": _l("Consent withdrawn on"),
+    "consent_withdrawal_note": _l("Note on the withdrawal of the consent"),
     "pseudonym": _l("Pseudonym"),
     "participant_id": _l("Participant"), "kind": _l("Kind"), "employer_id": _l("Employer"),
     "project_id": _l("Building project"), "trade": _l("Trade"), "start_date": _l("Start"),
@@ -453,5 +455,6 @@ def history(participant_id: int):
     return html
 
 
-# The views of placements, follow-ups and assessments, and their removal, on this blueprint.
-from tracker.participants import pathway_views, removal_views  # noqa: E402,F401
+# The views of placements, follow-ups and assessments, their removal, and access requests
+# and consent withdrawal, on this blueprint.
+from tracker.participants import pathway_views, privacy_views, removal_views  # noqa: E402,F401

@@ -25,7 +25,7 @@ from tracker.audit import current_actor
 from tracker.counting.pathways import add_months, is_pathway_end
 from tracker.counting.placements import running
 from tracker.extensions import db
-from tracker.formatting import number
+from tracker.formatting import number, short_date
 from tracker.i18n import gettext as _
 from tracker.models import (
     AuditEvent,
@@ -277,6 +277,21 @@ def change_since_first(assessments: Sequence[ProgressAssessment]) -> list[Dimens
         result.append(DimensionChange(dimension, scores[0] if scores else None,
                                       scores[-1] if scores else None))
     return result
+
+
+# --- Consent withdrawal -------------------------------------------------------------------
+
+def withdrawal_refusal(participant: Participant, what: str) -> str | None:
+    """Why nothing new of `what` ('placement' or 'assessment') may be added for the
+    participant: their consent is withdrawn. None while it is not."""
+    if participant.consent_withdrawn_on is None:
+        return None
+    args = {"name": participant.name, "date": short_date(participant.consent_withdrawn_on)}
+    if what == "placement":
+        return _("%(name)s withdrew their consent on %(date)s. No new placements can be "
+                 "added.", **args)
+    return _("%(name)s withdrew their consent on %(date)s. No new progress assessments can "
+             "be registered.", **args)
 
 
 # --- Audit trail of exports -------------------------------------------------------------

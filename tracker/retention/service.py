@@ -52,7 +52,7 @@ UNSWEPT_TABLES = {"participants", "users", "user_sessions", "api_tokens", "sign_
 # The audit trail's copied values of these columns of a person's own rows are emptied.
 PERSONAL_COLUMNS = {"name", "ref", "email", "phone", "birth_year", "readiness",
                     "months_unemployed", "education_level", "consent_scope", "note",
-                    "consent_file_id"}
+                    "consent_file_id", "consent_withdrawal_note"}
 # Spreadsheets issued with these kinds list placements by pseudonym.
 PERSON_LEVEL_KINDS = ("clause-status", "compliance", "municipality", "training")
 ACCESS_ACTIONS = ("view", "export")
@@ -323,7 +323,8 @@ def anonymise(participant_ids: Iterable[int], action: str, reason: str) -> Outco
                 name=p.pseudonym, ref=p.new_ref, email=None, phone=None, birth_year=None,
                 intake_age_band=age_band(intake.year - birth_year) if birth_year else None,
                 readiness=None, months_unemployed=None, education_level=None,
-                consent_scope=None, consent_file_id=None, anonymised_at=now))
+                consent_scope=None, consent_file_id=None, consent_withdrawal_note=None,
+                anonymised_at=now))
         placements = select(Placement.id).where(Placement.participant_id.in_(ids))
         db.session.execute(update(FollowUp).where(FollowUp.placement_id.in_(placements))
                            .values(note=""))
