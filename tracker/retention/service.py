@@ -31,6 +31,7 @@ from tracker.models import (
     AuditEvent,
     ContractorReport,
     Document,
+    DocumentParticipant,
     FollowUp,
     ImportJob,
     Participant,
@@ -53,8 +54,6 @@ UNSWEPT_TABLES = {"participants", "users", "user_sessions", "api_tokens", "sign_
 PERSONAL_COLUMNS = {"name", "ref", "email", "phone", "birth_year", "readiness",
                     "months_unemployed", "education_level", "consent_scope", "note",
                     "consent_file_id", "consent_withdrawal_note"}
-# Spreadsheets issued with these kinds list placements by pseudonym.
-PERSON_LEVEL_KINDS = ("clause-status", "compliance", "municipality", "training")
 ACCESS_ACTIONS = ("view", "export")
 ERASE, ANONYMISE = "erase", "anonymise"
 
@@ -256,22 +255,17 @@ def _withdraw_documents(people: list[Person], now: datetime, outcome: Outcome) -
         db.session.execute(update(Document).where(Document.id == document_id).values(
             content=None, attachment=None, withdrawn_at=now))
         outcome.documents_withdrawn.append(number)
-    # Spreadsheets listing placements: only those of the people's projects and
-    # municipalities can hold their pseudonyms; each is read to be sure.
-    projects = select(Placement.project_id).where(Placement.participant_id.in_(ids))
-    municipalities = select(Participant.municipality_id).where(Participant.id.in_(ids))
-    candidates = db.session.execute(
-        select(Document.id, Document.number, Document.attachment)
-        .where(Document.kind.in_(PERSON_LEVEL_KINDS), Document.attachment.is_not(None),
-               or_(Document.project_id.in_(projects),
-                   Document.organisation_id.in_(municipalities)))).all()
-    pseudonyms = [p.pseudonym for p in people]
-    for document_id, number, content in candidates:
-        text = _spreadsheet_text(content)
-        if any(pseudonym in text for pseudonym in pseudonyms):
-            db.session.execute(update(Document).where(Document.id == document_id).values(
-                attachment=None, attachment_withdrawn_at=now))
-            outcome.attachments_withdrawn.append(number)
+    # Spreadsheets listing them by pseudonym: recorded when each document was issued.
+    listing = db.session.execute(
+        select(Document.id, Document.number)
+        .join(DocumentParticipant, DocumentParticipant.document_id == Document.id)
+        .where(DocumentParticipant.participant_id.in_(ids), Document.attachment.is_not(None),
+               Document.withdrawn_at.is_(None))
+        .distinct().order_by(Document.number)).all()
+    for document_id, number in listing:
+        db.session.execute(update(Document).where(Document.id == document_id).values(
+            attachment=None, attachment_withdrawn_at=now))
+        outcome.attachments_withdrawn.append(number)
 
 
 def _withdraw_files(file_ids: Iterable[int], now: datetime) -> int:
