@@ -25,7 +25,7 @@ from tracker.audit import current_actor
 from tracker.counting.pathways import add_months, is_pathway_end
 from tracker.counting.placements import running
 from tracker.extensions import db
-from tracker.formatting import number
+from tracker.formatting import number, short_date
 from tracker.i18n import gettext as _
 from tracker.models import (
     AuditEvent,
@@ -59,6 +59,19 @@ TRADES = ("murer", "tømrer", "maler", "VVS", "elektriker", "anlægsgartner", "s
 def duration_weeks(start: date, end: date) -> Fraction:
     """Weeks of a period with both ends counted: 5 January–15 February 2026 = 42 days = 6."""
     return Fraction((end - start).days + 1, DAYS_PER_WEEK)
+
+
+def start_problem(start: date, name: str, intake: date, consent: date | None) -> str | None:
+    """Why a placement of the participant `name` cannot start on `start`: before the intake
+    date, or before the consent when one is recorded (the later of the two is named, as
+    it is the earliest start allowed); None when it may."""
+    if consent is not None and consent >= intake and start < consent:
+        return _("The placement cannot start before %(name)s gave consent (%(date)s).",
+                 name=name, date=short_date(consent))
+    if start < intake:
+        return _("The placement cannot start before the intake date of %(name)s (%(date)s).",
+                 name=name, date=short_date(intake))
+    return None
 
 
 def _one_decimal(value: Fraction | Decimal) -> Decimal:
