@@ -450,7 +450,12 @@ def test_a_changed_target_replaces_a_computed_one(db, runner, tmp_path):
     db.session.commit()
     sheets = happy_with()
     sheets["clauses"][1][4] = 14
-    assert _import(runner, write_xlsx(tmp_path / "b.xlsx", sheets)).exit_code == 0
+    result = _import(runner, write_xlsx(tmp_path / "b.xlsx", sheets))
+    assert result.exit_code == 0
+    # Which target was used is said, not left to be noticed.
+    assert ("clauses, række 2, kolonne target: Klausul K-1 beregnede sit mål ud fra "
+            "håndværkerudgiften; målet i arket, 14, erstatter det som et fast mål."
+            ) in result.output
     db.session.refresh(clause)
     assert (clause.target, clause.target_basis, clause.target_rate) == (Decimal(14), None, None)
 

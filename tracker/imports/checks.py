@@ -75,6 +75,15 @@ class Checks:
 
     def _refuse_change(self, row: Row, changed: dict) -> None:
         name = row.spec.name
+        if name == "clauses" and row.entry[2] and "target" in changed:
+            # The sheet's target wins over one computed from an amount; the user is told.
+            words = {"ref": row.values["ref"], "target": display(changed["target"])}
+            self.note(name, row.number, "target", _(
+                "Clause %(ref)s computed its target from the contract sum; the target in the "
+                "sheet, %(target)s, replaces it as a fixed target.", **words)
+                if row.entry[2] == "contract_sum" else _(
+                "Clause %(ref)s computed its target from the craft cost; the target in the "
+                "sheet, %(target)s, replaces it as a fixed target.", **words))
         if name == "participants" and row.entry[2]:
             row.fail(next(iter(changed)), _(
                 "The participant has been anonymised; an import cannot change it."))
