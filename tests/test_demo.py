@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import String, Text, func, select
 
+from tracker.i18n import today as app_today
 from tracker.models import (
     Clause,
     ContractorReport,
@@ -149,6 +150,18 @@ def test_follow_ups_only_after_a_pathway_ended_and_one_placement_to_close(db, se
     # The single internship whose planned end passed with nothing recorded, at least.
     assert _count(db, Placement, to_close(date.today()), Placement.kind == "internship",
                   Placement.next_placement_id.is_(None)) >= 1
+
+
+def test_the_demo_dates_are_plausible(db, seeded):
+    """No placement before its participant's intake or consent, no follow-up or progress
+    assessment after today: the demo passes the rules the forms and the import apply."""
+    before_intake = select(func.count()).select_from(Placement).join(Participant).where(
+        (Placement.start_date < Participant.intake_date)
+        | (Placement.start_date < Participant.consent_date))
+    assert db.session.scalar(before_intake) == 0
+    today = app_today()
+    assert db.session.scalar(select(func.max(FollowUp.follow_up_date))) <= today
+    assert db.session.scalar(select(func.max(ProgressAssessment.assessed_on))) <= today
 
 
 def test_one_user_per_role(db, seeded):

@@ -33,11 +33,20 @@ def number(value, decimals: int = 0) -> str:
     return format_decimal(Decimal(str(value)), pattern, locale=_locale())
 
 
-def money(value) -> str:
-    """1.234.567 kr. (whole kroner)."""
+def kroner(value) -> str:
+    """An amount as stored, øre included when there are any: 1.234.567 or 1.234.567,50.
+    Never rounded to whole kroner, so what was entered is what is shown."""
     if value is None:
         return ""
-    return f"{number(value)} kr." if _is_danish() else f"DKK {number(value)}"
+    value = Decimal(str(value))
+    return number(value, 0 if value == value.to_integral_value() else 2)
+
+
+def money(value) -> str:
+    """1.234.567 kr., or 1.234.567,50 kr. with øre."""
+    if value is None:
+        return ""
+    return f"{kroner(value)} kr." if _is_danish() else f"DKK {kroner(value)}"
 
 
 def percent(value, decimals: int = 1) -> str:

@@ -27,6 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.audit import record_list_view
 from tracker.extensions import db
+from tracker.formatting import cell
 from tracker.forms import choices as code_choices
 from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
@@ -95,6 +96,7 @@ class Column:
     numeric: bool = False
     link: Callable[[Any], str] | None = None
     page: bool = True  # False: in the exports only, where width costs nothing
+    shown: Callable[[Any], str] = cell  # the value as the page shows it (exports keep it typed)
 
 
 @dataclass

@@ -144,11 +144,52 @@ def test_target_from_craft_cost_by_rate_and_the_calculation_shown(db, client, st
     assert calculation in client.get(f"/clauses/{clause.id}/edit").get_data(as_text=True)
 
 
-def test_a_computed_target_wins_over_an_entered_one(db, client, staff, agreement):
+def test_a_fixed_target_that_differs_from_the_computed_one_is_refused(db, client, staff,
+                                                                     agreement):
+    body = client.post(f"/agreements/{agreement.id}/clauses/new", data=clause_form(
+        target="99", target_basis="contract_sum", target_rate="0,02", unit="persons"),
+    ).get_data(as_text=True)
+    # 85,000,000 / 1,000,000 × 0.02 = 1.7: the typed 99 is neither used nor dropped unsaid.
+    assert ("Du har skrevet et fast mål på 99 og valgt at beregne målet ud fra "
+            "entreprisesummen, som giver 1,7. Tøm feltet Fast mål for at bruge det beregnede "
+            "mål, eller vælg »Intet – jeg skriver selv målet« for at beholde 99.") in body
+    assert 'value="99"' in body and 'value="0,02"' in body  # what was typed stays in the form
+    assert _clause(db) is None
+
+
+def test_the_craft_cost_names_itself_when_the_targets_differ(db, client, staff, project,
+                                                              agreement):
+    project.craft_cost = Decimal("40000000")
+    db.session.commit()
+    body = client.post(f"/agreements/{agreement.id}/clauses/new", data=clause_form(
+        target="3", target_basis="craft_cost", target_rate="0,1")).get_data(as_text=True)
+    # 40,000,000 / 1,000,000 × 0.1 = 4
+    assert "ud fra håndværkerudgiften, som giver 4." in body
+    assert _clause(db) is None
+
+
+def test_a_fixed_target_equal_to_the_computed_one_is_accepted(db, client, staff, agreement):
+    # 85,000,000 / 1,000,000 × 0.02 = 1.7, typed as 1,70: nothing is lost either way.
     client.post(f"/agreements/{agreement.id}/clauses/new", data=clause_form(
-        target="99", target_basis="contract_sum", target_rate="0,02", unit="persons"))
-    # 85,000,000 / 1,000,000 × 0.02 = 1.7
-    assert _clause(db).target == Decimal("1.70")
+        target="1,70", target_basis="contract_sum", target_rate="0,02", unit="persons"))
+    clause = _clause(db)
+    assert (clause.target, clause.target_basis, clause.target_rate) == (
+        Decimal("1.70"), "contract_sum", Decimal("0.02"))
+
+
+def test_a_derived_clause_is_edited_with_its_fixed_target_field_empty(db, client, staff,
+                                                                      agreement):
+    clause = factories.clause(agreement, ref="K-001", unit="apprentice_years", target="8.5",
+                              target_basis="contract_sum", target_rate=Decimal("0.1"))
+    db.session.commit()
+    form = client.get(f"/clauses/{clause.id}/edit").get_data(as_text=True)
+    assert '<input id="target" name="target" type="text" value="">' in form
+    assert "Mål = 85.000.000 kr. / 1 mio. × 0,1 = 8,5 elevårsværk" in form
+    # A new rate, sent as the form came: 85,000,000 / 1,000,000 × 0.2 = 17.
+    response = client.post(f"/clauses/{clause.id}/edit", data=clause_form(
+        target="", target_basis="contract_sum", target_rate="0,2", version=1))
+    assert response.status_code == 302
+    assert _clause(db).target == Decimal("17.00")
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -450,19 +450,24 @@ def test_a_changed_target_replaces_a_computed_one(db, runner, tmp_path):
     db.session.commit()
     sheets = happy_with()
     sheets["clauses"][1][4] = 14
-    assert _import(runner, write_xlsx(tmp_path / "b.xlsx", sheets)).exit_code == 0
+    result = _import(runner, write_xlsx(tmp_path / "b.xlsx", sheets))
+    assert result.exit_code == 0
+    # Which target was used is said, not left to be noticed.
+    assert ("clauses, række 2, kolonne target: Klausul K-1 beregnede sit mål ud fra "
+            "håndværkerudgiften; målet i arket, 14, erstatter det som et fast mål."
+            ) in result.output
     db.session.refresh(clause)
     assert (clause.target, clause.target_basis, clause.target_rate) == (Decimal(14), None, None)
 
 
 @pytest.mark.parametrize("cell, value", [
-    ("2026-03-31", date(2026, 3, 31)),
-    ("31-03-2026", date(2026, 3, 31)),  # what Danish Excel writes in CSV
-    ("31.03.2026", date(2026, 3, 31)),
+    ("2026-02-27", date(2026, 2, 27)),
+    ("27-02-2026", date(2026, 2, 27)),  # what Danish Excel writes in CSV
+    ("27.02.2026", date(2026, 2, 27)),
 ])
 def test_date_formats(db, runner, tmp_path, cell, value):
     sheets = happy_with()
-    sheets["participants"][2][7] = cell  # D-2's intake date
+    sheets["participants"][2][7] = cell  # D-2's intake date, before F-3 starts (2 March)
     assert _import(runner, write_xlsx(tmp_path / "a.xlsx", sheets)).exit_code == 0
     assert db.session.scalar(
         select(Participant.intake_date).where(Participant.ref == "D-2")) == value

@@ -369,9 +369,14 @@ def test_import_refuses_a_consent_date_after_the_withdrawal(db, world, amina, tm
         ["ref", "name", "intake_date", "consent_date"],
         ["D-0001", "Amina Hassan", "2026-01-01", "2026-05-01"],
     ]})
-    assert problems == [("participants", 2, "consent_date",
-                         "Samtykket blev trukket tilbage den 01.04.2026; samtykkedatoen kan "
-                         "ikke ligge efter den.")]
+    # Also after the start of her internship F-0001 (the plausibility rule): both are said.
+    assert sorted(problems) == sorted([
+        ("participants", 2, "consent_date",
+         "Samtykket blev trukket tilbage den 01.04.2026; samtykkedatoen kan ikke ligge efter "
+         "den."),
+        ("participants", 2, "consent_date",
+         "Forløbet F-0001 starter den 02.02.2026, før denne dato. Vælg en dato senest "
+         "02.02.2026, eller flyt først forløbets start.")])
     db.session.expire_all()
     assert amina.consent_date == date(2026, 1, 10)
 

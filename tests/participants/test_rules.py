@@ -2,6 +2,10 @@
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from tests import factories
 from tracker.models import PlacementRule
 from tracker.participants.service import check_placement, duration_weeks
 
@@ -81,3 +85,56 @@ def test_other_kinds_and_benefits_are_untouched(app, db):
                            benefit(db, "dagpenge").id, None) == []
     assert check_placement("internship", date(2026, 1, 5), date(2026, 2, 15), None, Decimal(30),
                            benefit(db, "sygedagpenge").id, None) == []
+
+
+# --- The warning in the user's language ---------------------------------------------------
+
+def test_the_warning_is_english_in_the_english_interface(app, db):
+    dagpenge = benefit(db, "dagpenge").id
+    # 5 January to 15 February 2026 = 42 days = 6 weeks, 2 over the 4 of the rule.
+    args = ("internship", date(2026, 1, 5), date(2026, 2, 15), None, Decimal(30), dagpenge, None)
+    with app.test_request_context():
+        (danish,) = check_placement(*args)
+        assert danish.message == ("Virksomhedspraktik: højst 4 uger for modtagere af dagpenge — "
+                                  "planlagt 6,0 uger (2,0 uger over grænsen)")
+        with force_locale("en"):
+            (english,) = check_placement(*args)
+            assert english.message == (
+                "Internship: at most 4 weeks for recipients of unemployment insurance benefit "
+                "— planned 6.0 weeks (2.0 weeks over the limit)")
+
+
+def test_a_rule_for_a_readiness_is_worded_in_both_languages(app, db):
+    kontanthjaelp = benefit(db, "kontanthjaelp").id
+    # 5 January to 15 March 2026 = 70 days = 10 weeks, 6 over the 4 for job-ready people.
+    args = ("internship", date(2026, 1, 5), date(2026, 3, 15), None, Decimal(30), kontanthjaelp,
+            "job_ready")
+    rule = db.session.scalar(select(PlacementRule).where(
+        PlacementRule.benefit_group_id == kontanthjaelp, PlacementRule.readiness == "job_ready"))
+    rule.description = ""  # no Danish text of the administrator's: made from the fields
+    db.session.flush()
+    with app.test_request_context():
+        (danish,) = check_placement(*args)
+        assert danish.message == (
+            "Virksomhedspraktik: højst 4 uger for jobparate modtagere af kontanthjælp — "
+            "planlagt 10,0 uger (6,0 uger over grænsen)")
+        with force_locale("en"):
+            (english,) = check_placement(*args)
+            assert english.message == (
+                "Internship: at most 4 weeks for job-ready recipients of social assistance — "
+                "planned 10.0 weeks (6.0 weeks over the limit)")
+
+
+def test_the_placement_page_warns_in_english(db, client, world, login):
+    person = factories.participant(world.aarhus, ref="D-0001", name="Amina Hassan",
+                                   benefit_group=world.dagpenge, housing_area=world.gellerup)
+    # 5 January to 15 February 2026: 6 weeks of internship for dagpenge, 2 over 4.
+    pl = factories.placement(person, world.kaerhoej, ref="F-0001", start_date=date(2026, 1, 5),
+                             planned_end=date(2026, 2, 15), hours_per_week=30)
+    english = factories.user("staff", locale="en")
+    db.session.commit()
+    login(english)
+    page = client.get(f"/placements/{pl.id}").get_data(as_text=True)
+    assert ("Internship: at most 4 weeks for recipients of unemployment insurance benefit — "
+            "planned 6.0 weeks (2.0 weeks over the limit)") in page
+    assert "Virksomhedspraktik" not in page and "højst" not in page

@@ -54,7 +54,7 @@ def test_create_project_with_danish_amounts(db, client, site, staff):
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert "Byggesagen 2026-017 er oprettet." in page
     assert "<dd>85.000.000 kr.</dd>" in page
-    assert "<dd>62.500.000 kr.</dd>" in page  # whole kroner: 50 øre rounds to the even krone
+    assert "<dd>62.500.000,50 kr.</dd>" in page  # the øre shown as stored, never rounded
 
 
 @pytest.mark.parametrize("overrides, message", [

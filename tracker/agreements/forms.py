@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from tracker.agreements.service import basis_amount, derived_target
+from tracker.agreements.service import basis_amount, derived_target, figure
 from tracker.extensions import db
 from tracker.formatting import money, short_date
 from tracker.forms import (
@@ -145,6 +145,9 @@ class PartyForm(Form):
                                      name=clash.organisation.name))
 
 
+NOTHING = _l("Nothing – I enter the target myself")
+
+
 class ClauseForm(Form):
     ref = StringField(_l("Clause no."), validators=[DataRequired(), Length(max=50)],
                       filters=[strip], description=_l("Unique, e.g. K-001."))
@@ -173,8 +176,7 @@ class ClauseForm(Form):
         self.kind.choices = choices(CLAUSE_KINDS)
         self.unit.choices = choices(UNITS)
         self.frequency.choices = choices(FREQUENCIES)
-        self.target_basis.choices = choices(
-            TARGET_BASES, blank=str(_l("Nothing – I enter the target myself")))
+        self.target_basis.choices = choices(TARGET_BASES, blank=str(NOTHING))
         contractors = db.session.scalars(
             select(Organisation).join(ProjectContractor,
                                       ProjectContractor.contractor_id == Organisation.id)
@@ -189,6 +191,10 @@ class ClauseForm(Form):
             (c.id, f"{c.name} ({label(CONTRACTOR_ROLES, roles[c.id]).lower()})")
             for c in contractors]
         if not self.is_submitted():
+            if current is not None and current.target_basis:
+                # A computed target is shown as its calculation; the fixed-target field
+                # stays empty so that a changed rate is not met by the old figure.
+                self.target.data = None
             chosen = [r.contractor_id for r in current.reporters] if current else []
             # As the obligations count it: none chosen means the main contractors.
             self.reporters.data = chosen or [c.id for c in contractors if roles[c.id] == "main"]
@@ -249,6 +255,20 @@ class ClauseForm(Form):
                 amount=money(amount)))
         if computed > MAX_TARGET:
             return self._error(self.target_rate, _l("The computed target is too large."))
+        if target is not None and target != computed:
+            # A fixed target and a rate that disagree: the user says which one is meant,
+            # rather than the typed figure being dropped without a word.
+            message = (_l(
+                "You entered a fixed target of %(target)s and chose to compute the target "
+                "from the contract sum, which gives %(computed)s. Empty the fixed target to "
+                "use the computed one, or choose “%(nothing)s” to keep %(target)s.",
+                target=figure(target), computed=figure(computed), nothing=NOTHING)
+                if basis == "contract_sum" else _l(
+                "You entered a fixed target of %(target)s and chose to compute the target "
+                "from the craft cost, which gives %(computed)s. Empty the fixed target to "
+                "use the computed one, or choose “%(nothing)s” to keep %(target)s.",
+                target=figure(target), computed=figure(computed), nothing=NOTHING))
+            return self._error(self.target, message)
         self.computed_target = computed
         return True
 
@@ -271,7 +291,8 @@ class ClauseForm(Form):
         return True
 
     def apply(self, clause: Clause) -> None:
-        """Copy the form onto a clause; a derived target replaces any entered one."""
+        """Copy the form onto a clause: the computed target when an amount is chosen (the
+        form has refused a fixed target that differs), else the fixed one."""
         for name in ("ref", "kind", "unit", "responsible_contractor_id", "start_date",
                      "end_date", "frequency", "reporting_from"):
             setattr(clause, name, getattr(self, name).data)

@@ -8,6 +8,7 @@ half reads the rows and keeps the plans.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from tracker.i18n import gettext as _
 from tracker.imports.sheets import SPECS, display, shown
 from tracker.models import Participant
 from tracker.models.codes import ORG_KINDS, OUTCOMES, label
+from tracker.participants.service import start_problem
 from tracker.reporting.forms import REQUIRED_BY_UNIT, UNIT_WORDS
 
 if TYPE_CHECKING:
@@ -76,6 +78,15 @@ class Checks:
 
     def _refuse_change(self, row: Row, changed: dict) -> None:
         name = row.spec.name
+        if name == "clauses" and row.entry[2] and "target" in changed:
+            # The sheet's target wins over one computed from an amount; the user is told.
+            words = {"ref": row.values["ref"], "target": display(changed["target"])}
+            self.note(name, row.number, "target", _(
+                "Clause %(ref)s computed its target from the contract sum; the target in the "
+                "sheet, %(target)s, replaces it as a fixed target.", **words)
+                if row.entry[2] == "contract_sum" else _(
+                "Clause %(ref)s computed its target from the craft cost; the target in the "
+                "sheet, %(target)s, replaces it as a fixed target.", **words))
         if name == "participants" and row.entry[2]:
             row.fail(next(iter(changed)), _(
                 "The participant has been anonymised; an import cannot change it."))
@@ -177,6 +188,11 @@ class Checks:
             if v["benefit"] not in self.benefits:
                 row.fail("benefit", _("Not one of the allowed values: %(codes)s.",
                                       codes=", ".join(sorted(self.benefits))))
+        if row.entry is not None:  # checked against the placements once all are read
+            moved = [c for c in ("intake_date", "consent_date") if row.ok(c)
+                     and v[c] != row.entry[1][row.spec.index(c)]]
+            if moved:
+                self._moved_intakes.append((row.number, v["ref"], moved))
         if v["consent_date"] is None and "consent_date" not in row.failed:
             filled = [c for c in NEEDS_CONSENT if v[c] is not None or c in row.failed]
             if filled:
@@ -212,6 +228,12 @@ class Checks:
             row.fail("participant_ref", _(
                 "The participant %(ref)s has no consent recorded (consent_date). Record the "
                 "consent before adding placements.", ref=v["participant_ref"]))
+        elif participant is not None and row.ok("start") and self._start_moved(row):
+            problem = start_problem(v["start"], v["participant_ref"],
+                                    self.value("participants", participant, "intake_date"),
+                                    self.value("participants", participant, "consent_date"))
+            if problem:
+                row.fail("start", problem)
         self._check_withdrawn(row)
         employer = self.org_kind(row, "employer_cvr", EMPLOYER_KINDS)
         project = self.ref(row, "case_number", "projects")
@@ -263,6 +285,46 @@ class Checks:
                 select(Participant.ref, Participant.consent_withdrawn_on)
                 .where(Participant.consent_withdrawn_on.is_not(None))).all())
         return self._withdrawn
+
+    def _start_moved(self, row: Row) -> bool:
+        """A new placement, or one whose start or participant changes: the rule on the start
+        is checked then, so an unchanged row stored before the rule imports again."""
+        spec, old = row.spec, row.entry[1] if row.entry else None
+        if old is None or any(row.values[c] != old[spec.index(c)]
+                              for c in ("start", "participant_ref")):
+            self._moved_starts.add(row.values["ref"])
+            return True
+        return False
+
+    def check_moved_intakes(self) -> None:
+        """A participant whose intake or consent date the workbook changes: the new date may
+        not come after the start of a placement the workbook leaves where it was (a placement
+        it adds or moves is checked on its own row)."""
+        if not self._moved_intakes:
+            return
+        index_p = SPECS["placements"].index("participant_ref")
+        index_s = SPECS["placements"].index("start")
+        wanted = {ref for _number, ref, _columns in self._moved_intakes}
+        first: dict[str, tuple[date, str]] = {}
+        for ref, (_id, values, _extra) in self.existing("placements").items():
+            person = values[index_p]
+            if person in wanted and ref not in self._moved_starts and values[index_s] \
+                    and (person not in first or (values[index_s], ref) < first[person]):
+                first[person] = (values[index_s], ref)
+        participants = self.existing("participants")
+        for number, ref, columns in self._moved_intakes:
+            if ref not in first:
+                continue
+            start, placement = first[ref]
+            for column in columns:
+                day = participants[ref][1][SPECS["participants"].index(column)]
+                if day is not None and day > start:
+                    self.bad["participants"].add(ref)
+                    self.problem("participants", number, column, day, _(
+                        "The placement %(ref)s starts on %(start)s, before this date. Choose a "
+                        "date on or before %(start)s, or move the placement's start first.",
+                        ref=placement, start=short_date(start)))
+        self._moved_intakes = []
 
     def _after_placements(self) -> None:
         """next_ref: exists, same participant, followed by one placement only, no circle."""

@@ -105,7 +105,8 @@ def key_ids(entity: str) -> Select:
 
 def sheet_rows(name: str) -> Select:
     """The table read as its sheet: id, the sheet's columns in order, then one extra value
-    the import needs (participants: anonymised; reports: report_version), sorted by key."""
+    the import needs (participants: anonymised; reports: report_version; clauses: the
+    amount a computed target is derived from), sorted by key."""
     if name == "organisations":
         o = Organisation
         return select(o.id, o.cvr, o.name, o.kind, o.municipality_code, null()).order_by(o.cvr)
@@ -131,7 +132,8 @@ def sheet_rows(name: str) -> Select:
     if name == "clauses":
         c, r = Clause, aliased(Organisation)
         return (select(c.id, c.ref, Agreement.ref, c.kind, c.unit, c.target, r.cvr,
-                       c.start_date, c.end_date, c.frequency, c.text, c.reporting_from, null())
+                       c.start_date, c.end_date, c.frequency, c.text, c.reporting_from,
+                       c.target_basis)
                 .join(Agreement, c.agreement_id == Agreement.id)
                 .outerjoin(r, c.responsible_contractor_id == r.id).order_by(c.ref))
     if name == "participants":

@@ -265,7 +265,7 @@ class SheetSpec:
 
 
 REF = text(50)
-MAX_AMOUNT = Decimal("9999999999999")
+MAX_AMOUNT = Decimal("9999999999999.99")  # Numeric(15, 2), as the form
 MAX_TARGET = Decimal("9999999999.99")
 MAX_HOURS = Decimal("99999999")
 MAX_WEEKS = Decimal("99999")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.i18n import gettext as _
+from tracker.i18n import today as app_today
 from tracker.imports.checks import Checks
 from tracker.imports.mapping import sheet_rows
 from tracker.imports.reader import NotUtf8, Rows, Workbook
@@ -89,7 +90,7 @@ class Validator(Checks):
                  today: date | None = None):
         self.session = session
         self.progress = progress or (lambda phase, done, total: None)
-        self.today = today or date.today()
+        self.today = today or app_today()
         self.problems: list[Problem] = []  # the first MAX_PROBLEMS
         self.problem_count = 0  # all of them
         self.notes: list[Problem] = []
@@ -104,6 +105,8 @@ class Validator(Checks):
         self._versions: dict | None = None
         self._withdrawn: dict | None = None  # participants' consent withdrawals, by ref
         self._next_checks: list[tuple[int, str, str, Any]] = []
+        self._moved_intakes: list[tuple[int, str, list[str]]] = []  # participants' rows
+        self._moved_starts: set[str] = set()  # placements new or moved by the workbook
 
     # --- Recording ---------------------------------------------------------------------
 
@@ -159,6 +162,7 @@ class Validator(Checks):
                 after = getattr(self, f"_after_{spec.name}", None)
                 if after and spec.name in self.seen:
                     after()
+        self.check_moved_intakes()
         self.progress("reading", self.done, self.total)
         order = {s.name: i for i, s in enumerate(SHEETS)}
         self.problems.sort(key=lambda p: (

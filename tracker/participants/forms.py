@@ -22,7 +22,15 @@ from tracker.formatting import short_date
 from tracker.forms import Form, VersionField, choices, no_cpr, record_choices
 from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
-from tracker.models import BenefitGroup, HousingArea, Organisation, Participant
+from tracker.i18n import today
+from tracker.models import (
+    BenefitGroup,
+    HousingArea,
+    Organisation,
+    Participant,
+    Placement,
+    ProgressAssessment,
+)
 from tracker.models.codes import DIMENSIONS, EDUCATION_LEVELS, GENDERS, READINESS
 from tracker.urls import parse_id
 
@@ -43,6 +51,13 @@ def optional_int(value) -> int | None:
 def optional_code(value) -> str | None:
     """Coerce a select's value to a code; the blank option is None."""
     return value or None
+
+
+def not_in_future(field, message) -> None:
+    """Refuse a date after today (in the application's time zone); `message` names today."""
+    now = today()
+    if isinstance(field.data, date) and field.data > now:
+        raise ValidationError(message % {"today": short_date(now)})
 
 
 def _filled(field) -> bool:
@@ -133,6 +148,31 @@ class ParticipantForm(Form):
         ok = self._check_withdrawal() and ok
         ok = self._check_benefit_group() and ok
         ok = self._check_area_in_municipality() and ok
+        ok = self._check_placement_starts() and ok
+        return ok
+
+    def _check_placement_starts(self) -> bool:
+        """A changed intake or consent date may not come after the start of the participant's
+        first placement (placements cannot start before either). A date left as it was is
+        not checked, so a participant stored before the rule can still be corrected."""
+        if self.current is None or not isinstance(self.intake_date.data, date) \
+                or self.consent_date.errors:
+            return True
+        first = db.session.execute(
+            select(Placement.ref, Placement.start_date)
+            .where(Placement.participant_id == self.current.id)
+            .order_by(Placement.start_date, Placement.id).limit(1)).first()
+        if first is None:
+            return True
+        ok = True
+        for field in (self.intake_date, self.consent_date):
+            if field.data is not None and field.data != getattr(self.current, field.name) \
+                    and field.data > first.start_date:
+                field.errors = [*field.errors, _(
+                    "The placement %(ref)s starts on %(start)s, before this date. Choose a date "
+                    "on or before %(start)s, or move the placement's start first.",
+                    ref=first.ref, start=short_date(first.start_date))]
+                ok = False
         return ok
 
     def _check_consent(self) -> bool:
@@ -209,9 +249,19 @@ SCORES = [SelectChoice(n, str(n)) for n in range(1, 11)]
 class AssessmentForm(Form):
     """A progress assessment: 1-10 on each dimension (blank when not assessed), with a note."""
 
-    assessed_on = DateField(_l("Date"), validators=[InputRequired()], default=date.today)
+    assessed_on = DateField(_l("Date"), validators=[InputRequired()], default=today)
     note = TextAreaField(_l("Note"), validators=[Optional(), no_cpr, Length(max=4000)])
     version = VersionField()
+
+    def __init__(self, *args, current: ProgressAssessment | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current
+
+    def validate_assessed_on(self, field):
+        # Only a date set or moved: an assessment stored before the rule stays editable.
+        if self.current is None or field.data != self.current.assessed_on:
+            not_in_future(field, _l("An assessment cannot be dated in the future (today is "
+                                    "%(today)s)."))
 
     def dimensions(self):
         return [self[d] for d in DIMENSIONS]

@@ -462,7 +462,7 @@ def new_assessment(participant_id: int):
 def edit_assessment(assessment_id: int):
     """Correct a progress assessment (optimistic locking). Secretariat."""
     assessment = access.get_visible_or_404(ProgressAssessment, assessment_id, current_user)
-    form = AssessmentForm(obj=assessment)
+    form = AssessmentForm(obj=assessment, current=assessment)
 
     def apply(f, obj):
         apply_form(f, obj)

@@ -12,11 +12,12 @@ from tracker.formatting import short_date
 from tracker.forms import Form, NumberField, VersionField, choices, no_cpr
 from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
+from tracker.i18n import today
 from tracker.lists import MATCHES_SHOWN, SELECT_MAX, Records, named_list
 from tracker.models import FollowUp, Organisation, Participant, Placement, Project, ProjectContractor
 from tracker.models.codes import FOLLOW_UP_MONTHS, FOLLOW_UP_STATUSES, OUTCOMES, PLACEMENT_KINDS
-from tracker.participants.forms import optional_code, optional_int
-from tracker.participants.service import withdrawal_refusal
+from tracker.participants.forms import not_in_future, optional_code, optional_int
+from tracker.participants.service import start_problem, withdrawal_refusal
 from tracker.projects.forms import TypedProject, project_label, strip
 
 MAX_HOURS_PER_WEEK = Decimal(60)
@@ -281,7 +282,21 @@ class PlacementForm(TypedProject, Form):
             else:
                 self.participant_errors.append(message)
             ok = False
-        return ok
+        return self._check_start(person) and ok
+
+    def _check_start(self, person: Participant | None) -> bool:
+        """Not before the participant's intake or consent. Checked when the start is set or
+        moved, so a placement stored before the rule can still be corrected otherwise."""
+        start = self.start_date.data
+        if person is None or self.start_date.errors or not isinstance(start, date):
+            return True
+        if self.current is not None and self.current.start_date == start:
+            return True
+        problem = start_problem(start, person.name, person.intake_date, person.consent_date)
+        if problem is None:
+            return True
+        self.start_date.errors = [*self.start_date.errors, problem]
+        return False
 
 
 class EditPlacementForm(PlacementForm):
@@ -335,7 +350,7 @@ class FollowUpForm(Form):
                          choices=[SelectChoice(m, str(m)) for m in FOLLOW_UP_MONTHS])
     status = SelectField(_l("Status"), coerce=optional_code)
     follow_up_date = DateField(_l("Date of the follow-up"), validators=[InputRequired()],
-                               default=date.today)
+                               default=today)
     note = TextAreaField(_l("Note"), validators=[Optional(), no_cpr, Length(max=4000)])
     version = VersionField()
 
@@ -362,3 +377,6 @@ class FollowUpForm(Form):
         if field.data and end and field.data < end:
             raise ValidationError(_("The follow-up cannot be before the placement ended (%(date)s).",
                                      date=short_date(end)))
+        if self.current is None or field.data != self.current.follow_up_date:
+            not_in_future(field, _l("A follow-up cannot be dated in the future (today is "
+                                    "%(today)s)."))

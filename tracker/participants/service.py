@@ -18,7 +18,7 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.audit import current_actor
@@ -27,6 +27,7 @@ from tracker.counting.placements import running
 from tracker.extensions import db
 from tracker.formatting import number, short_date
 from tracker.i18n import gettext as _
+from tracker.i18n import locale
 from tracker.models import (
     AuditEvent,
     FollowUp,
@@ -59,6 +60,19 @@ TRADES = ("murer", "tømrer", "maler", "VVS", "elektriker", "anlægsgartner", "s
 def duration_weeks(start: date, end: date) -> Fraction:
     """Weeks of a period with both ends counted: 5 January–15 February 2026 = 42 days = 6."""
     return Fraction((end - start).days + 1, DAYS_PER_WEEK)
+
+
+def start_problem(start: date, name: str, intake: date, consent: date | None) -> str | None:
+    """Why a placement of the participant `name` cannot start on `start`: before the intake
+    date, or before the consent when one is recorded (the later of the two is named, as
+    it is the earliest start allowed); None when it may."""
+    if consent is not None and consent >= intake and start < consent:
+        return _("The placement cannot start before %(name)s gave consent (%(date)s).",
+                 name=name, date=short_date(consent))
+    if start < intake:
+        return _("The placement cannot start before the intake date of %(name)s (%(date)s).",
+                 name=name, date=short_date(intake))
+    return None
 
 
 def _one_decimal(value: Fraction | Decimal) -> Decimal:
@@ -95,7 +109,9 @@ class RuleWarning:
 
 def load_rules(session: Session | None = None) -> list[PlacementRule]:
     """Every placement rule, once, so many placements can be checked without more queries."""
-    return list((session or db.session).scalars(select(PlacementRule).order_by(PlacementRule.id)))
+    return list((session or db.session).scalars(
+        select(PlacementRule).options(joinedload(PlacementRule.benefit_group))
+        .order_by(PlacementRule.id)))
 
 
 def applicable_rules(rules: Iterable[PlacementRule], kind: str, start: date,
@@ -116,15 +132,37 @@ def _figure(value) -> str:
     return number(value, 0 if value % 1 == 0 else 1)
 
 
+def _whom(rule: PlacementRule) -> str:
+    """Whom a rule holds for, in words: "for job-ready recipients of social assistance"."""
+    group = rule.benefit_group
+    if group is None:
+        return {"job_ready": _("for job-ready participants"),
+                "activity_ready": _("for activity-ready participants")}.get(rule.readiness, "")
+    language = locale()
+    benefit = group.name("en" if language is not None and language.language == "en"
+                         else "da").lower()
+    if rule.readiness == "job_ready":
+        return _("for job-ready recipients of %(benefit)s", benefit=benefit)
+    if rule.readiness == "activity_ready":
+        return _("for activity-ready recipients of %(benefit)s", benefit=benefit)
+    return _("for recipients of %(benefit)s", benefit=benefit)
+
+
 def _rule_text(rule: PlacementRule) -> str:
-    if rule.description:
+    """The rule in the user's language. Its description is written in Danish by an
+    administrator, so it is shown in Danish only; otherwise the text is made from the
+    rule's own fields."""
+    language = locale()
+    if rule.description and (language is None or language.language == "da"):
         return rule.description.strip().rstrip(".")
     parts = []
     if rule.max_weeks is not None:
         parts.append(_("at most %(n)s weeks", n=_figure(rule.max_weeks)))
     if rule.max_hours_per_week is not None:
         parts.append(_("at most %(n)s hours a week", n=_figure(rule.max_hours_per_week)))
-    return f"{label(PLACEMENT_KINDS, rule.placement_kind)}: {', '.join(parts)}"
+    whom = _whom(rule)
+    return f"{label(PLACEMENT_KINDS, rule.placement_kind)}: {', '.join(parts)}" + (
+        f" {whom}" if whom else "")
 
 
 def check_placement(kind: str, start: date, planned_end: date | None, end_date: date | None,

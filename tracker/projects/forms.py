@@ -14,8 +14,8 @@ from tracker.models import HousingArea, Organisation, Project, ProjectContractor
 from tracker.models.codes import CONTRACTOR_ROLES, PROJECT_STATUSES
 from tracker.urls import parse_id
 
-# Numeric(15, 2): the largest amount the database holds, in whole kroner.
-MAX_AMOUNT = Decimal("9999999999999")
+# Numeric(15, 2): the largest amount the database holds, øre included.
+MAX_AMOUNT = Decimal("9999999999999.99")
 
 def optional_int(value) -> int | None:
     """Coerce a select's value to an id; the blank option becomes None. Anything but an id
@@ -89,7 +89,8 @@ class ProjectForm(Form):
     start_date = DateField(_l("Start date"), validators=[InputRequired()])
     end_date = DateField(_l("End date"), validators=[InputRequired()])
     contract_sum = NumberField(_l("Contract sum (DKK)"), maximum=MAX_AMOUNT, pad=True,
-                               description=_l("In kroner, e.g. 85.000.000."))
+                               description=_l("In kroner, e.g. 85.000.000, or with øre "
+                                              "85.000.000,50."))
     craft_cost = NumberField(_l("Craft cost (DKK)"), maximum=MAX_AMOUNT, pad=True,
                              description=_l("Håndværkerudgift in kroner, e.g. 62.500.000. "
                                             "Needed for the training report."))

@@ -16,6 +16,7 @@ from tracker import access
 from tracker.audit import chosen_purpose, record_list_view
 from tracker.auth import secretariat_required
 from tracker.extensions import db
+from tracker.formatting import kroner
 from tracker.forms import apply_form, commit_edit
 from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
@@ -39,8 +40,9 @@ BUILDER = aliased(Organisation, name="builder_org")
 MUNICIPALITY = aliased(Organisation, name="municipality_org")
 
 
-def _whole_kroner(amount):
-    return None if amount is None else round(amount)
+def _amount(value):
+    """An amount for the list and its exports: whole kroner as a whole number, øre kept."""
+    return int(value) if value is not None and value == int(value) else value
 
 
 def _visible_ids(column) -> Select:
@@ -77,8 +79,8 @@ PROJECTS = ListSpec(
         Column("builder", _l("Builder"), lambda p: p.builder.name, BUILDER.name),
         Column("start", _l("Start date"), lambda p: p.start_date, Project.start_date),
         Column("end", _l("End date"), lambda p: p.end_date, Project.end_date),
-        Column("contract_sum", _l("Contract sum (DKK)"), lambda p: _whole_kroner(p.contract_sum),
-               Project.contract_sum, numeric=True),
+        Column("contract_sum", _l("Contract sum (DKK)"), lambda p: _amount(p.contract_sum),
+               Project.contract_sum, numeric=True, shown=kroner),
         Column("status", _l("Status"), lambda p: label(PROJECT_STATUSES, p.status),
                Project.status),
     ],

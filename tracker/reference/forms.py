@@ -117,9 +117,11 @@ class PlacementRuleForm(Form):
                          description=_l("Leave empty while the rule holds."))
     description = TextAreaField(_l("Description (Danish)"),
                                 validators=[Length(max=2000), no_cpr], render_kw={"rows": 3},
-                                description=_l("Shown with the warning when a placement "
-                                               "exceeds the limit, e.g. “Virksomhedspraktik: "
-                                               "højst 4 uger for modtagere af dagpenge.”"))
+                                description=_l("Shown with the warning in Danish when a "
+                                               "placement exceeds the limit, e.g. "
+                                               "“Virksomhedspraktik: højst 4 uger for "
+                                               "modtagere af dagpenge.” In English the "
+                                               "warning words the rule from its fields."))
     version = VersionField()
 
     def __init__(self, *args, **kwargs):
