@@ -3,7 +3,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Select, bindparam, case, func, null, select
+from sqlalchemy import Date, Float, Select, bindparam, case, cast, func, null, select
 
 from tracker import figures
 from tracker.charts import month_starts
@@ -11,6 +11,7 @@ from tracker.counting import ClauseFigures, effective_end
 from tracker.extensions import db
 from tracker.models import Agreement, Clause, Placement, Project
 from tracker.models.codes import PLACEMENT_KINDS
+from tracker.sqlfunctions import greatest
 
 
 @dataclass
@@ -87,7 +88,50 @@ def _largest_gap_first(f):
 
 def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> Overview:
     """Status counts over all the clauses of a (role-scoped) Select, from the figures of
-    every clause (tracker.figures), and the short lists."""
+    every clause (tracker.figures), and the short lists. A national deployment has
+    thousands of clauses: they are counted and sorted in SQL, over the stored figures, and
+    only the listed ones are read."""
+    stored = figures.current(clauses, as_of)
+    if stored is None:
+        return _overview_read(clauses, as_of, limit)
+    counts = Counter(dict(db.session.execute(
+        select(stored.c.status, func.count()).group_by(stored.c.status)).all()))
+    total = sum(counts.values())
+    if total <= limit:
+        return _overview_read(clauses, as_of, limit)
+    # The orders of `_lowest_first` and `_largest_gap_first`, in SQL.
+    percent = cast(stored.c.percent, Float)
+    registered = func.coalesce(cast(stored.c.registered, Float), 0.0)
+    reported = func.coalesce(cast(stored.c.reported, Float), 0.0)
+    gap = func.abs(registered - reported) / greatest(func.abs(registered), func.abs(reported),
+                                                     1.0)
+    at_risk = db.session.execute(
+        select(stored).where(stored.c.status == "at_risk")
+        .order_by(stored.c.percent.is_(None), percent, stored.c.clause_id).limit(limit)).all()
+    gaps = db.session.execute(
+        select(stored).where(stored.c.discrepancy.is_(True))
+        .order_by(gap.desc(), stored.c.clause_id).limit(limit)).all()
+    gaps_total = db.session.scalar(select(func.count()).select_from(stored).where(
+        stored.c.discrepancy.is_(True)))
+    shown = {f.clause_id for f in [*at_risk, *gaps]}
+    rows = {clause.id: ClauseRow(clause, project, figures.full(known))
+            for (clause, project), known in _with_figures(clauses, shown, [*at_risk, *gaps])}
+    return Overview(
+        total=total, counts=counts,
+        attention=[rows[f.clause_id] for f in at_risk if f.clause_id in rows],
+        attention_total=counts.get("at_risk", 0),
+        discrepancies=[rows[f.clause_id] for f in gaps if f.clause_id in rows],
+        discrepancies_total=gaps_total, rows=None)
+
+
+def _with_figures(clauses: Select, ids: set[int], values) -> list:
+    by_id = {value.clause_id: value for value in values}
+    return [((clause, project), by_id[clause.id]) for clause, project in _listed(clauses, ids)]
+
+
+def _overview_read(clauses: Select, as_of: date, limit: int) -> Overview:
+    """`overview` from the figures read into Python: a handful of clauses, or when the
+    stored figures could not all be made current."""
     known = figures.lookup(clauses, as_of)
     at_risk = sorted((f for f in known.values() if f.status == "at_risk"), key=_lowest_first)
     gaps = sorted((f for f in known.values() if f.discrepancy), key=_largest_gap_first)
