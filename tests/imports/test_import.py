@@ -169,8 +169,9 @@ def test_broken_workbook_lists_every_problem(app, db, runner, tmp_path):
     assert [p.value for p in report.problems if p.column == "name"] == ["******-****"]
     assert [(n.sheet, n.reason) for n in report.notes] == [
         ("Ark1", "Ukendt ark; springes over. Arkene er: organisations, housing_areas, "
-                 "projects, project_contractors, agreements, clauses, participants, "
-                 "placements, contractor_reports.")]
+                 "projects, project_contractors, agreements, agreement_parties, clauses, "
+                 "participants, placements, follow_ups, progress_assessments, "
+                 "contractor_reports, evaluations, evaluation_actions.")]
 
 
 def test_broken_workbook_on_the_command_line(db, runner, tmp_path):

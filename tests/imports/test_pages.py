@@ -173,8 +173,15 @@ def test_on_the_queue_a_worker_checks_and_imports_the_upload(app, db, client, st
 def test_the_template_has_every_sheet_and_no_rows(client, staff):
     response = client.get("/import/template.xlsx")
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == list(HAPPY)
-    assert [c.value for c in book["participants"][1]] == HAPPY["participants"][0]
+    assert book.sheetnames == [
+        "organisations", "housing_areas", "projects", "project_contractors", "agreements",
+        "agreement_parties", "clauses", "participants", "placements", "follow_ups",
+        "progress_assessments", "contractor_reports", "evaluations", "evaluation_actions"]
+    assert [c.value for c in book["participants"][1]] == HAPPY["participants"][0] + [
+        "consent_scope", "email", "phone", "readiness", "months_unemployed", "education_level",
+        "pseudonym", "anonymised_on", "intake_age_band"]
+    assert [c.value for c in book["evaluation_actions"][1]] == [
+        "agreement_ref", "year", "description", "occurrence", "owner", "due", "done_on"]
     assert book["participants"].max_row == 1
 
 

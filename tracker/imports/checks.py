@@ -1,6 +1,8 @@
 """The rules of each sheet, checked on every row as it is read (DESIGN §3, §6): references
 to rows of the workbook or the database, kinds of organisation, periods within periods,
-consent before details, the pathway chain, contractor report versions.
+consent before details, the pathway chain, contractor report versions, pseudonyms that
+never change, anonymised participants that come as they are (and only as they are),
+follow-ups after a pathway's end, dates not after today.
 
 `Checks` is the half of `validate.Validator` that knows what the sheets mean; the other
 half reads the rows and keeps the plans.
@@ -18,7 +20,7 @@ from tracker.formatting import short_date
 from tracker.i18n import gettext as _
 from tracker.imports.sheets import SPECS, display, shown
 from tracker.models import Participant
-from tracker.models.codes import ORG_KINDS, OUTCOMES, label
+from tracker.models.codes import DIMENSIONS, FOLLOW_UP_MONTHS, ORG_KINDS, OUTCOMES, label
 from tracker.participants.service import start_problem
 from tracker.reporting.forms import REQUIRED_BY_UNIT, UNIT_WORDS
 
@@ -29,9 +31,17 @@ if TYPE_CHECKING:
 REPORT_FIGURES = ("clause_ref", "contractor_cvr", "period_start", "period_end", "persons",
                   "weeks", "hours", "site_hours")
 # What a participant may only have once consent is recorded (DESIGN §3, the enrolment form).
-NEEDS_CONSENT = ("birth_year", "gender", "housing_area", "municipality_cvr", "benefit")
+NEEDS_CONSENT = ("birth_year", "gender", "housing_area", "municipality_cvr", "benefit",
+                 "consent_scope", "email", "phone", "readiness", "months_unemployed",
+                 "education_level")
+# What anonymisation removes (tracker.retention): an anonymised participant has none of it.
+NOT_WHEN_ANONYMISED = ("birth_year", "consent_scope", "email", "phone", "readiness",
+                       "months_unemployed", "education_level")
 EMPLOYER_KINDS = ("contractor", "other")
 MAX_HOURS_PER_WEEK = Decimal(60)
+FIRST_EVALUATION_YEAR = 2000
+# A returned report needs a reason; one imported without gets this (tracker.imports.service).
+RETURNED_NOTE = "Importeret som returneret"
 
 
 class Checks:
@@ -90,7 +100,15 @@ class Checks:
         if name == "participants" and row.entry[2]:
             row.fail(next(iter(changed)), _(
                 "The participant has been anonymised; an import cannot change it."))
+        elif name in ("follow_ups", "progress_assessments") and self._anonymised(row):
+            row.fail(next(iter(changed)), _(
+                "The participant has been anonymised; an import cannot change it."))
         elif name == "contractor_reports":
+            if "comment" in changed:
+                row.fail("comment", _(
+                    "A contractor report's comment is the contractor's own statement and "
+                    "cannot be changed by an import: a correction is a new version with a new "
+                    "ref."))
             figures = [c for c in REPORT_FIGURES if c in changed]
             if figures:
                 row.fail(figures[0], _(
@@ -180,6 +198,8 @@ class Checks:
 
     def _check_participants(self, row: Row) -> None:
         v = row.values
+        self._check_pseudonym(row)
+        self._check_anonymised(row)
         if row.ok("birth_year") and not 1900 <= v["birth_year"] <= self.today.year:
             row.fail("birth_year", _("The birth year must be between 1900 and %(year)s.",
                                      year=self.today.year))
@@ -219,6 +239,94 @@ class Checks:
                 "%(area)s lies in %(municipality)s. Choose the matching municipality or "
                 "another housing area.", area=v["housing_area"],
                 municipality=self.value("organisations", owner, "name") if owner else area_cvr))
+
+    def _check_pseudonym(self, row: Row) -> None:
+        """A pseudonym is drawn once and never changes; no two participants share one."""
+        v, old = row.values, row.entry[1] if row.entry else None
+        if "pseudonym" in row.failed:
+            return
+        index = SPECS["participants"].index("pseudonym")
+        if old is not None and old[index]:
+            if v["pseudonym"] is None:
+                v["pseudonym"] = old[index]  # an empty cell keeps it
+            elif v["pseudonym"] != old[index]:
+                row.fail("pseudonym", _(
+                    "A participant's pseudonym never changes: %(ref)s has %(pseudonym)s.",
+                    ref=v["ref"], pseudonym=old[index]))
+                return
+        if v["pseudonym"] is None:
+            return  # a new participant without one gets one drawn
+        owners = self._pseudonym_owners()
+        owner = owners.get(v["pseudonym"])
+        if owner is None or owner == v["ref"]:
+            owners[v["pseudonym"]] = v["ref"]
+        elif self._is_anonymised(owner):
+            # E.g. a row of an export made before the participant was erased.
+            row.fail("pseudonym", _(
+                "%(pseudonym)s is the pseudonym of a participant who has been anonymised "
+                "(%(ref)s); an import cannot bring their data back.",
+                pseudonym=v["pseudonym"], ref=owner))
+        else:
+            row.fail("pseudonym", _("%(pseudonym)s is the pseudonym of the participant "
+                                    "%(ref)s.", pseudonym=v["pseudonym"], ref=owner))
+
+    def _pseudonym_owners(self) -> dict:
+        if self._pseudonyms is None:
+            index = SPECS["participants"].index("pseudonym")
+            self._pseudonyms = {values[index]: ref for ref, (_id, values, _extra)
+                                in self.existing("participants").items() if values[index]}
+        return self._pseudonyms
+
+    def _check_anonymised(self, row: Row) -> None:
+        """An anonymised participant comes as it is: named by its pseudonym, without what
+        anonymisation removed. Only erasure anonymises, never an import."""
+        v = row.values
+        if "anonymised_on" in row.failed or "intake_age_band" in row.failed:
+            return
+        if v["anonymised_on"] is None:
+            if v["intake_age_band"] is not None:
+                row.fail("intake_age_band", _(
+                    "Only an anonymised participant has an age band at intake instead of a "
+                    "birth year. Empty the cell, or fill in anonymised_on."))
+            return
+        if row.entry is not None and not row.entry[2]:
+            row.fail("anonymised_on", _(
+                "An import cannot anonymise a participant: erase them on the participant's "
+                "page, which also removes their name everywhere else."))
+            return
+        if v["anonymised_on"] > self.today:
+            row.fail("anonymised_on", _("The date cannot be after today."))
+        for column in NOT_WHEN_ANONYMISED:
+            if v[column] is not None and column not in row.failed:
+                row.fail(column, _("An anonymised participant keeps none of this: empty the "
+                                   "cell."))
+        if "name" not in row.failed and "pseudonym" not in row.failed:
+            if v["pseudonym"] is None:
+                row.fail("pseudonym", _("An anonymised participant needs the pseudonym they "
+                                        "have, which is also their name."))
+            elif v["name"] != v["pseudonym"]:
+                row.fail("name", _("An anonymised participant is named by their pseudonym "
+                                   "(%(pseudonym)s), nothing else.", pseudonym=v["pseudonym"]))
+
+    def _anonymised(self, row: Row) -> bool:
+        """Whether the participant a follow-up or assessment is about is anonymised."""
+        v = row.values
+        if row.spec.name == "follow_ups":
+            placement = self.lookup("placements", v["placement_ref"])
+            ref = self.value("placements", placement, "participant_ref") if placement else None
+        else:
+            ref = v["participant_ref"]
+        return self._is_anonymised(ref)
+
+    def _is_anonymised(self, ref: str | None) -> bool:
+        """Whether the participant is anonymised: in the database as the database says (an
+        import never changes that), a new one as the workbook says."""
+        entry = self.existing("participants").get(ref) if ref else None
+        if entry is None:
+            return False
+        if entry[0] is not None:
+            return bool(entry[2])
+        return self.value("participants", entry[1], "anonymised_on") is not None
 
     def _check_placements(self, row: Row) -> None:
         v = row.values
@@ -375,6 +483,9 @@ class Checks:
 
     def _check_contractor_reports(self, row: Row) -> None:
         v = row.values
+        if v["status"] == "returned" and v["review_note"] is None \
+                and "review_note" not in row.failed:
+            v["review_note"] = RETURNED_NOTE  # the database requires a reason
         clause = self.ref(row, "clause_ref", "clauses")
         contractor = self.org_kind(row, "contractor_cvr", ("contractor",))
         if clause is not None and contractor is not None:
@@ -416,3 +527,79 @@ class Checks:
                     group = (values[1], values[2], values[3])
                     self._versions[group] = max(self._versions.get(group, 0), version)
         return self._versions
+
+    # --- Parties, follow-ups, assessments, evaluations ---------------------------------
+
+    def _check_agreement_parties(self, row: Row) -> None:
+        self.ref(row, "agreement_ref", "agreements")
+        self.ref(row, "organisation_cvr", "organisations")
+
+    def _check_follow_ups(self, row: Row) -> None:
+        v = row.values
+        if row.ok("months") and v["months"] not in FOLLOW_UP_MONTHS:
+            row.fail("months", _("Follow-ups are registered 3, 6 or 12 months after the "
+                                 "placement ended."))
+        placement = self.ref(row, "placement_ref", "placements")
+        if placement is not None:
+            end = self.value("placements", placement, "end")
+            outcome = self.value("placements", placement, "outcome")
+            if end is None or outcome is None or outcome == "next_placement" \
+                    or self.value("placements", placement, "next_ref"):
+                row.fail("placement_ref", _(
+                    "Follow-ups are registered after the placement that ends the pathway "
+                    "(ended, with an outcome other than next_placement and no next_ref)."))
+            elif row.ok("follow_up_date") and v["follow_up_date"] < end:
+                row.fail("follow_up_date", _(
+                    "The follow-up cannot be before the placement ended (%(date)s).",
+                    date=short_date(end)))
+        self._not_after_today(row, "follow_up_date")
+        self._no_note_when_anonymised(row)
+
+    def _check_progress_assessments(self, row: Row) -> None:
+        v = row.values
+        participant = self.ref(row, "participant_ref", "participants")
+        if participant is not None and \
+                self.value("participants", participant, "consent_date") is None:
+            row.fail("participant_ref", _(
+                "The participant %(ref)s has no consent recorded (consent_date). Record the "
+                "consent before registering progress.", ref=v["participant_ref"]))
+        for dimension in DIMENSIONS:
+            if row.ok(dimension) and not 1 <= v[dimension] <= 10:
+                row.fail(dimension, _("A score is a whole number from 1 to 10."))
+        if all(v[d] is None and d not in row.failed for d in DIMENSIONS):
+            row.fail(next(iter(DIMENSIONS)), _("Give a score on at least one dimension."))
+        self._not_after_today(row, "assessed_on")
+        self._no_note_when_anonymised(row)
+
+    def _check_evaluations(self, row: Row) -> None:
+        self.ref(row, "agreement_ref", "agreements")
+        self._evaluation_year(row)
+
+    def _check_evaluation_actions(self, row: Row) -> None:
+        v = row.values
+        if self._evaluation_year(row) and row.ok("agreement_ref") and \
+                "evaluations" not in self.unchecked:
+            key = (v["agreement_ref"], v["year"])
+            if self.lookup("evaluations", key) is None:
+                row.fail("year", _(
+                    "There is no evaluation of %(ref)s for %(year)s, neither in the sheet "
+                    "evaluations nor in the database.", ref=v["agreement_ref"], year=v["year"]))
+        self._not_after_today(row, "done_on")
+
+    def _evaluation_year(self, row: Row) -> bool:
+        if not row.ok("year"):
+            return False
+        if not FIRST_EVALUATION_YEAR <= row.values["year"] <= self.today.year:
+            row.fail("year", _("An evaluation looks back at a year from %(first)s to "
+                               "%(year)s.", first=FIRST_EVALUATION_YEAR, year=self.today.year))
+            return False
+        return True
+
+    def _not_after_today(self, row: Row, column: str) -> None:
+        if row.ok(column) and row.values[column] > self.today:
+            row.fail(column, _("The date cannot be after today."))
+
+    def _no_note_when_anonymised(self, row: Row) -> None:
+        if row.ok("note") and self._anonymised(row):
+            row.fail("note", _("The participant has been anonymised: notes about them are not "
+                               "kept. Empty the cell."))

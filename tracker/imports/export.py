@@ -6,11 +6,16 @@ workbook, cell for cell: each sheet is read by the same query the import compare
 (`mapping.sheet_rows`), sorted by its key. Contractor reports are exported with every
 version, each under its own ref, ordered by clause, contractor, period and version; an
 import of the file numbers the versions of a period in that order, so they come back as
-they were.
+they were. Participants keep their pseudonyms; anonymised participants come back
+anonymised, as they are (their name is their pseudonym).
 
-Fields the sheets do not hold are not exported (and so not restored by an import): e.g.
-agreement parties, evidence files, follow-ups, progress assessments, a project's status,
-a participant's contact details, a clause's target basis (its computed target is).
+What the sheets do not hold is not exported (and so not restored by an import): users and
+their tokens, the audit trail and access log, issued documents, uploaded files (signed
+agreements, consent documents, evidence), reference data (benefits, placement rules,
+retention settings), clause target bases and chosen reporters, waived reporting periods,
+whether an organisation or housing area is in use, and the moments things were created,
+submitted, reviewed or anonymised (an import records its own; an anonymisation keeps its
+day).
 """
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.imports.mapping import sheet_rows
+from tracker.imports.mapping import sheet_rows, sheet_values
 from tracker.imports.sheets import SHEETS
 from tracker.models import Participant
 from tracker.participants.service import record_exports
@@ -37,6 +42,10 @@ def _cell(sheet, value: Any):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime):
         return value.date()
+    if isinstance(value, list):  # a party's contributions or benefits: one per line
+        value = "\n".join(value)
+    if value == "":
+        return None  # what an import reads as empty
     if isinstance(value, str) and value.startswith("="):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # text, never a formula
@@ -65,7 +74,7 @@ def write_workbook(target: str | IO[bytes], session: Session, empty: bool = Fals
             continue
         result = session.execute(sheet_rows(spec.name), execution_options={"yield_per": 5000})
         for row in result:
-            sheet.append([_cell(sheet, v) for v in row[1:-1]])
+            sheet.append([_cell(sheet, v) for v in sheet_values(spec.name, row[1:-1])])
             counts[spec.name] += 1
     book.save(target)
     return counts

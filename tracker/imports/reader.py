@@ -47,6 +47,11 @@ FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 READ_ERRORS = (CalamineError, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError)
 
 
+class Formula(str):
+    """A cell that holds a formula (its text, "=A1"), not a value: the checks refuse it. Text
+    that merely starts with "=" is text."""
+
+
 class SourceError(ValueError):
     """The file as a whole cannot be read; str(error) is the message for the user."""
 
@@ -466,15 +471,16 @@ def _calamine_sheets(content: bytes, stack: ExitStack) -> list[Sheet]:
 
 def _openpyxl_sheets(content: bytes, stack: ExitStack) -> list[Sheet]:
     """Every worksheet of an XLSX file that holds formulas, read by openpyxl: a formula as
-    its text ("=A1"), which the checks refuse. Calamine would give the value Excel last
-    computed, and nothing in a file written by a program that computes none."""
+    its text ("=A1", a `Formula`), which the checks refuse. Calamine would give the value
+    Excel last computed, and nothing in a file written by a program that computes none."""
     book = load_workbook(io.BytesIO(content), read_only=True)
     stack.callback(book.close)
 
     def read(sheet) -> Rows:
         # The declared dimension is not to be trusted: openpyxl would pad every row out to it.
         sheet.reset_dimensions()
-        return _rows(sheet.iter_rows(values_only=True), None)
+        return _rows(([Formula(c.value) if c.data_type == "f" else c.value for c in cells]
+                      for cells in sheet.iter_rows()), None)
 
     return [Sheet(sheet.title, lambda sheet=sheet: read(sheet)) for sheet in book.worksheets]
 

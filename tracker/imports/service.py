@@ -17,8 +17,10 @@ Contractor reports are versioned (DESIGN §3: corrections make a new version, ne
 overwrite). An import therefore never changes a report's figures: a changed figure on an
 existing ref is refused with a message, a new ref for an already reported clause,
 contractor and period becomes that period's next version, and only the status may change
-(a review). A `returned` report needs a reason, which the sheet has no column for; the
-import fills the fixed note "Importeret som returneret" (RETURNED_NOTE).
+(a review, with its review note). A `returned` report needs a reason: one imported without
+a review note gets the fixed note "Importeret som returneret" (RETURNED_NOTE).
+
+Participants keep the pseudonym of the sheet; one without gets one drawn at random.
 """
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -33,7 +35,8 @@ from sqlalchemy.orm import Session
 from tracker import figures
 from tracker.audit import UNAUDITED_COLUMNS, _plain
 from tracker.i18n import gettext as _
-from tracker.imports.mapping import EMPTY_TEXT, MODELS, TARGETS, key_ids
+from tracker.imports.checks import RETURNED_NOTE
+from tracker.imports.mapping import MODELS, PARENTS, TARGETS, key_ids, to_table
 from tracker.imports.reader import (
     MAX_ROWS,
     READ_ERRORS,
@@ -42,13 +45,14 @@ from tracker.imports.reader import (
     damaged_message,
 )
 from tracker.imports.report import Report
+from tracker.imports.sheets import SPECS
 from tracker.imports.validate import Progress, SheetPlan, Validator
-from tracker.models import AuditEvent
+from tracker.models import AuditEvent, Placement
 from tracker.models.base import utcnow
 from tracker.models.participants import unused_pseudonyms
 
 BATCH = 2_000
-RETURNED_NOTE = "Importeret som returneret"
+PSEUDONYM_COLUMN = SPECS["participants"].index("pseudonym")
 Actor = tuple[int | None, str]
 
 
@@ -121,20 +125,24 @@ class Writer:
         if key is None:
             return None
         if entity not in self.ids:
-            self.ids[entity] = dict(self.session.execute(key_ids(entity)).all())
+            self.ids[entity] = {row[0] if len(row) == 2 else tuple(row[:-1]): row[-1]
+                                for row in self.session.execute(key_ids(entity))}
         return self.ids[entity][key]
 
     def _tick(self, n: int) -> None:
         self.done += n
         self.progress("writing", self.done, self.total)
 
-    def to_db(self, sheet: str, column: str, value: Any) -> tuple[str, Any]:
-        target = TARGETS[sheet][column]
-        if target.lookup:
-            value = self.id_of(target.lookup, value)
-        elif value is None and (sheet, column) in EMPTY_TEXT:
-            value = ""
-        return target.column, value
+    def to_db(self, sheet: str, values: dict[str, Any]) -> dict[str, Any]:
+        """Sheet columns and their values as table columns and theirs (ids for keys)."""
+        row = {}
+        for column, value in values.items():
+            target = TARGETS[sheet][column]
+            if target.column is None:
+                continue
+            row[target.column] = self.id_of(target.lookup, value) if target.lookup \
+                else to_table(sheet, column, value)
+        return row
 
     def write(self) -> None:
         for name, plan in self.plans.items():
@@ -155,30 +163,44 @@ class Writer:
             return
         table = MODELS[name].__table__
         names = plan.spec.names
+        parents = PARENTS.get(name, {})
+        given = {values[PSEUDONYM_COLUMN] for _n, values, _e in plan.new} - {None} \
+            if name == "participants" else set()
         for batch in _batches(plan.new):
             rows = []
             # New participants' pseudonyms, drawn for the batch at once (not a query per row).
-            pseudonyms = (iter(unused_pseudonyms(self.session.connection(), len(batch)))
-                          if name == "participants" else None)
+            pseudonyms = iter(self._pseudonyms(batch, given)) if name == "participants" else None
             for _number, values, extra in batch:
+                cells = dict(zip(names, values))
                 # next_ref may point forward: linked once the whole sheet is in.
-                row = dict(self.to_db(name, c, v) for c, v in zip(names, values)
-                           if c != "next_ref")
+                cells.pop("next_ref", None)
+                row = self.to_db(name, cells)
+                for column, (entity, key) in parents.items():
+                    row[column] = self.id_of(entity, tuple(cells[k] for k in key))
                 if name == "contractor_reports":
                     self._new_report(row, extra)
-                if pseudonyms is not None:
+                if pseudonyms is not None and row["pseudonym"] is None:
                     row["pseudonym"] = next(pseudonyms)
                 rows.append(row)
             self.session.execute(insert(table), rows)
             self._tick(len(batch))
+
+    def _pseudonyms(self, batch: list, given: set[str]) -> list[str]:
+        """Fresh pseudonyms for the rows of the batch that have none, none of them one the
+        workbook gives another participant."""
+        count = sum(1 for _n, values, _e in batch if values[PSEUDONYM_COLUMN] is None)
+        if not count:
+            return []
+        drawn = unused_pseudonyms(self.session.connection(), count + len(given))
+        return [p for p in drawn if p not in given][:count]
 
     def _new_report(self, row: dict, version: int) -> None:
         """The columns a new report has beyond its sheet (the same keys for every row)."""
         now = utcnow()
         row["report_version"] = version
         row["submitted_at"] = now
-        row["comment"] = ""
-        row["review_note"] = RETURNED_NOTE if row["status"] == "returned" else None
+        if row["status"] == "returned" and row["review_note"] is None:
+            row["review_note"] = RETURNED_NOTE
         row["reviewed_at"] = now if row["status"] in ("approved", "returned") else None
 
     # --- Updates ------------------------------------------------------------------------
@@ -192,14 +214,15 @@ class Writer:
             old = {row.id: row._mapping for row in self.session.execute(
                 select(table).where(table.c.id.in_(ids)))}
             groups: dict[tuple, list[dict]] = defaultdict(list)
+            owners = self._owners(name, old.values())
             for _number, row_id, changed in batch:
                 before = old[row_id]
-                values = dict(self.to_db(name, c, v) for c, v in changed.items())
+                values = self.to_db(name, changed)
                 self._derived(name, before, values)
                 values = {k: v for k, v in values.items() if before[k] != v}
                 if not values:
                     continue
-                self.audit.append(self._event(name, row_id, before, values))
+                self.audit.append(self._event(name, row_id, before, values, owners))
                 if "next_placement_id" in values:  # set once every pointer is cleared
                     self.moved.append((row_id, values.pop("next_placement_id")))
                 groups[tuple(sorted(values))].append({"_id": row_id, **values})
@@ -220,10 +243,24 @@ class Writer:
                 and before["review_note"] is None:
             values["review_note"] = RETURNED_NOTE
 
-    def _event(self, name: str, row_id: int, before, values: dict) -> dict:
+    def _owners(self, name: str, rows) -> dict[int, int]:
+        """The participant of each follow-up's placement, for their history (one query)."""
+        if name != "follow_ups":
+            return {}
+        ids = {row["placement_id"] for row in rows}
+        return dict(self.session.execute(
+            select(Placement.id, Placement.participant_id).where(Placement.id.in_(ids))).all())
+
+    def _event(self, name: str, row_id: int, before, values: dict,
+               owners: dict[int, int]) -> dict:
         changes = {k: [_plain(before[k]), _plain(v)] for k, v in values.items()
                    if k not in UNAUDITED_COLUMNS}
-        participant_id = row_id if name == "participants" else before.get("participant_id")
+        if name == "participants":
+            participant_id = row_id
+        elif name == "follow_ups":
+            participant_id = owners.get(before["placement_id"])
+        else:
+            participant_id = before.get("participant_id")
         return {"occurred_at": utcnow(), "user_id": self.actor[0], "actor": self.actor[1],
                 "action": "update", "entity": MODELS[name].__tablename__, "entity_id": row_id,
                 "participant_id": participant_id, "changes": changes, "purpose": None}

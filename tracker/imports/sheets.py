@@ -10,18 +10,27 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
+
 from tracker.formatting import number
 from tracker.forms import parse_number
 from tracker.i18n import gettext as _
+from tracker.imports.reader import Formula
 from tracker.models.codes import (
+    AGE_BANDS,
     AGREEMENT_STATUSES,
     CLAUSE_KINDS,
     CONTRACTOR_ROLES,
+    DIMENSIONS,
+    EDUCATION_LEVELS,
+    FOLLOW_UP_STATUSES,
     FREQUENCIES,
     GENDERS,
     ORG_KINDS,
     OUTCOMES,
     PLACEMENT_KINDS,
+    PROJECT_STATUSES,
+    READINESS,
     REPORT_STATUSES,
     UNITS,
 )
@@ -48,23 +57,26 @@ def shown(raw: Any, limit: int = 80) -> str:
     elif isinstance(raw, float) and raw.is_integer():
         text = str(int(raw))
     else:
+        # On one line: the report is read line by line (the command line, the CSV list).
         text = str(raw).strip()
+        if contains_cpr(text):
+            return "******-****"
+        text = re.sub(r"\s*[\r\n]+\s*", " ", text)
     if contains_cpr(text):
         return "******-****"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _clean(raw: Any) -> Any:
-    """Trimmed text or the typed value; None for an empty cell; a formula is refused."""
+    """Trimmed text or the typed value; None for an empty cell; a formula is refused (text
+    that starts with "=" is text: a comment may, and the export writes it as text)."""
     if raw is None:
         return None
+    if isinstance(raw, Formula):
+        raise CellError(_("A formula, not a value: type the value itself."))
     if isinstance(raw, str):
         text = raw.strip()
-        if not text:
-            return None
-        if text.startswith("="):
-            raise CellError(_("A formula, not a value: type the value itself."))
-        return text
+        return text or None
     return raw
 
 
@@ -136,6 +148,51 @@ def municipality_code(raw):
         raise CellError(_("%(code)s is not a Danish municipality code (kommunekode).",
                           code=value))
     return value
+
+
+def email(raw):
+    """An e-mail address as the forms take it (its form is checked, not that it exists)."""
+    value = text(254)(raw)
+    if value is None:
+        return None
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise CellError(_("Not a valid e-mail address, e.g. navn@example.dk.")) from None
+    return value
+
+
+PSEUDONYM = re.compile(r"P-[0-9A-Z]{1,10}")
+
+
+def pseudonym(raw):
+    """A participant's pseudonym as the system draws them, e.g. P-7KQ2MX."""
+    value = text(12)(raw)
+    if value is None:
+        return None
+    value = value.upper()
+    if not PSEUDONYM.fullmatch(value):
+        raise CellError(_("A pseudonym is P- followed by letters and digits, e.g. P-7KQ2MX."))
+    return value
+
+
+def lines(max_lines: int = 30, max_length: int = 500) -> Parser:
+    """A list of short texts, one per line of the cell (as the form's text box takes them);
+    empty lines are dropped."""
+    whole = text(max_lines * (max_length + 2))
+
+    def parse(raw):
+        value = whole(raw)
+        if value is None:
+            return None
+        items = [line.strip() for line in value.splitlines() if line.strip()]
+        if len(items) > max_lines:
+            raise CellError(_("Write at most %(n)s lines.", n=max_lines))
+        if any(len(item) > max_length for item in items):
+            raise CellError(_("Each line may have at most %(n)s characters.", n=max_length))
+        return items
+
+    return parse
 
 
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -235,11 +292,15 @@ def decimal(places: int, minimum: Decimal | None = Decimal(0),
 
 @dataclass(frozen=True)
 class Col:
-    """A column of a sheet: its name in the header, its parser, required for new rows."""
+    """A column of a sheet: its name in the header, its parser, required for new rows,
+    its default."""
 
     name: str
     parse: Parser
     required: bool = False
+    # The value of an empty cell, and of a new row when the column is left out (a key
+    # column with a default may be left out altogether).
+    default: Any = None
 
 
 @dataclass(frozen=True)
@@ -261,7 +322,7 @@ class SheetSpec:
         return parts[0] if len(parts) == 1 else parts
 
     def key_text(self, key) -> str:
-        return " / ".join(key) if isinstance(key, tuple) else str(key)
+        return " / ".join(display(k) for k in key) if isinstance(key, tuple) else str(key)
 
 
 REF = text(50)
@@ -269,6 +330,7 @@ MAX_AMOUNT = Decimal("9999999999999.99")  # Numeric(15, 2), as the form
 MAX_TARGET = Decimal("9999999999.99")
 MAX_HOURS = Decimal("99999999")
 MAX_WEEKS = Decimal("99999")
+OCCURRENCE = integer(1, 999, example=1)
 
 
 SHEETS: tuple[SheetSpec, ...] = (
@@ -277,6 +339,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         Col("name", text(200), True),
         Col("kind", code(ORG_KINDS), True),
         Col("municipality_code", municipality_code),
+        Col("email", email),
     )),
     SheetSpec("housing_areas", ("name",), (
         Col("name", text(200), True),
@@ -291,6 +354,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         Col("end", a_date, True),
         Col("contract_sum", decimal(2, maximum=MAX_AMOUNT)),
         Col("craft_cost", decimal(2, maximum=MAX_AMOUNT)),
+        Col("status", code(PROJECT_STATUSES), default="active"),
     )),
     SheetSpec("project_contractors", ("case_number", "contractor_cvr"), (
         Col("case_number", REF, True),
@@ -303,6 +367,13 @@ SHEETS: tuple[SheetSpec, ...] = (
         Col("title", text(200), True),
         Col("signed_on", a_date),
         Col("status", code(AGREEMENT_STATUSES), True),
+    )),
+    SheetSpec("agreement_parties", ("agreement_ref", "organisation_cvr"), (
+        Col("agreement_ref", REF, True),
+        Col("organisation_cvr", cvr, True),
+        Col("role", text(100), True),
+        Col("contributions", lines()),
+        Col("benefits", lines()),
     )),
     SheetSpec("clauses", ("ref",), (
         Col("ref", REF, True),
@@ -327,6 +398,15 @@ SHEETS: tuple[SheetSpec, ...] = (
         Col("benefit", text(40)),
         Col("intake_date", a_date, True),
         Col("consent_date", a_date),
+        Col("consent_scope", text(2000)),
+        Col("email", email),
+        Col("phone", text(40)),
+        Col("readiness", code(READINESS)),
+        Col("months_unemployed", integer(0, 1200, example=18)),
+        Col("education_level", code(EDUCATION_LEVELS)),
+        Col("pseudonym", pseudonym),
+        Col("anonymised_on", a_date),
+        Col("intake_age_band", code(AGE_BANDS)),
     )),
     SheetSpec("placements", ("ref",), (
         Col("ref", REF, True),
@@ -342,6 +422,22 @@ SHEETS: tuple[SheetSpec, ...] = (
         Col("outcome", code(OUTCOMES)),
         Col("next_ref", REF),
     )),
+    SheetSpec("follow_ups", ("placement_ref", "months"), (
+        Col("placement_ref", REF, True),
+        Col("months", integer(None, None, example=6), True),
+        Col("status", code(FOLLOW_UP_STATUSES), True),
+        Col("follow_up_date", a_date, True),
+        Col("note", text(4000)),
+    )),
+    # Two assessments of one participant on one day (entered twice) are told apart by
+    # `occurrence`: 1 unless written otherwise.
+    SheetSpec("progress_assessments", ("participant_ref", "assessed_on", "occurrence"), (
+        Col("participant_ref", REF, True),
+        Col("assessed_on", a_date, True),
+        Col("occurrence", OCCURRENCE, default=1),
+        *(Col(dimension, integer(None, None, example=5)) for dimension in DIMENSIONS),
+        Col("note", text(4000)),
+    )),
     SheetSpec("contractor_reports", ("ref",), (
         Col("ref", REF, True),
         Col("clause_ref", REF, True),
@@ -353,6 +449,25 @@ SHEETS: tuple[SheetSpec, ...] = (
         Col("hours", decimal(2, maximum=MAX_HOURS)),
         Col("site_hours", decimal(2, maximum=MAX_HOURS)),
         Col("status", code(REPORT_STATUSES), True),
+        Col("comment", text(4000)),
+        Col("review_note", text(4000)),
+    )),
+    SheetSpec("evaluations", ("agreement_ref", "year"), (
+        Col("agreement_ref", REF, True),
+        Col("year", integer(None, None, example=2025), True),
+        Col("findings", text(20000)),
+        Col("promoting_factors", text(20000)),
+        Col("hindering_factors", text(20000)),
+    )),
+    # An action is known by its evaluation and its text; `occurrence` as for assessments.
+    SheetSpec("evaluation_actions", ("agreement_ref", "year", "description", "occurrence"), (
+        Col("agreement_ref", REF, True),
+        Col("year", integer(None, None, example=2025), True),
+        Col("description", text(2000), True),
+        Col("occurrence", OCCURRENCE, default=1),
+        Col("owner", text(200), True),
+        Col("due", a_date, True),
+        Col("done_on", a_date),
     )),
 )
 SPECS = {s.name: s for s in SHEETS}
@@ -367,4 +482,6 @@ def display(value: Any) -> str:
     if isinstance(value, Decimal):
         places = max(-value.normalize().as_tuple().exponent, 0)
         return number(value, places)
+    if isinstance(value, list):
+        return "; ".join(value)
     return str(value)

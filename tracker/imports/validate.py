@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from tracker.i18n import gettext as _
 from tracker.i18n import today as app_today
 from tracker.imports.checks import Checks
-from tracker.imports.mapping import sheet_rows
+from tracker.imports.mapping import sheet_rows, sheet_values
 from tracker.imports.reader import NotUtf8, Rows, Workbook
 from tracker.imports.report import (
     MAX_PROBLEMS,
@@ -70,7 +70,13 @@ class Row:
 
 
 def _norm(value):
-    return None if value == "" else value
+    """A value as compared: empty is None, and a line break is one, however it is written
+    (a text box sends CR LF; a workbook cell gives LF)."""
+    if value == "" or value == []:
+        return None
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
 
 
 def _not_utf8() -> str:
@@ -104,6 +110,7 @@ class Validator(Checks):
         self._benefits: set[str] | None = None
         self._versions: dict | None = None
         self._withdrawn: dict | None = None  # participants' consent withdrawals, by ref
+        self._pseudonyms: dict | None = None
         self._next_checks: list[tuple[int, str, str, Any]] = []
         self._moved_intakes: list[tuple[int, str, list[str]]] = []  # participants' rows
         self._moved_starts: set[str] = set()  # placements new or moved by the workbook
@@ -130,7 +137,7 @@ class Validator(Checks):
             spec = SPECS[name]
             table = {}
             for row in self.session.execute(sheet_rows(name)):
-                values = tuple(row[1:-1])
+                values = sheet_values(name, tuple(row[1:-1]))
                 table[spec.key_of(values)] = [row[0], values, row[-1]]
             self.rows[name] = table
         return self.rows[name]
@@ -219,7 +226,8 @@ class Validator(Checks):
                     names=", ".join(spec.names)))
             else:
                 index[name] = i
-        missing = [k for k in spec.key if k not in index]
+        defaults = {c.name: c.default for c in spec.columns if c.default is not None}
+        missing = [k for k in spec.key if k not in index and k not in defaults]
         if missing:
             self.unchecked.add(spec.name)
             self.problem(spec.name, 1, ", ".join(missing), "", _(
@@ -244,6 +252,8 @@ class Validator(Checks):
         columns = [(col, index[col.name]) for col in spec.columns if col.name in index]
         absent = [c for c in spec.names if c not in index]
         absent_required = [c.name for c in spec.columns if c.required and c.name not in index]
+        absent_keys = [k for k in spec.key if k in absent]
+        defaults = {c.name: c.default for c in spec.columns if c.default is not None}
         first_new = None
         check = getattr(self, f"_check_{spec.name}")
         single_key = len(spec.key) == 1
@@ -263,6 +273,11 @@ class Validator(Checks):
                     values[col.name] = None
                     failed.add(col.name)
                     self.problem(spec.name, number, col.name, cell, str(error))
+                    continue
+                if values[col.name] is None:
+                    values[col.name] = col.default
+            for name in absent_keys:
+                values[name] = defaults[name]
             parts = tuple(values[k] for k in spec.key)
             if any(p is None for p in parts):
                 for k in spec.key:
@@ -280,10 +295,11 @@ class Validator(Checks):
             entry = existing.get(key)
             if entry is not None:
                 for name in absent:
-                    values[name] = entry[1][spec.index(name)]
+                    if name not in spec.key:
+                        values[name] = entry[1][spec.index(name)]
             else:
                 for name in absent:
-                    values[name] = None
+                    values[name] = defaults.get(name)
                 if absent_required and first_new is None:
                     first_new = number
             row = Row(self, spec, number, raw, values, failed, entry)
