@@ -294,7 +294,9 @@ class WithdrawConsentForm(Form):
         self.participant = participant
 
     def validate_withdrawn_on(self, field):
-        if field.data > date.today():
+        if field.data is None:  # not a date: the field's own validators said so
+            return
+        if field.data > today():
             raise ValidationError(_l("The date cannot be after today."))
         given = self.participant.consent_date
         if given is not None and field.data < given:
