@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import flash, redirect, render_template, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
@@ -41,6 +41,48 @@ class Removal:
     refused: str | None = None  # why it cannot be removed, when it cannot
     projects: list[int] = field(default_factory=list)  # whose clause figures may change
     button: str = field(default_factory=lambda: _("Remove"))
+
+
+# Rows derived from others (kept in step, or a cache): never a reason to keep a record.
+BOOKKEEPING = {"clause_figures", "sent_reminders", "report_obligations", "pending_follow_ups",
+               "document_participants"}
+
+
+def references(obj, going: set[str] = frozenset()) -> dict[str, int]:
+    """How many rows of each other table point at `obj` (by foreign key), leaving out the
+    bookkeeping that goes with it and the tables in `going`: what would lose its meaning."""
+    table = obj.__table__
+    counts = {}
+    for other in table.metadata.sorted_tables:
+        if other.name in BOOKKEEPING or other.name in going:
+            continue
+        for fk in other.foreign_keys:
+            if fk.column.table is table:
+                n = db.session.scalar(select(func.count()).select_from(other).where(
+                    fk.parent == getattr(obj, fk.column.key)))
+                if n:
+                    counts[other.name] = counts.get(other.name, 0) + n
+    return counts
+
+
+def refusal(name: str, counts: dict[str, int]) -> str | None:
+    """Why a record still referred to cannot be removed, in words, or None."""
+    if not counts:
+        return None
+    return _("%(name)s is in use and cannot be removed: %(uses)s refer to it.", name=name,
+             uses=", ".join(f"{n} {TABLE_WORDS.get(t, t)}" for t, n in sorted(counts.items())))
+
+
+TABLE_WORDS = {
+    "agreements": _l("agreements"), "clauses": _l("clauses"), "contractor_reports":
+    _l("contractor reports"), "documents": _l("documents"), "evaluations": _l("evaluations"),
+    "housing_areas": _l("housing areas"), "participants": _l("participants"),
+    "placements": _l("placements"), "projects": _l("building projects"), "users": _l("users"),
+    "follow_ups": _l("follow-ups"), "progress_assessments": _l("progress assessments"),
+    "document_jobs": _l("document requests"), "report_evidence": _l("evidence files"),
+    "project_contractors": _l("building projects as contractor"),
+    "agreement_parties": _l("agreements as a party"), "clause_reporters": _l("clauses"),
+}
 
 
 def figure_changes(project_ids: list[int], perform: Callable[[], None]) -> list[str]:

@@ -43,7 +43,7 @@ from tracker.models import (
 )
 from tracker.models.codes import CLAUSE_KINDS, label
 from tracker.projects.service import load_project
-from tracker.removal import Removal, confirm
+from tracker.removal import Removal, confirm, references, refusal
 from tracker.uploads import UploadError, file_response, store_upload
 from tracker.urls import as_of_arg
 
@@ -341,3 +341,21 @@ def remove_clause(clause_id: int):
               _("Its figures leave the project's page, the documents and the dashboards.")],
         perform=perform, done=_("Clause %(ref)s was removed.", ref=clause.ref),
         refused=refused, back=url_for("agreements.detail", agreement_id=agreement.id)))
+
+
+@bp.route("/agreements/<int:agreement_id>/remove", methods=["GET", "POST"])
+@secretariat_required
+def remove(agreement_id: int):
+    """Remove an agreement made by mistake, with its parties, after a confirmation; not
+    once it has clauses or evaluations."""
+    agreement = _load_agreement(agreement_id)
+    project_id = agreement.project_id
+    return confirm(Removal(
+        title=_("Remove agreement %(ref)s", ref=agreement.ref),
+        goes=[_("Agreement %(ref)s (%(title)s), with its %(n)s parties.", ref=agreement.ref,
+                title=agreement.title, n=len(agreement.parties))],
+        perform=lambda: db.session.delete(agreement),
+        done=_("Agreement %(ref)s was removed.", ref=agreement.ref),
+        refused=refusal(agreement.ref, references(agreement, {"agreement_parties"})),
+        back=url_for("agreements.detail", agreement_id=agreement.id),
+        after=url_for("projects.detail", project_id=project_id)))

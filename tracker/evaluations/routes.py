@@ -31,6 +31,7 @@ from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
 from tracker.lists import Column, Filter, ListSpec
 from tracker.models import Agreement, Evaluation, EvaluationAction, Project
+from tracker.removal import Removal, confirm
 
 bp = Blueprint("evaluations", __name__)
 _YEAR = re.compile(r"[0-9]{4}", re.ASCII)
@@ -292,3 +293,33 @@ def toggle_done(action_id: int):
     db.session.commit()
     flash(message, "success")
     return redirect(_back_to(action))
+
+
+@bp.route("/evaluations/<int:evaluation_id>/remove", methods=["GET", "POST"])
+@secretariat_required
+def remove(evaluation_id: int):
+    """Remove an evaluation made by mistake, with its actions, after a confirmation."""
+    evaluation = _get_evaluation(evaluation_id)
+    return confirm(Removal(
+        title=_("Remove the evaluation of %(year)s", year=evaluation.year),
+        goes=[_("The evaluation of agreement %(ref)s for %(year)s: findings, factors and its "
+                "%(n)s follow-up actions.", ref=evaluation.agreement.ref, year=evaluation.year,
+                n=len(evaluation.actions))],
+        perform=lambda: db.session.delete(evaluation),
+        done=_("The evaluation was removed."),
+        back=url_for("evaluations.detail", evaluation_id=evaluation.id),
+        after=url_for("evaluations.index")))
+
+
+@bp.route("/evaluations/actions/<int:action_id>/remove", methods=["GET", "POST"])
+@secretariat_required
+def remove_action(action_id: int):
+    """Remove a follow-up action made by mistake, after a confirmation."""
+    action = _get_action(action_id)
+    return confirm(Removal(
+        title=_("Remove action"),
+        goes=[_("The action “%(description)s” (%(owner)s).", description=action.description,
+                owner=action.owner)],
+        perform=lambda: db.session.delete(action),
+        done=_("The action was removed."),
+        back=url_for("evaluations.detail", evaluation_id=action.evaluation_id) + "#actions"))

@@ -13,6 +13,7 @@ from tracker.lists import Column, Filter, ListSpec
 from tracker.models import HousingArea, Organisation
 from tracker.models.codes import ORG_KINDS, label
 from tracker.organisations.forms import HousingAreaForm, OrganisationForm
+from tracker.removal import Removal, confirm, references, refusal
 from tracker.urls import parse_id
 
 bp = Blueprint("organisations", __name__)
@@ -107,7 +108,7 @@ def edit(organisation_id: int):
 @bp.route("/organisations/<int:organisation_id>/active", methods=["POST"])
 @secretariat_required
 def toggle_active(organisation_id: int):
-    """Deactivate or reactivate; organisations are never deleted (records refer to them)."""
+    """Deactivate or reactivate: an organisation records refer to is kept (see `remove`)."""
     organisation = access.get_visible_or_404(Organisation, organisation_id, current_user)
     organisation.is_active = not organisation.is_active
     db.session.commit()
@@ -154,10 +155,42 @@ def edit_area(housing_area_id: int):
 @bp.route("/housing-areas/<int:housing_area_id>/active", methods=["POST"])
 @secretariat_required
 def toggle_area(housing_area_id: int):
-    """Deactivate or reactivate a housing area (never deleted)."""
+    """Deactivate or reactivate a housing area (one in use is kept, see `remove_area`)."""
     area = db.get_or_404(HousingArea, housing_area_id)
     area.is_active = not area.is_active
     db.session.commit()
     flash(_("%(name)s is now active.", name=area.name) if area.is_active
           else _("%(name)s is deactivated.", name=area.name), "success")
     return redirect(url_for("organisations.edit_area", housing_area_id=area.id))
+
+
+@bp.route("/organisations/<int:organisation_id>/remove", methods=["GET", "POST"])
+@secretariat_required
+def remove(organisation_id: int):
+    """Remove an organisation made by mistake, after a confirmation; one that anything
+    refers to is deactivated instead."""
+    organisation = access.get_visible_or_404(Organisation, organisation_id, current_user)
+    return confirm(Removal(
+        title=_("Remove %(name)s", name=organisation.name),
+        goes=[_("The organisation %(name)s (CVR %(cvr)s).", name=organisation.name,
+                cvr=organisation.cvr or "–")],
+        perform=lambda: db.session.delete(organisation),
+        done=_("%(name)s was removed.", name=organisation.name),
+        refused=refusal(organisation.name, references(organisation)),
+        back=url_for("organisations.edit", organisation_id=organisation.id),
+        after=url_for("organisations.index")))
+
+
+@bp.route("/housing-areas/<int:housing_area_id>/remove", methods=["GET", "POST"])
+@secretariat_required
+def remove_area(housing_area_id: int):
+    """Remove a housing area made by mistake, after a confirmation; not one in use."""
+    area = db.get_or_404(HousingArea, housing_area_id)
+    return confirm(Removal(
+        title=_("Remove %(name)s", name=area.name),
+        goes=[_("The housing area %(name)s.", name=area.name)],
+        perform=lambda: db.session.delete(area),
+        done=_("%(name)s was removed.", name=area.name),
+        refused=refusal(area.name, references(area)),
+        back=url_for("organisations.edit_area", housing_area_id=area.id),
+        after=url_for("organisations.areas")))

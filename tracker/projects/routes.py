@@ -31,7 +31,7 @@ from tracker.projects.service import (
     project_page,
     recompute_derived_targets,
 )
-from tracker.removal import Removal, confirm
+from tracker.removal import Removal, confirm, references, refusal
 from tracker.urls import as_of_arg
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -299,3 +299,19 @@ def remove_contractor(project_id: int, organisation_id: int):
         done=_("%(name)s was removed from the project.", name=name),
         refused=contractor_removal_problem(project, organisation_id),
         back=_detail_url(project), projects=[project.id]))
+
+
+@bp.route("/<int:project_id>/remove", methods=["GET", "POST"])
+@secretariat_required
+def remove(project_id: int):
+    """Remove a building project made by mistake, after a confirmation; not once it has
+    agreements, placements or documents."""
+    project = load_project(project_id, current_user)
+    return confirm(Removal(
+        title=_("Remove building project %(case)s", case=project.case_number),
+        goes=[_("Building project %(case)s %(name)s, with its list of contractors.",
+                case=project.case_number, name=project.name)],
+        perform=lambda: db.session.delete(project),
+        done=_("Building project %(case)s was removed.", case=project.case_number),
+        refused=refusal(project.case_number, references(project, {"project_contractors"})),
+        back=_detail_url(project), after=url_for("projects.index")))
