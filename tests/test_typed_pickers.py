@@ -215,7 +215,7 @@ def _documents(db) -> list[tuple]:
 
 
 def test_a_document_is_issued_for_a_typed_project(db, client, world, staff):
-    page = client.get("/documents/new").get_data(as_text=True)
+    page = client.get("/documents/new?kind=compliance").get_data(as_text=True)
     assert 'name="project_name" type="text" value=""' in page
     assert 'name="contractor_name" type="text" value=""' in page
     assert "Vollsmose blok" not in page and "Filler Entreprise" not in page
@@ -251,7 +251,7 @@ def test_a_builder_cannot_choose_a_project_outside_its_own(db, client, login, wo
     user = factories.user("builder", org=world.fsb)  # 56 projects: typed
     db.session.commit()
     login(user)
-    page = client.get("/documents/new").get_data(as_text=True)
+    page = client.get("/documents/new?kind=clause-status").get_data(as_text=True)
     assert 'name="project_name" type="text"' in page
     for data in ({"project_name": "Gellerup etape 1"}, {"project_name": "2026-001"},
                  {"project_name": "gellerup"}):
@@ -274,7 +274,7 @@ def test_a_contractor_types_among_its_own_projects_and_speaks_for_its_own_firm(d
     user = factories.user("contractor", org=world.lindekrog)  # on 56 projects: typed
     db.session.commit()
     login(user)
-    page = client.get("/documents/new").get_data(as_text=True)
+    page = client.get("/documents/new?kind=compliance").get_data(as_text=True)
     assert 'name="project_name" type="text"' in page
     assert _options(_field(page, "contractor_id")) == ["— vælg —", "Lindekrog Malerfirma ApS"]
     page = client.post("/documents/new", data={
@@ -368,7 +368,7 @@ def test_with_few_to_choose_from_the_drop_downs_are_unchanged(db, client, small,
         PLACEMENT, project_id=small.p2.id, employer_id=small.lindekrog.id)).status_code == 302
     assert _placements(db) == [("F-0100", small.p2.id, small.lindekrog.id)]
 
-    page = client.get(f"/documents/new?kind=clause-status&project_id={small.p2.id}").get_data(
+    page = client.get(f"/documents/new?kind=compliance&project_id={small.p2.id}").get_data(
         as_text=True)
     assert 'name="project_name"' not in page and 'name="contractor_name"' not in page
     assert _options(_field(page, "project_id")) == [

@@ -194,8 +194,9 @@ def visible_documents(user) -> Select:
     if user.role in SECRETARIAT:
         return query
     project_docs = Document.project_id.in_(visible_project_ids(user))
-    if user.role == "builder":
-        return query.where(project_docs, Document.kind.in_(("clause-status", "training")))
+    if user.role == "builder":  # what is addressed to the builder of the project
+        return query.where(project_docs,
+                           Document.kind.in_(("clause-status", "compliance", "training")))
     if user.role == "contractor":
         return query.where(
             project_docs,

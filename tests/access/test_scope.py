@@ -50,7 +50,7 @@ def test_inside_and_outside_scope(db, world, model, role):
 # Which document kinds each external role (bound to side A) may see of side A.
 DOCUMENTS_SEEN = {
     "contractor": {"clause-status", "compliance"},
-    "builder": {"clause-status", "training"},
+    "builder": {"clause-status", "compliance", "training"},
     "municipality": {"clause-status", "training", "municipality", "pathway"},
 }
 

@@ -35,7 +35,7 @@ def _issue_clause_status(page, case):
     page.get_by_role("button", name="Log ind").click()
     page.wait_for_url("**/")
     page.goto("/documents/new")
-    page.select_option("#kind", label="Klausulstatus")
+    page.get_by_role("link", name="Klausulstatus").click()
     page.select_option("#project_id", label="BB-2401 Helhedsplan Gellerup")
     page.fill("#as_of", "2026-06-30")
     page.get_by_role("button", name="Udsted dokumentet").click()

@@ -162,7 +162,8 @@ def test_only_the_requester_and_the_secretariat_see_a_request(db, client, login,
 
 def test_a_refused_request_is_not_stored(db, client, login, world, redis_queue):
     login(world.users["other_municipality"])  # Fie's municipality; Fie gave no consent
-    response = client.post("/documents/new", data={"kind": "pathway", "participant": "D-9"})
+    response = client.post("/documents/new", data={"kind": "pathway",
+                                                   "participant_id": world.fie.id})
     assert response.status_code == 400
     assert _count(db, DocumentJob) == 0 and len(redis_queue) == 0
 

@@ -291,7 +291,8 @@ PATHWAY_REFUSED = ("Deltageren trak sit samtykke tilbage den 01.04.2026, så der
 
 def test_no_pathway_document_from_the_web(db, client, staff, amina):
     _withdraw(db, amina)
-    response = client.post("/documents/new", data={"kind": "pathway", "participant": "D-0001"})
+    response = client.post("/documents/new", data={"kind": "pathway",
+                                                   "participant_id": amina.id})
     assert response.status_code == 400
     assert PATHWAY_REFUSED in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Document.id))) == 0

@@ -18,7 +18,7 @@ KINDS = tuple(DOCUMENT_KINDS)
 ISSUABLE = {
     "admin": KINDS,
     "staff": KINDS,
-    "builder": ("clause-status", "training"),
+    "builder": ("clause-status", "compliance", "training"),
     "contractor": ("clause-status", "compliance"),
     "municipality": ("municipality", "pathway"),
 }
@@ -163,16 +163,23 @@ def _check_consistency(req: DocumentRequest) -> None:
             raise IssueError(_("Building project %(case)s has no days in %(year)s up to the "
                                "as-of date.", case=req.project.case_number, year=req.year))
     if req.kind == "pathway":
-        if req.participant.anonymised_at is not None:
-            raise IssueError(_("The participant has been anonymised; no pathway can be issued."))
-        if req.participant.consent_date is None:
-            raise IssueError(_(
-                "A participant pathway can only be issued when the participant's consent is "
-                "recorded. Record the consent on the participant's page first."))
-        if req.participant.consent_withdrawn_on is not None:
-            raise IssueError(_(
-                "The participant withdrew their consent on %(date)s, so no participant "
-                "pathway can be issued.", date=short_date(req.participant.consent_withdrawn_on)))
+        refusal = pathway_refusal(req.participant)
+        if refusal is not None:
+            raise IssueError(refusal)
+
+
+def pathway_refusal(participant: Participant) -> str | None:
+    """Why no pathway document can be issued for the participant, or None when one can: it
+    needs the consent recorded and not withdrawn, and a participant not anonymised."""
+    if participant.anonymised_at is not None:
+        return _("The participant has been anonymised; no pathway can be issued.")
+    if participant.consent_date is None:
+        return _("A participant pathway can only be issued when the participant's consent is "
+                 "recorded. Record the consent on the participant's page first.")
+    if participant.consent_withdrawn_on is not None:
+        return _("The participant withdrew their consent on %(date)s, so no participant "
+                 "pathway can be issued.", date=short_date(participant.consent_withdrawn_on))
+    return None
 
 
 def _check_scope(req: DocumentRequest, user: User) -> None:

@@ -18,11 +18,17 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker import access
-from tracker.audit import record_access
+from tracker.audit import chosen_purpose, record_access, record_list_view
 from tracker.documents import jobs
 from tracker.documents.content import XLSX_TYPE
 from tracker.documents.forms import IssueForm, VerifyForm
-from tracker.documents.requests import DocumentRequest, IssueError, check_request, issuable_kinds
+from tracker.documents.requests import (
+    DocumentRequest,
+    IssueError,
+    check_request,
+    issuable_kinds,
+    pathway_refusal,
+)
 from tracker.documents.service import file_name, find_issued
 from tracker.extensions import db, limiter
 from tracker.i18n import gettext as _
@@ -134,28 +140,19 @@ def _request_from(form: IssueForm) -> DocumentRequest:
         return access.get_visible_or_404(model, ident, current_user)
 
     municipality = None
-    if form.municipality_id.data is not None:
+    if form.value("municipality_id") is not None:
         municipality = db.session.scalar(
             access.visible_municipalities(current_user)
             .where(Organisation.id == form.municipality_id.data))
     contractor = None
-    if form.chosen_contractor_id() is not None:
-        contractor = db.session.get(Organisation, form.chosen_contractor_id())
-    participant = None
-    ref = (form.participant.data or "").strip()
-    if ref:
-        participant = db.session.scalar(
-            access.visible(Participant, current_user).where(Participant.ref == ref))
-        if participant is None:
-            raise IssueError(_("No participant with reference %(ref)s within your access.",
-                               ref=ref))
-    year = form.year.data
-    if year is None and form.kind.data in ("annual", "training"):
-        year = date.today().year  # a button on a project page means this year's report
+    if form.chosen_id("contractor") is not None:
+        contractor = db.session.get(Organisation, form.chosen_id("contractor"))
     return DocumentRequest(
-        kind=form.kind.data, as_of=form.as_of.data, project=one(Project, form.chosen_project_id()),
-        contractor=contractor, municipality=municipality, participant=participant,
-        year=year, date_from=form.date_from.data, date_to=form.date_to.data)
+        kind=form.chosen_kind, as_of=form.as_of.data,
+        project=one(Project, form.chosen_id("project")), contractor=contractor,
+        municipality=municipality, participant=one(Participant, form.chosen_id("participant")),
+        year=form.value("year"), date_from=form.value("date_from"),
+        date_to=form.value("date_to"))
 
 
 def _issued_message(document: Document) -> str:
@@ -166,18 +163,16 @@ def _issued_message(document: Document) -> str:
 @bp.route("/documents/new", methods=["GET", "POST"])
 @login_required
 def issue():
-    """Issue a document: the form, or a POST of kind and parameters (e.g. kind and project_id
-    from a project page). Who may issue which kind, and for what, is checked before the
-    request is queued (and again when it is issued)."""
+    """Issue a document: without a kind, the kinds the user may issue; with one
+    (`?kind=training&project_id=12`, a button on another page), the form for that kind with
+    what the query names filled in; a POST issues it. Who may issue which kind, and for
+    what, is checked before the request is queued (and again when it is issued)."""
     if not issuable_kinds(current_user):
         abort(404)
-    # A GET may preselect the kind and project (links from other pages).
     form = IssueForm(current_user, formdata=request.form if request.method == "POST"
                      else (request.args or None))
-    if request.method == "GET" and not request.args:
-        form.year.data = date.today().year
-        form.date_from.data = date(date.today().year, 1, 1)
-        form.date_to.data = date.today()
+    if request.method == "GET":
+        form.fill_defaults(date.today())
     if request.method == "POST" and form.validate():
         try:
             req = _request_from(form)
@@ -194,8 +189,48 @@ def issue():
                 flash(jobs.shown_error(job), "error")
             else:
                 return redirect(url_for("documents.job", job_id=job.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("documents/issue.html", form=form, needs_words=NEEDS_WORDS), status
+    # Residents named in the form (to choose from, or matching a typed name) are shown.
+    logged = record_list_view(db.session, "document_form", form.people_shown,
+                              chosen_purpose("reporting"))
+    html = render_template("documents/issue.html", form=form, needs_words=NEEDS_WORDS)
+    if logged is not None:
+        db.session.commit()
+    return html, 400 if request.method == "POST" else 200
+
+
+def _may_issue(kind: str, contractor_id: int | None = None) -> bool:
+    if kind not in issuable_kinds(current_user):
+        return False
+    # A contractor speaks only for its own firm (requests._check_scope).
+    return not (kind == "compliance" and current_user.role == "contractor"
+                and contractor_id is not None and contractor_id != current_user.organisation_id)
+
+
+@bp.app_template_global()
+def issue_url(kind: str, **scope) -> str | None:
+    """The issue form for `kind` with its scope (ids, dates) filled in, for a button on the
+    page the document is about; None when the signed-in user may not issue it."""
+    if not _may_issue(kind, scope.get("contractor_id")):
+        return None
+    return url_for("documents.issue", kind=kind, **scope)
+
+
+@bp.app_template_global()
+def may_issue(kind: str) -> bool:
+    """Whether the signed-in user may issue documents of `kind` (for some scope)."""
+    return _may_issue(kind)
+
+
+@bp.app_template_global()
+def pathway_issue(participant: Participant) -> dict | None:
+    """For the participant page: the secretariat's button to issue the participant's
+    pathway (`url`), or why none can be issued (`refusal`); None for the other roles."""
+    if current_user.role not in access.SECRETARIAT:
+        return None
+    refusal = pathway_refusal(participant)
+    if refusal is not None:
+        return {"url": None, "refusal": refusal}
+    return {"url": issue_url("pathway", participant_id=participant.id), "refusal": None}
 
 
 @bp.route("/documents/requests/<int:job_id>")

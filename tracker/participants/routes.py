@@ -66,6 +66,7 @@ ENTITIES = {"participants": _l("Participant"), "placements": _l("Placement"),
             "api_participants": _l("Participant list (API)"),
             "api_placements": _l("Placements (API)"),
             "placement_form": _l("Choice of participant for a placement"),
+            "document_form": _l("Choice of participant for a document"),
             "search": _l("Search results"),
             "report_evidence": _l("Evidence of a contractor report")}
 FIELD_LABELS = {
