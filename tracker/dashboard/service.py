@@ -3,7 +3,19 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Float, Select, bindparam, case, cast, func, null, select
+from sqlalchemy import (
+    Date,
+    Float,
+    Select,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from tracker import figures
 from tracker.charts import month_starts
@@ -94,34 +106,50 @@ def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> Overview:
     stored = figures.current(clauses, as_of)
     if stored is None:
         return _overview_read(clauses, as_of, limit)
-    counts = Counter(dict(db.session.execute(
-        select(stored.c.status, func.count()).group_by(stored.c.status)).all()))
+    scope = clauses.order_by(None).with_only_columns(func.count(Clause.id),
+                                                     maintain_column_froms=True)
+    by_status = db.session.execute(
+        select(stored.c.status, func.count(),
+               func.sum(case((stored.c.discrepancy.is_(True), 1), else_=0)),
+               scope.scalar_subquery())
+        .group_by(stored.c.status)).all()
+    counts = Counter({status: n for status, n, _gaps, _scope in by_status})
     total = sum(counts.values())
-    if total <= limit:
+    # A handful of clauses are all listed; and a project changed since its figures were
+    # stored leaves a clause out of the count: then the figures are read as before.
+    if total <= limit or total != by_status[0][3]:
         return _overview_read(clauses, as_of, limit)
-    # The orders of `_lowest_first` and `_largest_gap_first`, in SQL.
+    # The orders of `_lowest_first` and `_largest_gap_first`, in SQL, both lists at once.
     percent = cast(stored.c.percent, Float)
     registered = func.coalesce(cast(stored.c.registered, Float), 0.0)
     reported = func.coalesce(cast(stored.c.reported, Float), 0.0)
     gap = func.abs(registered - reported) / greatest(func.abs(registered), func.abs(reported),
                                                      1.0)
-    at_risk = db.session.execute(
-        select(stored).where(stored.c.status == "at_risk")
-        .order_by(stored.c.percent.is_(None), percent, stored.c.clause_id).limit(limit)).all()
-    gaps = db.session.execute(
-        select(stored).where(stored.c.discrepancy.is_(True))
-        .order_by(gap.desc(), stored.c.clause_id).limit(limit)).all()
-    gaps_total = db.session.scalar(select(func.count()).select_from(stored).where(
-        stored.c.discrepancy.is_(True)))
-    shown = {f.clause_id for f in [*at_risk, *gaps]}
+    at_risk = (select(stored, literal(0).label("list"),
+                      case((stored.c.percent.is_(None), 1), else_=0).label("first"),
+                      percent.label("then"))
+               .where(stored.c.status == "at_risk")
+               .order_by(stored.c.percent.is_(None), percent, stored.c.clause_id)
+               .limit(limit).subquery())
+    gaps = (select(stored, literal(1).label("list"), literal(0).label("first"),
+                   (-gap).label("then"))
+            .where(stored.c.discrepancy.is_(True))
+            .order_by(gap.desc(), stored.c.clause_id).limit(limit).subquery())
+    both = union_all(select(at_risk), select(gaps)).subquery()
+    listed = db.session.execute(select(both).order_by(
+        both.c.list, both.c.first, both.c.then, both.c.clause_id)).all()
+    at_risk_rows = [row for row in listed if row.list == 0]
+    gap_rows = [row for row in listed if row.list == 1]
+    shown = {row.clause_id for row in listed}
     rows = {clause.id: ClauseRow(clause, project, figures.full(known))
-            for (clause, project), known in _with_figures(clauses, shown, [*at_risk, *gaps])}
+            for (clause, project), known in _with_figures(clauses, shown, listed)}
     return Overview(
         total=total, counts=counts,
-        attention=[rows[f.clause_id] for f in at_risk if f.clause_id in rows],
+        attention=[rows[f.clause_id] for f in at_risk_rows if f.clause_id in rows],
         attention_total=counts.get("at_risk", 0),
-        discrepancies=[rows[f.clause_id] for f in gaps if f.clause_id in rows],
-        discrepancies_total=gaps_total, rows=None)
+        discrepancies=[rows[f.clause_id] for f in gap_rows if f.clause_id in rows],
+        discrepancies_total=sum(n for _status, _n, n, _scope in by_status),
+        rows=None)
 
 
 def _with_figures(clauses: Select, ids: set[int], values) -> list:
