@@ -37,3 +37,17 @@ def test_a_page_without_errors_has_no_summary(db, client, staff):
     body = client.get(f"/agreements/{agreement.id}/clauses/new").get_data(as_text=True)
 
     assert "error-summary" not in body and 'aria-invalid' not in body
+
+
+def test_fields_drawn_by_hand_are_marked_too(db, client, staff):
+    """The party form draws its role field itself (a list of suggestions): in error it is
+    marked and described as the macro's fields are."""
+    agreement = factories.agreement(factories.project(case_number="2026-G"))
+    db.session.commit()
+
+    body = client.post(f"/agreements/{agreement.id}/parties/new",
+                       data={"organisation_id": "", "role": ""}).get_data(as_text=True)
+
+    field = re.search(r'<input[^>]*id="role"[^>]*>', body).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="role-error"' in field
+    assert 'id="role-error"' in body
