@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.browser.conftest import SHOTS
-from tests.conftest import PASSWORD
+from tests.browser.test_returned_report import _sign_in
 from tracker.lists import SELECT_MAX
 from tracker.models import Document
 
@@ -51,12 +51,6 @@ def _shot(name: str) -> str:
     return str(SHOTS / f"{name}.png")
 
 
-def _sign_in(page, user):
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.get_by_role("button", name="Log ind").click()
-    page.wait_for_url("**/")
 
 
 def _landed_on_the_document(db, page, kind_word: str) -> Document:
