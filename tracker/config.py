@@ -47,6 +47,10 @@ class DefaultConfig:
     TRACKER_DOCUMENT_TIMEOUT = 300
     TRACKER_DOCUMENT_MEMORY = 1024 * 1024 * 1024
     TRACKER_FORCE_HTTPS = False
+    # Reverse proxies in front of the app that set X-Forwarded-For and -Proto (0: none). The
+    # sign-in throttle counts per client address: behind a proxy, without this, every user
+    # would share the proxy's. Never more than there are, or a client could choose its own.
+    TRACKER_TRUSTED_PROXIES = 0
     # The address users reach the app at, for links in e-mails and PDFs (README).
     TRACKER_PUBLIC_URL = "http://127.0.0.1:5000"
 
