@@ -188,3 +188,28 @@ def test_a_failing_render_on_the_command_line_says_why(db, runner, world, tmp_pa
     assert result.exit_code == 1
     assert "Dokumentet krævede mere hukommelse end tilladt" in result.output
     assert _count(db, Document) == 0 and not (tmp_path / "k.pdf").exists()
+
+
+def test_a_request_whose_worker_stopped_beating_is_shown_as_failed(db, client, login, world,
+                                                                   redis_queue):
+    """A worker killed mid-job (SIGKILL, its machine gone) leaves RQ's job "started" with a
+    heartbeat that no longer moves: after a minute without one the request is failed; a job
+    that beats is still waited for."""
+    from datetime import timedelta
+
+    from rq.job import Job, JobStatus
+
+    from tracker.models.base import utcnow
+
+    pages = {}
+    for name, silent in (("dead", 120), ("alive", 0)):
+        rq_id = queue_jobs.enqueue(_broken, timeout=10)
+        rq_job = Job.fetch(rq_id, connection=redis_queue.connection)
+        rq_job.set_status(JobStatus.STARTED)
+        rq_job.heartbeat(utcnow() - timedelta(seconds=silent), ttl=3_600)
+        pages[name] = _request_of(db, world, "running", rq_id).id
+    login(world.users["staff"])
+    dead = client.get(f"/documents/requests/{pages['dead']}")
+    assert "Refresh" not in dead.headers and FAILED in dead.get_data(as_text=True)
+    alive = client.get(f"/documents/requests/{pages['alive']}")
+    assert alive.headers["Refresh"] == "2" and FAILED not in alive.get_data(as_text=True)

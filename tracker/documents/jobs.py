@@ -11,8 +11,9 @@ from tracker.extensions import db
 from tracker.models import DocumentJob, User
 
 ACTIVE = ("queued", "running")
-# RQ's states of a job that will never record its outcome (None: RQ no longer knows it).
-GIVEN_UP = (None, "failed", "stopped", "canceled")
+# RQ's states of a job that will never record its outcome (None: RQ no longer knows it;
+# "abandoned": started, but its worker stopped beating, see tracker.jobs.state).
+GIVEN_UP = (None, "failed", "stopped", "canceled", "abandoned")
 
 
 def submit(req: DocumentRequest, user: User) -> DocumentJob:
