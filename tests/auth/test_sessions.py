@@ -167,3 +167,25 @@ def test_two_overlapping_wrong_guesses_are_both_counted(db, app, client, monkeyp
     db.session.expire_all()
     assert db.session.scalar(select(SignInThrottle.failures).where(
         SignInThrottle.kind == "account", SignInThrottle.key == user.email)) == 2
+
+
+def test_a_user_signs_out_everywhere_else_and_stays_signed_in_here(db, app, client, login):
+    """A phone lost: from any session, every other one ends and the API tokens go."""
+    from tracker.cli import new_token
+    from tracker.models import ApiToken
+
+    user = factories.user("contractor", org=factories.organisation("contractor"))
+    db.session.commit()
+    login(user)
+    phone = app.test_client()
+    phone.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert phone.get("/").status_code == 200
+    token = new_token(user)
+    db.session.commit()
+    assert client.post("/account/sign-out-everywhere").status_code == 302
+    assert _goes_to_login(phone)
+    assert client.get("/").status_code == 200
+    assert app.test_client().get("/api/v1/projects", headers={
+        "Authorization": f"Bearer {token}"}).status_code == 401
+    db.session.expire_all()
+    assert db.session.scalars(select(ApiToken.revoked_at)).one() is not None

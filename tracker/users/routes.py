@@ -208,6 +208,18 @@ def revoke_my_token(token_id: int):
     return redirect(url_for("users.my_tokens"))
 
 
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_my_sessions():
+    """End one's other sessions and revoke one's API tokens (a lost phone, a shared
+    computer); this session carries on. Every signed-in user."""
+    _end_everywhere(current_user._get_current_object())
+    db.session.commit()
+    flash(_("Your other sessions were ended and your API tokens revoked; this session "
+            "carries on."), "success")
+    return redirect(url_for("users.my_tokens"))
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
