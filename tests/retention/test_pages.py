@@ -140,3 +140,10 @@ def test_the_command_lists_then_applies(db, runner, world):
     assert _anonymised(db) == sorted([world.dea.pseudonym, world.eli.pseudonym])
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "anonymise")) == 2
+
+
+def test_many_are_anonymised_in_groups(db, runner, world, monkeypatch):
+    monkeypatch.setattr(retention, "GROUP", 1)  # Dea and Eli, one group each
+    applied = runner.invoke(args=["retention", "--as-of", "2031-06-01", "--apply"])
+    assert "Done: 2 participants" in applied.output, applied.output
+    assert _anonymised(db) == sorted([world.dea.pseudonym, world.eli.pseudonym])
