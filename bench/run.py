@@ -526,8 +526,9 @@ def settle(app, db, kind: str, pages: list[Page], token: str, report) -> None:
         client = app.test_client()
         headers = {"Authorization": f"Bearer {token}"} if page.role == "api" else {}
         if page.role != "api":
-            client.post("/login", data={"email": f"{page.role}@bench.dk",
-                                        "password": BENCH_PASSWORD})
+            contextvars.Context().run(client.post, "/login",
+                                      data={"email": f"{page.role}@bench.dk",
+                                            "password": BENCH_PASSWORD})
         contextvars.Context().run(client.get, page.path, headers=headers)
     if kind == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -544,8 +545,11 @@ def queries_section(app, db, pages: list[Page], token: str, profile: set[str], r
     clients = {}
     for role in {p.role for p in pages} - {"api"}:
         clients[role] = app.test_client()
-        response = clients[role].post("/login", data={"email": f"{role}@bench.dk",
-                                                      "password": BENCH_PASSWORD})
+        # In a context of its own, as every request here: the section runs inside an app
+        # context, and a request in it would share its `g` with the sign-in before.
+        response = contextvars.Context().run(
+            clients[role].post, "/login",
+            data={"email": f"{role}@bench.dk", "password": BENCH_PASSWORD})
         if response.status_code != 302:
             raise RuntimeError(f"in-process sign-in as {role} answered {response.status_code}")
     clients["api"] = app.test_client()
