@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, delete, event, exists, inspect, or_, select, update
+from sqlalchemy import Select, and_, delete, event, inspect, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -91,36 +91,6 @@ def lookup(clauses: Select | Iterable[int], as_of: date) -> dict:
         result.update(computed)
         _store(computed, missing, as_of)
     return result
-
-
-def current(clauses: Select, as_of: date):
-    """The stored figures of the clauses of a Select, as a subquery (clause_id and the
-    stored columns) for a page to count and sort in SQL, after those missing have been
-    computed and stored. None when they could not be stored (this transaction wrote): the
-    caller then uses `lookup`. A project changed between the two may leave a clause out:
-    the caller compares the count with the number of clauses."""
-    ids = clauses.order_by(None).with_only_columns(Clause.id, maintain_column_froms=True)
-    db.session.flush()
-    is_current = and_(STORED.c.clause_id == Clause.id, STORED.c.as_of == as_of,
-                      STORED.c.project_id == Agreement.project_id,
-                      STORED.c.project_version == Project.figures_version)
-    missing = db.session.connection().execute(
-        select(Clause.id, Agreement.project_id, Project.figures_version)
-        .join(Agreement, Clause.agreement_id == Agreement.id)
-        .join(Project, Agreement.project_id == Project.id)
-        .where(Clause.id.in_(ids), ~exists().where(is_current))).all()
-    if missing:
-        if db.session.info.get(WROTE):
-            return None
-        _store(compute([row[0] for row in missing], as_of),
-               {row[0]: (row[1], row[2]) for row in missing}, as_of)
-    return (select(STORED.c.clause_id, STORED.c.target, STORED.c.registered,
-                   STORED.c.reported, STORED.c.percent, STORED.c.status,
-                   STORED.c.discrepancy, STORED.c.period_start, STORED.c.period_end)
-            .join(Clause, STORED.c.clause_id == Clause.id)
-            .join(Agreement, Clause.agreement_id == Agreement.id)
-            .join(Project, Agreement.project_id == Project.id)
-            .where(Clause.id.in_(ids), is_current).subquery("current_figures"))
 
 
 def full(value) -> ClauseFigures:

@@ -3,19 +3,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import (
-    Date,
-    Float,
-    Select,
-    bindparam,
-    case,
-    cast,
-    func,
-    literal,
-    null,
-    select,
-    union_all,
-)
+from sqlalchemy import Date, Select, bindparam, case, func, null, select
 
 from tracker import figures
 from tracker.charts import month_starts
@@ -23,7 +11,6 @@ from tracker.counting import ClauseFigures, effective_end
 from tracker.extensions import db
 from tracker.models import Agreement, Clause, Placement, Project
 from tracker.models.codes import PLACEMENT_KINDS
-from tracker.sqlfunctions import greatest
 
 
 @dataclass
@@ -100,66 +87,7 @@ def _largest_gap_first(f):
 
 def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> Overview:
     """Status counts over all the clauses of a (role-scoped) Select, from the figures of
-    every clause (tracker.figures), and the short lists. A national deployment has
-    thousands of clauses: they are counted and sorted in SQL, over the stored figures, and
-    only the listed ones are read."""
-    stored = figures.current(clauses, as_of)
-    if stored is None:
-        return _overview_read(clauses, as_of, limit)
-    scope = clauses.order_by(None).with_only_columns(func.count(Clause.id),
-                                                     maintain_column_froms=True)
-    by_status = db.session.execute(
-        select(stored.c.status, func.count(),
-               func.sum(case((stored.c.discrepancy.is_(True), 1), else_=0)),
-               scope.scalar_subquery())
-        .group_by(stored.c.status)).all()
-    counts = Counter({status: n for status, n, _gaps, _scope in by_status})
-    total = sum(counts.values())
-    # A handful of clauses are all listed; and a project changed since its figures were
-    # stored leaves a clause out of the count: then the figures are read as before.
-    if total <= limit or total != by_status[0][3]:
-        return _overview_read(clauses, as_of, limit)
-    # The orders of `_lowest_first` and `_largest_gap_first`, in SQL, both lists at once.
-    percent = cast(stored.c.percent, Float)
-    registered = func.coalesce(cast(stored.c.registered, Float), 0.0)
-    reported = func.coalesce(cast(stored.c.reported, Float), 0.0)
-    gap = func.abs(registered - reported) / greatest(func.abs(registered), func.abs(reported),
-                                                     1.0)
-    at_risk = (select(stored, literal(0).label("list"),
-                      case((stored.c.percent.is_(None), 1), else_=0).label("first"),
-                      percent.label("then"))
-               .where(stored.c.status == "at_risk")
-               .order_by(stored.c.percent.is_(None), percent, stored.c.clause_id)
-               .limit(limit).subquery())
-    gaps = (select(stored, literal(1).label("list"), literal(0).label("first"),
-                   (-gap).label("then"))
-            .where(stored.c.discrepancy.is_(True))
-            .order_by(gap.desc(), stored.c.clause_id).limit(limit).subquery())
-    both = union_all(select(at_risk), select(gaps)).subquery()
-    listed = db.session.execute(select(both).order_by(
-        both.c.list, both.c.first, both.c.then, both.c.clause_id)).all()
-    at_risk_rows = [row for row in listed if row.list == 0]
-    gap_rows = [row for row in listed if row.list == 1]
-    shown = {row.clause_id for row in listed}
-    rows = {clause.id: ClauseRow(clause, project, figures.full(known))
-            for (clause, project), known in _with_figures(clauses, shown, listed)}
-    return Overview(
-        total=total, counts=counts,
-        attention=[rows[f.clause_id] for f in at_risk_rows if f.clause_id in rows],
-        attention_total=counts.get("at_risk", 0),
-        discrepancies=[rows[f.clause_id] for f in gap_rows if f.clause_id in rows],
-        discrepancies_total=sum(n for _status, _n, n, _scope in by_status),
-        rows=None)
-
-
-def _with_figures(clauses: Select, ids: set[int], values) -> list:
-    by_id = {value.clause_id: value for value in values}
-    return [((clause, project), by_id[clause.id]) for clause, project in _listed(clauses, ids)]
-
-
-def _overview_read(clauses: Select, as_of: date, limit: int) -> Overview:
-    """`overview` from the figures read into Python: a handful of clauses, or when the
-    stored figures could not all be made current."""
+    every clause (tracker.figures), and the short lists."""
     known = figures.lookup(clauses, as_of)
     at_risk = sorted((f for f in known.values() if f.status == "at_risk"), key=_lowest_first)
     gaps = sorted((f for f in known.values() if f.discrepancy), key=_largest_gap_first)
