@@ -328,15 +328,23 @@ class Checks:
             return bool(entry[2])
         return self.value("participants", entry[1], "anonymised_on") is not None
 
+    def _consented(self, row: Row, then: str):
+        """The row's participant when their consent is recorded; otherwise the row fails
+        saying so, ending with what to do (`then`), and None."""
+        participant = self.ref(row, "participant_ref", "participants")
+        if participant is None:
+            return None
+        if self.value("participants", participant, "consent_date") is None:
+            row.fail("participant_ref", _(
+                "The participant %(ref)s has no consent recorded (consent_date).",
+                ref=row.values["participant_ref"]) + " " + then)
+            return None
+        return participant
+
     def _check_placements(self, row: Row) -> None:
         v = row.values
-        participant = self.ref(row, "participant_ref", "participants")
-        if participant is not None and \
-                self.value("participants", participant, "consent_date") is None:
-            row.fail("participant_ref", _(
-                "The participant %(ref)s has no consent recorded (consent_date). Record the "
-                "consent before adding placements.", ref=v["participant_ref"]))
-        elif participant is not None and row.ok("start") and self._start_moved(row):
+        participant = self._consented(row, _("Record the consent before adding placements."))
+        if participant is not None and row.ok("start") and self._start_moved(row):
             problem = start_problem(v["start"], v["participant_ref"],
                                     self.value("participants", participant, "intake_date"),
                                     self.value("participants", participant, "consent_date"))
@@ -557,12 +565,7 @@ class Checks:
 
     def _check_progress_assessments(self, row: Row) -> None:
         v = row.values
-        participant = self.ref(row, "participant_ref", "participants")
-        if participant is not None and \
-                self.value("participants", participant, "consent_date") is None:
-            row.fail("participant_ref", _(
-                "The participant %(ref)s has no consent recorded (consent_date). Record the "
-                "consent before registering progress.", ref=v["participant_ref"]))
+        self._consented(row, _("Record the consent before registering progress."))
         for dimension in DIMENSIONS:
             if row.ok(dimension) and not 1 <= v[dimension] <= 10:
                 row.fail(dimension, _("A score is a whole number from 1 to 10."))
