@@ -486,3 +486,13 @@ def test_the_audit_trail_holds_no_event_per_new_row(db, runner, tmp_path):
     assert _import(runner, write_xlsx(tmp_path / "a.xlsx", HAPPY)).exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.entity != "imports")) == 0
+
+
+def test_a_placement_for_a_participant_without_consent_says_what_to_do(db, runner, tmp_path):
+    book = happy_with()
+    book["participants"][2][-1] = None  # D-2 without consent; F-3 is theirs
+    result = _import(runner, write_xlsx(tmp_path / "bog.xlsx", book), "--dry-run")
+    problems = [p for p in _problems(result.output) if "samtykke" in p]
+    assert len(problems) == 1 and problems[0].endswith(
+        "Deltageren D-2 har ikke noget registreret samtykke (consent_date). Registrér "
+        "samtykket, før der tilføjes forløb."), problems
