@@ -40,7 +40,6 @@ class Removal:
     after: str | None = None  # where to go after it, when not back (the record is gone)
     refused: str | None = None  # why it cannot be removed, when it cannot
     projects: list[int] = field(default_factory=list)  # whose clause figures may change
-    button: str = field(default_factory=lambda: _("Remove"))
 
 
 # Rows derived from others (kept in step, or a cache): never a reason to keep a record.
@@ -100,18 +99,16 @@ def figure_changes(project_ids: list[int], perform: Callable[[], None]) -> list[
         after = clause_figures(clauses, today)
         trial.rollback()
     db.session.expire_all()
-    refs = dict(db.session.execute(select(Clause.id, Clause.ref).where(
-        Clause.id.in_(list(before)))).all())
-    kinds = dict(db.session.execute(select(Clause.id, Clause.kind).where(
-        Clause.id.in_(list(before)))).all())
+    names = {clause_id: (ref, kind) for clause_id, ref, kind in db.session.execute(
+        select(Clause.id, Clause.ref, Clause.kind).where(Clause.id.in_(list(before))))}
     changes = []
-    for clause_id, old in sorted(before.items(), key=lambda item: refs[item[0]]):
+    for clause_id, old in sorted(before.items(), key=lambda item: names[item[0]][0]):
         new = after.get(clause_id)
         if new is None or (old.registered, old.percent) == (new.registered, new.percent):
             continue
         changes.append(_("%(ref)s (%(kind)s): registered %(old)s → %(new)s (%(old_pct)s → "
-                         "%(new_pct)s of the target)", ref=refs[clause_id],
-                         kind=label(CLAUSE_KINDS, kinds[clause_id]),
+                         "%(new_pct)s of the target)", ref=names[clause_id][0],
+                         kind=label(CLAUSE_KINDS, names[clause_id][1]),
                          old=_figure(old.registered), new=_figure(new.registered),
                          old_pct=_percent(old.percent), new_pct=_percent(new.percent)))
     return changes

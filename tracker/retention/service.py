@@ -26,6 +26,7 @@ from sqlalchemy import JSON, String, Text, and_, exists, func, insert, or_, sele
 
 from tracker import audit
 from tracker.counting.pathways import add_months
+from tracker.documents.kinds.municipality import age_band_of
 from tracker.extensions import db
 from tracker.models import (
     AuditEvent,
@@ -57,16 +58,6 @@ PERSONAL_COLUMNS = {"name", "ref", "email", "phone", "birth_year", "readiness",
 ACCESS_ACTIONS = ("view", "export")
 ERASE, ANONYMISE = "erase", "anonymise"
 GROUP = 100  # participants anonymised together by `apply`
-
-
-def age_band(age: int) -> str:
-    """The band of AGE_BANDS for an age (the municipality report's breakdown)."""
-    if age < 25:
-        return "u25"
-    for upper, band in ((30, "25-29"), (40, "30-39"), (50, "40-49")):
-        if age < upper:
-            return band
-    return "50+"
 
 
 @dataclass
@@ -122,7 +113,6 @@ class Replacer:
                 literals[p.email] = p.pseudonym
             if p.phone and len(re.sub(r"\D", "", p.phone)) >= 6:
                 literals[p.phone] = p.pseudonym
-        self.literals = literals
         self.pattern = re.compile(
             "|".join(rf"(?<!\w){re.escape(text)}(?!\w)"
                      for text in sorted(literals, key=len, reverse=True)),
@@ -316,7 +306,7 @@ def anonymise(participant_ids: Iterable[int], action: str, reason: str) -> Outco
                 .where(Participant.id == p.id)).one()
             db.session.execute(update(Participant).where(Participant.id == p.id).values(
                 name=p.pseudonym, ref=p.new_ref, email=None, phone=None, birth_year=None,
-                intake_age_band=age_band(intake.year - birth_year) if birth_year else None,
+                intake_age_band=age_band_of(intake.year - birth_year) if birth_year else None,
                 readiness=None, months_unemployed=None, education_level=None,
                 consent_scope=None, consent_file_id=None, consent_withdrawal_note=None,
                 anonymised_at=now))

@@ -33,15 +33,23 @@ NOT_STATED = _l("Not stated")
 AGE_BANDS = {**KNOWN_AGE_BANDS, "unknown": NOT_STATED}
 
 
+# Each band's first age beyond it; older than the last: "50+".
+BAND_ENDS = ((25, "u25"), (30, "25-29"), (40, "30-39"), (50, "40-49"))
+
+
 def age_band() -> Any:
     """A participant's age band (a key of AGE_BANDS) by the age reached in the year of
     intake: fixed for the person, so an anonymised participant, who keeps only the band
-    (`intake_age_band`), is counted as before."""
+    (`intake_age_band`, set by `age_band_of`), is counted as before."""
     age = extract("year", Participant.intake_date) - Participant.birth_year
     return case(
         (Participant.birth_year.is_(None), func.coalesce(Participant.intake_age_band, "unknown")),
-        (age < 25, "u25"), (age < 30, "25-29"), (age < 40, "30-39"), (age < 50, "40-49"),
-        else_="50+")
+        *((age < end, band) for end, band in BAND_ENDS), else_="50+")
+
+
+def age_band_of(age: int) -> str:
+    """`age_band` of one age, for the band an anonymised participant keeps."""
+    return next((band for end, band in BAND_ENDS if age < end), "50+")
 
 
 def _breakdowns(municipality_id: int, start: date, end: date) -> list[dict]:
