@@ -1,4 +1,5 @@
 """Figures for the dashboards: clause statuses, placements over time. No HTTP here."""
+import heapq
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -87,19 +88,24 @@ def _largest_gap_first(f):
 
 def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> Overview:
     """Status counts over all the clauses of a (role-scoped) Select, from the figures of
-    every clause (tracker.figures), and the short lists."""
+    every clause (tracker.figures), and the short lists (only their first `limit` are
+    ordered: a national deployment has thousands)."""
     known = figures.lookup(clauses, as_of)
-    at_risk = sorted((f for f in known.values() if f.status == "at_risk"), key=_lowest_first)
-    gaps = sorted((f for f in known.values() if f.discrepancy), key=_largest_gap_first)
+    values = known.values()
+    counts = Counter(f.status for f in values)
+    at_risk = heapq.nsmallest(limit, (f for f in values if f.status == "at_risk"),
+                              key=_lowest_first)
+    gaps = [f for f in values if f.discrepancy]
+    gaps_shown = heapq.nsmallest(limit, gaps, key=_largest_gap_first)
     everything = len(known) <= limit
-    shown = set(known) if everything else {f.clause_id for f in at_risk[:limit] + gaps[:limit]}
+    shown = set(known) if everything else {f.clause_id for f in at_risk + gaps_shown}
     rows = {clause.id: ClauseRow(clause, project, figures.full(known[clause.id]))
             for clause, project in _listed(clauses, shown)}
     return Overview(
-        total=len(known), counts=Counter(f.status for f in known.values()),
-        attention=[rows[f.clause_id] for f in at_risk[:limit] if f.clause_id in rows],
-        attention_total=len(at_risk),
-        discrepancies=[rows[f.clause_id] for f in gaps[:limit] if f.clause_id in rows],
+        total=len(known), counts=counts,
+        attention=[rows[f.clause_id] for f in at_risk if f.clause_id in rows],
+        attention_total=counts["at_risk"],
+        discrepancies=[rows[f.clause_id] for f in gaps_shown if f.clause_id in rows],
         discrepancies_total=len(gaps),
         rows=list(rows.values()) if everything else None)
 
