@@ -60,10 +60,12 @@ def outstanding(clauses: Select, today: date, contractor_id: int | None = None,
     clause_ids = clauses.order_by(None).with_only_columns(Clause.id, maintain_column_froms=True)
     query = (
         select(ReportObligation)
-        .join(Clause, ReportObligation.clause_id == Clause.id)
-        .join(Agreement, Clause.agreement_id == Agreement.id)
-        .join(Project, Agreement.project_id == Project.id)
-        .join(Organisation, ReportObligation.contractor_id == Organisation.id)
+        # Outer joins along required foreign keys: the same rows as inner ones, and the
+        # database can leave the joined tables out of a count, which reads none of them.
+        .outerjoin(Clause, ReportObligation.clause_id == Clause.id)
+        .outerjoin(Agreement, Clause.agreement_id == Agreement.id)
+        .outerjoin(Project, Agreement.project_id == Project.id)
+        .outerjoin(Organisation, ReportObligation.contractor_id == Organisation.id)
         # The first condition is the partial index's (ix_report_obligations_open).
         .where(ReportObligation.state.in_(OPEN),
                or_(ReportObligation.state == "returned", ReportObligation.period_end < today),
