@@ -69,6 +69,8 @@ def make_app(database_url, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "localhost",
+        # Tests change data and look at once; tests/dashboard/test_kept_figures.py keeps them.
+        "TRACKER_DASHBOARD_SECONDS": 0,
     }
     config.update(overrides)
     app = create_app(config)
@@ -171,10 +173,9 @@ def statements(db, action):
 
 
 @pytest.fixture()
-def redis_queue(app):
-    """The app with a queue on the Redis server at TEST_REDIS_URL (default 127.0.0.1:6379),
-    under a queue name of this test's own, emptied afterwards. Without a server the test is
-    skipped, except in CI (TRACKER_REQUIRE_REDIS), where it must run."""
+def redis_url():
+    """The Redis server at TEST_REDIS_URL (default 127.0.0.1:6379). Without a server the
+    test is skipped, except in CI (TRACKER_REQUIRE_REDIS), where it must run."""
     from redis import Redis
     from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -185,7 +186,14 @@ def redis_queue(app):
         if os.environ.get("TRACKER_REQUIRE_REDIS"):
             raise
         pytest.skip(f"no Redis server at {url}")
-    app.config.update(TRACKER_REDIS_URL=url, TRACKER_QUEUE=f"tracker-test-{secrets.token_hex(4)}")
+    return url
+
+
+@pytest.fixture()
+def redis_queue(app, redis_url):
+    """The app with a queue on that Redis server (`redis_url`), under a queue name of this
+    test's own, emptied afterwards."""
+    app.config.update(TRACKER_REDIS_URL=redis_url, TRACKER_QUEUE=f"tracker-test-{secrets.token_hex(4)}")
     from tracker import jobs
 
     queue = jobs.queue(app)

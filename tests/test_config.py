@@ -55,3 +55,12 @@ def test_rate_limit_storage_is_the_queue_s_redis_when_set(monkeypatch):
     assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     monkeypatch.delenv("TRACKER_REDIS_URL")
     assert create_app().config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_dashboards_are_kept_in_the_queue_s_redis_when_set(monkeypatch):
+    monkeypatch.setenv("TRACKER_REDIS_URL", "redis://127.0.0.1:6379/0")
+    config = create_app().config
+    assert (config["CACHE_TYPE"], config["CACHE_REDIS_URL"]) == ("RedisCache",
+                                                                 "redis://127.0.0.1:6379/0")
+    monkeypatch.delenv("TRACKER_REDIS_URL")
+    assert create_app().config["CACHE_TYPE"] == "SimpleCache"

@@ -38,11 +38,21 @@ def trust_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from tracker import audit, auth, figures, i18n
-    from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+    from tracker.extensions import (
+        babel,
+        cache,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+        talisman,
+    )
     from tracker.participants import pending
     from tracker.reporting import obligations
 
     db.init_app(app)
+    cache.init_app(app)
     _configure_sqlite(app, db)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True, compare_type=True)

@@ -44,6 +44,14 @@ def _municipality_project_ids(user) -> Select:
     )
 
 
+def scope_key(user) -> str:
+    """A name for what the `visible_*` queries let the user see: users with the same key see
+    the same rows (for figures kept per scope, tracker.dashboard.service.figures)."""
+    if user.role in SECRETARIAT:
+        return "secretariat"
+    return f"{user.role}:{_org(user)}"
+
+
 def visible_projects(user) -> Select:
     """Projects: all for the secretariat; a party's own for the others."""
     query = select(Project)

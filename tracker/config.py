@@ -35,6 +35,10 @@ class DefaultConfig:
     # Storage of Flask-Limiter's counters (/verify): this URI when set, else the job queue's
     # Redis (TRACKER_REDIS_URL), else each process's memory.
     TRACKER_RATELIMIT_STORAGE_URI = None
+    # How long a dashboard's clause overview and charts are kept for a scope and date, in
+    # seconds (tracker.dashboard.service.figures); 0 keeps nothing. Kept in the job queue's
+    # Redis (TRACKER_REDIS_URL), else in each process's memory.
+    TRACKER_DASHBOARD_SECONDS = 60
     RATELIMIT_HEADERS_ENABLED = False
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     # Rows below the header an import reads from one sheet: the national data set's largest
@@ -73,6 +77,12 @@ def load_config(app, test_config=None):
         app.config["SESSION_COOKIE_SECURE"] = False
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["TRACKER_RATELIMIT_STORAGE_URI"]
                           or app.config.get("TRACKER_REDIS_URL") or "memory://")
+    if app.config.get("TRACKER_REDIS_URL"):
+        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        app.config.setdefault("CACHE_REDIS_URL", app.config["TRACKER_REDIS_URL"])
+        app.config.setdefault("CACHE_KEY_PREFIX", "tracker:")
+    else:
+        app.config.setdefault("CACHE_TYPE", "SimpleCache")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(

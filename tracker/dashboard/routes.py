@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, func, select
 
 from tracker import access, charts
-from tracker.counting import municipality_summary
 from tracker.counting.disclosure import Shown, Table, has_small_counts
 from tracker.counting.pathways import CHAIN, to_close
 from tracker.dashboard import service
@@ -18,7 +17,6 @@ from tracker.models import (
     ContractorReport,
     EvaluationAction,
     Organisation,
-    Participant,
     Placement,
 )
 from tracker.models.codes import CLAUSE_STATUSES, PLACEMENT_KINDS, label
@@ -52,34 +50,30 @@ def index():
     """Clause status, discrepancies, work lists and charts for the user's role and scope."""
     user = current_user
     as_of = as_of_arg()
-    clauses_query = access.visible(Clause, user)
-    placements = access.visible(Placement, user)
-    months = service.chart_months(as_of)
-    clauses = service.overview(clauses_query, as_of)
+    kept = service.figures_for(user, as_of)
+    clauses = kept.clauses
     # A bar per clause when every clause is listed (a few); thousands would be no chart.
     bars = clauses.rows
-    by_month = service.running_by_month(placements, months, as_of)["series"]
     # A municipality's figures are shown under disclosure control, the chart included: it
     # cannot show "<5", so with a count from 1 to 4 in it, it is left out.
-    withheld = user.role == "municipality" and has_small_counts(by_month)
+    withheld = user.role == "municipality" and has_small_counts(kept.by_month)
     context = {
         "as_of": as_of, "clauses": clauses, "limit": service.LIST_LIMIT,
+        "computed_at": kept.computed_at,
         "bars": _bars(bars) if bars else None,
-        "placements_chart": None if withheld else _placements_chart(months, by_month),
+        "placements_chart": None if withheld else _placements_chart(kept.months,
+                                                                     kept.by_month),
         "chart_withheld": withheld,
-        "work": _work_lists(user, clauses_query, placements, as_of),
+        "work": _work_lists(user, access.visible(Clause, user), access.visible(Placement, user),
+                            as_of),
     }
     if user.role == "municipality":
-        year_start = as_of.replace(month=1, day=1)
-        summary = municipality_summary(user.organisation_id, year_start, as_of)
-        residents = db.session.scalar(
-            access.visible(Participant, user).with_only_columns(func.count()))
-        shown = _municipality_figures(summary, residents)
-        context["summary_from"] = year_start
-        context["shown"] = shown
+        protected = _municipality_figures(kept.summary, kept.residents)
+        context["summary_from"] = as_of.replace(month=1, day=1)
+        context["shown"] = protected
         # The chain as the municipality report draws it: residents at each step.
         context["flow"] = charts.pathway_flow(
-            [(str(PLACEMENT_KINDS[step]), shown(("step", step))) for step in CHAIN],
+            [(str(PLACEMENT_KINDS[step]), protected(("step", step))) for step in CHAIN],
             title=_("Pathways this year"))
         context["municipality"] = db.session.get(Organisation, user.organisation_id)
     return render_template("dashboard/index.html", **context)

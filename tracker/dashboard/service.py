@@ -2,15 +2,17 @@
 import heapq
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import Date, Select, bindparam, case, func, null, select
 
-from tracker import figures
+from tracker import access, figures
 from tracker.charts import month_starts
-from tracker.counting import ClauseFigures, effective_end
-from tracker.extensions import db
-from tracker.models import Agreement, Clause, Placement, Project
+from tracker.counting import ClauseFigures, effective_end, municipality_summary
+from tracker.extensions import cache, db
+from tracker.models import Agreement, Clause, Participant, Placement, Project
+from tracker.models.base import utcnow
 from tracker.models.codes import PLACEMENT_KINDS
 
 
@@ -108,6 +110,48 @@ def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> Overview:
         discrepancies=[rows[f.clause_id] for f in gaps_shown if f.clause_id in rows],
         discrepancies_total=len(gaps),
         rows=list(rows.values()) if everything else None)
+
+
+@dataclass
+class Figures:
+    """What a dashboard shows of a scope's clauses and placements as of a date."""
+
+    clauses: Overview
+    months: list[date]
+    by_month: dict  # kind -> placements running in each month
+    summary: dict | None  # a municipality's residents' pathways this year
+    residents: int | None  # a municipality's residents in all
+    computed_at: datetime
+
+
+def figures_for(user, as_of: date) -> Figures:
+    """The dashboard's figures for the user's scope (`access.scope_key`) as of a date, kept
+    for TRACKER_DASHBOARD_SECONDS: over a national deployment they take longer to compute
+    than a page may take (bench/RESULTS.md), so a dashboard may be that much behind a
+    change. The work lists are not kept."""
+    seconds = current_app.config["TRACKER_DASHBOARD_SECONDS"]
+    if not seconds:
+        return _compute(user, as_of)
+    key = f"dashboard:{access.scope_key(user)}:{as_of.isoformat()}"
+    kept = cache.get(key)
+    if kept is None:
+        kept = _compute(user, as_of)
+        cache.set(key, kept, timeout=seconds)
+    return kept
+
+
+def _compute(user, as_of: date) -> Figures:
+    months = chart_months(as_of)
+    summary = residents = None
+    if user.role == "municipality":
+        summary = municipality_summary(user.organisation_id, as_of.replace(month=1, day=1),
+                                       as_of)
+        residents = db.session.scalar(
+            access.visible(Participant, user).with_only_columns(func.count()))
+    return Figures(
+        clauses=overview(access.visible(Clause, user), as_of), months=months,
+        by_month=running_by_month(access.visible(Placement, user), months, as_of)["series"],
+        summary=summary, residents=residents, computed_at=utcnow())
 
 
 def _next_month(first: date) -> date:
