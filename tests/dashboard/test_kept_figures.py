@@ -79,6 +79,7 @@ def test_no_dashboard_shows_figures_kept_for_another_scope(kept, db, client, log
         body = client.get(f"/?as_of={AS_OF}").get_data(as_text=True)
         seen.append((len(_refs(body, "K-Før-")), len(_refs(body, "K-And-"))))
         client.post("/logout")
+    assert "arbejdslisterne er altid aktuelle" in body  # the secretariat has work lists
     # Each contractor its own clauses; the secretariat (admin and staff alike) all four.
     assert seen == [(1, 0), (0, 3), (1, 3), (1, 3)]
 
@@ -118,3 +119,15 @@ def test_kept_in_redis_when_the_job_queue_has_one(app, db, client, login, redis_
     finally:
         for key in redis.keys(prefix + "*"):
             redis.delete(key)
+
+
+def test_a_dashboard_without_work_lists_says_when_its_figures_were_computed(kept, db, client,
+                                                                             login):
+    council = factories.organisation("municipality", name="Aarhus Kommune")
+    factories.participant(council)
+    user = factories.user("municipality", org=council)
+    db.session.commit()
+    login(user)
+    body = client.get(f"/?as_of={AS_OF}").get_data(as_text=True)
+    assert "Tallene er beregnet" in body
+    assert "arbejdslisterne" not in body
