@@ -10,8 +10,7 @@ the view's own code).
 
 `--after-change` measures first views: before each request a counted change (the hours a
 week of a placement on the project with the most placements, through the application's
-session, so that project's figures version is raised as by any change): the figures of
-that project's clauses are computed and stored again, those of other projects stay stored.
+session, as by any change; a dashboard's kept figures stay, as in production).
 
 The database holds the data set of `bench/generate.py` (users *@bench.dk). A participant
 page view is recorded in the audit trail, as in production.
@@ -93,7 +92,7 @@ def main() -> int:
         if args.page not in page.name:
             continue
         client = clients[page.role]
-        contextvars.Context().run(client.get, page.path)  # warm-up: stored figures, templates
+        contextvars.Context().run(client.get, page.path)  # warm-up: templates, kept dashboard figures
         samples = []
         for _ in range(args.repeat):
             if args.after_change:

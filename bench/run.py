@@ -513,30 +513,21 @@ class StatementLog:
         return sorted(self.statements, key=lambda item: -item[0])[:n]
 
 
-def settle(app, db, kind: str, pages: list[Page], token: str, report) -> None:
-    """Bring the database to the state of a running deployment before measuring: one
-    request of each page stores the clause figures it reads (tracker.figures); on
-    PostgreSQL `VACUUM ANALYZE` then does what autovacuum does after this many inserts:
+def settle(db, kind: str, report) -> None:
+    """Bring the database to the state of a running deployment before measuring: on
+    PostgreSQL `VACUUM ANALYZE` does what autovacuum does after this many inserts:
     statistics of the new rows for the planner, and the visibility map
     that lets a count read an index alone (the server these figures were measured on runs
     with autovacuum off: without this the statistics were those of the empty tables after
     `bench/generate.py`, and counting a project's 1,340 placements read 1,031 table pages)."""
     autovacuum = None
-    for page in pages:
-        client = app.test_client()
-        headers = {"Authorization": f"Bearer {token}"} if page.role == "api" else {}
-        if page.role != "api":
-            contextvars.Context().run(client.post, "/login",
-                                      data={"email": f"{page.role}@bench.dk",
-                                            "password": BENCH_PASSWORD})
-        contextvars.Context().run(client.get, page.path, headers=headers)
     if kind == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             autovacuum = conn.scalar(text("SHOW autovacuum"))
             conn.execute(text("VACUUM ANALYZE"))
-    report.line("Before measuring, one request of each page stored the clause figures "
-                "it reads" + ("; then `VACUUM ANALYZE` (the server's autovacuum is "
-                              f"{autovacuum})" if kind == "postgresql" else "") + ".\n")
+    if kind == "postgresql":
+        report.line(f"Before measuring, `VACUUM ANALYZE` (the server's autovacuum is "
+                    f"{autovacuum}).\n")
 
 
 def queries_section(app, db, pages: list[Page], token: str, profile: set[str], report) -> None:
@@ -846,7 +837,7 @@ def main() -> int:
     missed: list[Page] = []
     try:
         with app.app_context():
-            settle(app, db, kind, pages, token, report)
+            settle(db, kind, report)
             db.session.remove()
         if "load" not in skip:
             report.line("### Pages under load\n")

@@ -37,7 +37,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from tracker import audit, auth, figures, i18n
+    from tracker import audit, auth, changes, i18n
     from tracker.extensions import (
         babel,
         cache,
@@ -77,7 +77,7 @@ def register_extensions(app: Flask) -> None:
         referrer_policy="same-origin",
     )
     audit.install()
-    figures.install()
+    changes.install()
     obligations.install()
     pending.install()
 

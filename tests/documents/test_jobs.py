@@ -72,7 +72,7 @@ def test_on_the_queue_the_page_waits_for_the_worker(db, client, login, world, re
     done = client.get(f"/documents/requests/{job.id}")
     assert done.status_code == 302 and done.headers["Location"].endswith(
         f"/documents/{document.id}")
-    # A request and a document are no counted data: the stored clause figures stay valid.
+    # A request and a document are no counted data: no project counts as changed.
     assert _figures_versions(db) == version
 
 

@@ -39,7 +39,6 @@ from tracker.models import (
     Project,
     ProjectContractor,
     SentReminder,
-    StoredFigures,
 )
 from tracker.models.codes import CLAUSE_KINDS, label
 from tracker.projects.service import load_project
@@ -328,7 +327,6 @@ def remove_clause(clause_id: int):
 
     def perform():
         # Rows kept for the clause that the database does not remove with it everywhere.
-        db.session.execute(delete(StoredFigures).where(StoredFigures.clause_id == clause.id))
         db.session.execute(delete(SentReminder).where(SentReminder.clause_id == clause.id))
         db.session.delete(clause)
 

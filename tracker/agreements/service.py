@@ -4,11 +4,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from sqlalchemy import Select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from tracker.counting import ClauseFigures
+from tracker.counting import ClauseFigures, clause_figures
 from tracker.extensions import db
-from tracker.figures import clause_figures
 from tracker.formatting import money, number
 from tracker.i18n import gettext as _
 from tracker.models import Clause, ClauseReporter, Project
@@ -59,10 +58,10 @@ def target_calculation(clause: Clause, project: Project) -> str | None:
 
 def clauses_with_figures(query: Select, as_of: date) -> tuple[list[Clause], dict[int, ClauseFigures]]:
     """The clauses of a (role-scoped) Select with their figures as of a date: three
-    statements (the clauses, the contractors chosen to report, the figures)."""
+    statements (the clauses with the contractors chosen to report, then the figures' two)."""
     clauses = db.session.scalars(
         query.options(joinedload(Clause.responsible_contractor), joinedload(Clause.agreement),
-                      selectinload(Clause.reporters).joinedload(ClauseReporter.contractor))
+                      joinedload(Clause.reporters).joinedload(ClauseReporter.contractor))
         .order_by(Clause.ref)).unique().all()
     figures = clause_figures(query, as_of) if clauses else {}
     return clauses, figures

@@ -11,9 +11,8 @@ from tracker import access
 from tracker.api.auth import user_from_token
 from tracker.api.openapi import openapi_document
 from tracker.audit import record_access, record_list_view
-from tracker.counting import SUMMARY_FIELDS, municipality_summary, rounded
+from tracker.counting import SUMMARY_FIELDS, clause_figures, municipality_summary, rounded
 from tracker.extensions import csrf, db
-from tracker.figures import clause_figures
 from tracker.models import (
     Agreement,
     Clause,

@@ -7,9 +7,14 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import Date, Select, bindparam, case, func, null, select
 
-from tracker import access, figures
+from tracker import access
 from tracker.charts import month_starts
-from tracker.counting import ClauseFigures, effective_end, municipality_summary
+from tracker.counting import (
+    ClauseFigures,
+    clause_figures,
+    effective_end,
+    municipality_summary,
+)
 from tracker.extensions import cache, db
 from tracker.models import Agreement, Clause, Participant, Placement, Project
 from tracker.models.base import utcnow
@@ -90,9 +95,9 @@ def _largest_gap_first(f):
 
 def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> Overview:
     """Status counts over all the clauses of a (role-scoped) Select, from the figures of
-    every clause (tracker.figures), and the short lists (only their first `limit` are
+    every clause, and the short lists (only their first `limit` are
     ordered: a national deployment has thousands)."""
-    known = figures.lookup(clauses, as_of)
+    known = clause_figures(clauses, as_of)
     values = known.values()
     counts = Counter(f.status for f in values)
     at_risk = heapq.nsmallest(limit, (f for f in values if f.status == "at_risk"),
@@ -101,7 +106,7 @@ def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> Overview:
     gaps_shown = heapq.nsmallest(limit, gaps, key=_largest_gap_first)
     everything = len(known) <= limit
     shown = set(known) if everything else {f.clause_id for f in at_risk + gaps_shown}
-    rows = {clause.id: ClauseRow(clause, project, figures.full(known[clause.id]))
+    rows = {clause.id: ClauseRow(clause, project, known[clause.id])
             for clause, project in _listed(clauses, shown)}
     return Overview(
         total=len(known), counts=counts,

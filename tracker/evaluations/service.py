@@ -7,9 +7,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from tracker.counting import ClauseFigures, moved_into_work_or_education, rounded
+from tracker.counting import ClauseFigures, clause_figures, moved_into_work_or_education, rounded
 from tracker.extensions import db
-from tracker.figures import clause_figures
 from tracker.models import Clause, Evaluation, Placement
 
 

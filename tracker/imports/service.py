@@ -32,7 +32,7 @@ from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from tracker import figures
+from tracker import changes
 from tracker.audit import UNAUDITED_COLUMNS, _plain
 from tracker.i18n import gettext as _
 from tracker.imports.checks import RETURNED_NOTE
@@ -153,8 +153,8 @@ class Writer:
                 self._link_placements(plan)
         for batch in _batches(self.audit):
             self.session.execute(insert(AuditEvent), batch)
-        if self.total:  # rows written past the session's hooks: no stored figure counts now
-            figures.data_changed(self.session)
+        if self.total:  # rows written past the session's hooks: every project changed
+            changes.data_changed(self.session)
 
     # --- Inserts ------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from tracker.models.documents import (
     DocumentParticipant,
 )
 from tracker.models.evaluations import Evaluation, EvaluationAction
-from tracker.models.figures import StoredFigures
 from tracker.models.files import StoredFile
 from tracker.models.imports import ImportJob
 from tracker.models.organisations import HousingArea, Organisation
@@ -38,5 +37,5 @@ __all__ = [
     "HousingArea", "ImportJob", "MaintenanceMode", "Organisation", "Participant", "PendingFollowUp",
     "Placement", "PlacementRule", "ProgressAssessment", "Project", "ProjectContractor",
     "ReportEvidence", "ReportObligation", "RetentionSetting", "SentReminder", "SignInThrottle",
-    "StoredFigures", "StoredFile", "User", "UserSession",
+    "StoredFile", "User", "UserSession",
 ]

@@ -31,7 +31,8 @@ class Project(Timestamped, Base):
     contract_sum: Mapped[Decimal | None] = mapped_column(Money)
     craft_cost: Mapped[Decimal | None] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
-    # Raised by every change to the data the project's clause figures count (tracker.figures).
+    # Raised by every change to the data its clauses count (tracker.changes): the row lock
+    # makes two changes to one project's data wait for each other.
     figures_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     housing_area: Mapped[HousingArea] = relationship()

@@ -4,7 +4,7 @@ the day it is due, so the work list and the dashboard read them in the order of 
 
 Every commit that changes a placement or a follow-up brings the rows of its placements up
 to date (`install`); a write that bypassed the session (the workbook import, through
-tracker.figures.data_changed) brings all of them up to date.
+tracker.changes.data_changed) brings all of them up to date.
 """
 from collections.abc import Iterable
 
@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from tracker import figures
+from tracker import changes
 from tracker.counting.pathways import ends_pathway, sql_add_months
 from tracker.models import FollowUp, PendingFollowUp, Placement
 from tracker.models.codes import FOLLOW_UP_MONTHS
@@ -69,7 +69,7 @@ def sync_pending(session: Session) -> None:
     """Flush the session and bring the rows of the placements it changed up to date; before
     a commit, and before the rows are read in the same transaction."""
     session.flush()
-    everything = session.info.pop(figures.EVERYTHING, False)
+    everything = session.info.pop(changes.EVERYTHING, False)
     changed = session.info.pop(KEY, set())
     if everything:
         sync(session)

@@ -16,7 +16,7 @@ The rules:
 
 Every commit that changes a project, its contractors, agreements, clauses, reporters or
 reports brings the obligations of that project up to date (`install`); the projects are
-those tracker.figures finds a flush changed.
+those tracker.changes finds a flush changed.
 """
 from collections import defaultdict
 from collections.abc import Iterable
@@ -26,7 +26,7 @@ from datetime import date
 from sqlalchemy import Date, bindparam, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from tracker import figures
+from tracker import changes
 from tracker.models import (
     Agreement,
     Clause,
@@ -155,9 +155,9 @@ def sync_pending(session: Session) -> None:
     """Flush the session and bring the obligations of the projects it changed up to date;
     before a commit, and before a list of obligations is read in the same transaction."""
     session.flush()
-    changed = figures.take_changed_projects(session)
+    changed = changes.take_changed_projects(session)
     if changed is not None:
-        sync(session, None if changed is figures.ALL else changed)
+        sync(session, None if changed is changes.ALL else changed)
 
 
 def _before_flush(session: Session, _context, _instances) -> None:

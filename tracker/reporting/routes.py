@@ -18,8 +18,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker import access, jobs, names
 from tracker.audit import record_shown
 from tracker.auth import roles_required, secretariat_required
+from tracker.counting import clause_figures
 from tracker.extensions import db
-from tracker.figures import clause_figures
 from tracker.formatting import short_date
 from tracker.forms import CONFLICT_MESSAGE, is_stale
 from tracker.i18n import gettext as _

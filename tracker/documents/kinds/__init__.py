@@ -1,8 +1,8 @@
 """What goes into each of the six documents of DESIGN §5, one module each.
 
-Figures come from the counting rules (`tracker.counting`, clause figures through
-`tracker.figures`) so a document says what the dashboard and the API say; the rest are
-SQL aggregates with a fixed number of queries per document, whatever its size.
+Figures come from the counting rules (`tracker.counting`) so a document says what the
+dashboard and the API say; the rest are SQL aggregates with a fixed number of queries per
+document, whatever its size.
 Person-level rows go into the XLSX attachment with pseudonyms, never into the PDF.
 """
 from flask_babel import force_locale

@@ -8,13 +8,11 @@ from typing import Any
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from tracker.counting import moving
+from tracker.counting import clause_figures, moving
 from tracker.counting.disclosure import Shown, Table, has_small_counts
 from tracker.counting.placements import overlaps, sql_date
 from tracker.documents.content import Built, Sheet, placements_chart, running_by_month
 from tracker.extensions import db
-from tracker.figures import lookup as figure_lookup
-from tracker.figures import status_counts
 from tracker.i18n import gettext as _
 from tracker.models import (
     Agreement,
@@ -133,7 +131,7 @@ def _annual_projects(start: date, end: date, as_of: date) -> list[dict]:
     year_clauses = _year_clauses(start, end)
     clause_projects = dict(db.session.execute(year_clauses).all())
     statuses = defaultdict(Counter)
-    for clause_id, f in figure_lookup(year_clauses.with_only_columns(Clause.id), as_of).items():
+    for clause_id, f in clause_figures(year_clauses.with_only_columns(Clause.id), as_of).items():
         statuses[clause_projects[clause_id]][f.status] += 1
     per_project = {pid: (n, persons) for pid, n, persons in db.session.execute(
         select(Placement.project_id, func.count(), func.count(distinct(Placement.participant_id)))
@@ -192,7 +190,7 @@ def annual(year: int, as_of: date) -> Built:
     residents and placements under disclosure control (`_disclosure`)."""
     start, end = date(year, 1, 1), min(date(year, 12, 31), as_of)
     projects = _annual_projects(start, end, as_of)
-    all_statuses = status_counts(_year_clauses(start, end).with_only_columns(Clause.id), as_of)
+    all_statuses = sum((row["statuses"] for row in projects), Counter())
     per_municipality = municipality_figures(start, end)
     totals = list(per_municipality.values())
     by_kind = {k: sum(f["placements"][k] for f in totals) for k in PLACEMENT_KINDS}

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.counting import ClauseFigures, overlap_days, running
+from tracker.counting import ClauseFigures, clause_figures, overlap_days, running
 from tracker.counting.clauses import DAYS_PER_WEEK
 from tracker.counting.pathways import MOVING_OUTCOMES
 from tracker.counting.placements import sql_date
@@ -21,7 +21,6 @@ from tracker.documents.content import (
     running_by_month,
 )
 from tracker.extensions import db
-from tracker.figures import clause_figures
 from tracker.i18n import gettext as _
 from tracker.models import (
     Agreement,

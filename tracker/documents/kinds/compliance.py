@@ -3,6 +3,7 @@ from datetime import date
 
 from sqlalchemy import and_, func, select
 
+from tracker.counting import clause_figures
 from tracker.counting.placements import sql_date
 from tracker.documents.content import Built, fulfilment_chart, placement_sheet
 from tracker.documents.kinds.clause_status import (
@@ -11,7 +12,6 @@ from tracker.documents.kinds.clause_status import (
     project_header,
 )
 from tracker.extensions import db
-from tracker.figures import clause_figures
 from tracker.i18n import gettext as _
 from tracker.models import ContractorReport, Organisation, Placement, Project
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, literal, select
 
-from tracker.counting import overlap_days
+from tracker.counting import clause_figures, overlap_days
 from tracker.counting.clauses import DAYS_PER_WEEK, DAYS_PER_YEAR, FULL_TIME_HOURS
 from tracker.counting.placements import overlaps, sql_date
 from tracker.documents.content import (
@@ -19,7 +19,6 @@ from tracker.documents.content import (
 )
 from tracker.documents.kinds.clause_status import project_clauses, project_header
 from tracker.extensions import db
-from tracker.figures import clause_figures
 from tracker.i18n import gettext as _
 from tracker.models import Agreement, Clause, ContractorReport, Placement, Project
 from tracker.sqlfunctions import scaled_int
