@@ -46,7 +46,7 @@ def _municipality_project_ids(user) -> Select:
 
 def scope_key(user) -> str:
     """A name for what the `visible_*` queries let the user see: users with the same key see
-    the same rows (for figures kept per scope, tracker.dashboard.service.figures)."""
+    the same rows (for figures kept per scope, tracker.dashboard.service.figures_for)."""
     if user.role in SECRETARIAT:
         return "secretariat"
     return f"{user.role}:{_org(user)}"

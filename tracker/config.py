@@ -36,7 +36,7 @@ class DefaultConfig:
     # Redis (TRACKER_REDIS_URL), else each process's memory.
     TRACKER_RATELIMIT_STORAGE_URI = None
     # How long a dashboard's clause overview and charts are kept for a scope and date, in
-    # seconds (tracker.dashboard.service.figures); 0 keeps nothing. Kept in the job queue's
+    # seconds (tracker.dashboard.service.figures_for); 0 keeps nothing. Kept in the job queue's
     # Redis (TRACKER_REDIS_URL), else in each process's memory.
     TRACKER_DASHBOARD_SECONDS = 60
     RATELIMIT_HEADERS_ENABLED = False

@@ -131,3 +131,20 @@ def test_a_dashboard_without_work_lists_says_when_its_figures_were_computed(kept
     body = client.get(f"/?as_of={AS_OF}").get_data(as_text=True)
     assert "Tallene er beregnet" in body
     assert "arbejdslisterne" not in body
+
+
+def test_the_dashboard_shows_while_the_cache_s_redis_is_away(kept, db, client, login,
+                                                              monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def away(*_args, **_kwargs):
+        raise RedisConnectionError("no Redis")
+
+    monkeypatch.setattr(cache, "get", away)
+    _firm_with_clauses("Væk Byg", 1)
+    user = factories.user("staff")
+    db.session.commit()
+    login(user)
+    response = client.get(f"/?as_of={AS_OF}")
+    assert response.status_code == 200
+    assert _refs(response.get_data(as_text=True), "K-Væk-") == {"K-Væk-0"}

@@ -1,10 +1,12 @@
 """Figures for the dashboards: clause statuses, placements over time. No HTTP here."""
 import heapq
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import Date, Select, bindparam, case, func, null, select
 
 from tracker import access
@@ -19,6 +21,8 @@ from tracker.extensions import cache, db
 from tracker.models import Agreement, Clause, Participant, Placement, Project
 from tracker.models.base import utcnow
 from tracker.models.codes import PLACEMENT_KINDS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -95,8 +99,8 @@ def _largest_gap_first(f):
 
 def overview(clauses: Select, as_of: date, limit: int = LIST_LIMIT) -> Overview:
     """Status counts over all the clauses of a (role-scoped) Select, from the figures of
-    every clause, and the short lists (only their first `limit` are
-    ordered: a national deployment has thousands)."""
+    every clause, and the short lists (only their first `limit` are ordered: a national
+    deployment has thousands)."""
     known = clause_figures(clauses, as_of)
     values = known.values()
     counts = Counter(f.status for f in values)
@@ -138,10 +142,14 @@ def figures_for(user, as_of: date) -> Figures:
     if not seconds:
         return _compute(user, as_of)
     key = f"dashboard:{access.scope_key(user)}:{as_of.isoformat()}"
-    kept = cache.get(key)
-    if kept is None:
+    try:
+        kept = cache.get(key)
+        if kept is None:
+            kept = _compute(user, as_of)
+            cache.set(key, kept, timeout=seconds)
+    except RedisError:  # the landing page still shows while the cache's Redis is away
+        log.warning("Dashboard figures not kept: Redis unreachable", exc_info=True)
         kept = _compute(user, as_of)
-        cache.set(key, kept, timeout=seconds)
     return kept
 
 
