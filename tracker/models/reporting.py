@@ -128,6 +128,8 @@ class ReportObligation(Timestamped, Base):
               postgresql_where=text("state IN ('due', 'returned')"),
               sqlite_where=text("state IN ('due', 'returned')")),
         Index("ix_report_obligations_by_contractor", "contractor_id", "state", "period_end"),
+        # The outstanding ones: every returned period, and the due ones whose period ended.
+        Index("ix_report_obligations_outstanding", "state", "period_end"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ once its deadline (`DEADLINE_DAYS` after the period end) has passed.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker.extensions import db
@@ -54,26 +54,24 @@ def overdue_before(today: date) -> date:
 def outstanding(clauses: Select, today: date, contractor_id: int | None = None,
                 project_id: int | None = None, status: str | None = None) -> Select:
     """The outstanding obligations of the given clauses (a Select of Clause rows, already
-    scoped to the user), their clause, project and contractor joined (status: only "due"
-    or only "overdue" ones)."""
+    scoped to the user); status: only "due" or only "overdue" ones. Nothing is joined, so
+    a count reads the obligations alone; `_ordered` joins what a list shows."""
     sync_pending(db.session)
-    clause_ids = clauses.order_by(None).with_only_columns(Clause.id, maintain_column_froms=True)
-    query = (
-        select(ReportObligation)
-        # Outer joins along required foreign keys: the same rows as inner ones, and the
-        # database can leave the joined tables out of a count, which reads none of them.
-        .outerjoin(Clause, ReportObligation.clause_id == Clause.id)
-        .outerjoin(Agreement, Clause.agreement_id == Agreement.id)
-        .outerjoin(Project, Agreement.project_id == Project.id)
-        .outerjoin(Organisation, ReportObligation.contractor_id == Organisation.id)
-        # The first condition is the partial index's (ix_report_obligations_open).
-        .where(ReportObligation.state.in_(OPEN),
-               or_(ReportObligation.state == "returned", ReportObligation.period_end < today),
-               ReportObligation.clause_id.in_(clause_ids)))
+    # Two ranges of ix_report_obligations_outstanding.
+    query = select(ReportObligation).where(
+        or_(ReportObligation.state == "returned",
+            and_(ReportObligation.state == "due", ReportObligation.period_end < today)))
+    if clauses.whereclause is not None:
+        # A scope without conditions (the secretariat's) holds every clause: the condition
+        # would only lead SQLite's planner to read every obligation by clause.
+        clause_ids = clauses.order_by(None).with_only_columns(Clause.id,
+                                                              maintain_column_froms=True)
+        query = query.where(ReportObligation.clause_id.in_(clause_ids))
     if contractor_id is not None:
         query = query.where(ReportObligation.contractor_id == contractor_id)
     if project_id is not None:
-        query = query.where(Agreement.project_id == project_id)
+        query = query.where(ReportObligation.clause_id.in_(
+            select(Clause.id).join(Agreement).where(Agreement.project_id == project_id)))
     if status == "overdue":
         query = query.where(ReportObligation.period_end < overdue_before(today))
     elif status == "due":
@@ -88,13 +86,16 @@ def _is_overdue(today: date) -> ColumnElement[bool]:
 def _ordered(query: Select) -> Select:
     """The rows with what a list shows of them, overdue first, then by deadline (the order
     of the period ends)."""
-    return query.options(
-        contains_eager(ReportObligation.clause).contains_eager(Clause.agreement)
-        .contains_eager(Agreement.project),
-        contains_eager(ReportObligation.contractor),
-        joinedload(ReportObligation.report),
-    ).order_by(ReportObligation.period_end, Project.case_number, Clause.ref, Organisation.name,
-               ReportObligation.id)
+    return (
+        query.join(ReportObligation.clause).join(Clause.agreement).join(Agreement.project)
+        .join(ReportObligation.contractor)
+        .options(contains_eager(ReportObligation.clause).contains_eager(Clause.agreement)
+                 .contains_eager(Agreement.project),
+                 contains_eager(ReportObligation.contractor),
+                 joinedload(ReportObligation.report))
+        .order_by(ReportObligation.period_end, Project.case_number, Clause.ref,
+                  Organisation.name, ReportObligation.id)
+    )
 
 
 def _due_report(obligation: ReportObligation, today: date) -> DueReport:
