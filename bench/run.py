@@ -234,14 +234,14 @@ def free_port() -> int:
 class Server:
     """gunicorn with the repository's configuration, 2 sync workers, on 127.0.0.1."""
 
-    def __init__(self, url: str, log: Path):
+    def __init__(self, url: str, log: Path, env: dict | None = None):
         self.port = free_port()
         self.command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                         "-w", "2", "-k", "sync", "--threads", "1",
                         "-b", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null",
                         "--no-control-socket", "bench.wsgi:app"]
         self.env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
-                    "PYTHONPATH": str(ROOT)}
+                    "PYTHONPATH": str(ROOT), **(env or {})}
         self.log = log
         self.process = None
 
