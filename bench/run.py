@@ -32,9 +32,9 @@ import      the app's workbook export of this database, then its dry run and imp
 The tables are printed and written to bench/out/run-<sqlite|postgresql>.md. The measured
 database must be at the migrations' head (`--upgrade` migrates it first). The run deletes
 at the end the API token it made and the audit events of that token, of its sign-ins and
-of its participant views (staff@ and municipality@bench.dk since it started); clause
-figures the pages store for later requests stay. Exit status: 0 every target met,
-1 a target not met, 2 the run failed (a non-200 answer, a step that broke).
+of its participant views (staff@, municipality@ and contractor@bench.dk since it started).
+Exit status: 0 every target met, 1 a target not met, 2 the run failed (a non-200 answer,
+a step that broke).
 """
 import argparse
 import contextvars
@@ -217,6 +217,8 @@ def choose_pages(db) -> list[Page]:
         Page("report history, page 2", "staff", "/reports/history?page=2"),
         Page("follow-up work list, page 2", "staff", "/follow-ups/?page=2"),
         Page("municipality dashboard", "municipality", f"/?as_of={day}"),
+        Page("contractor's reports (busiest contractor)", "contractor", "/reports/"),
+        Page("contractor's report history", "contractor", "/reports/history"),
         Page(f"API fulfilment, {case_number}", "api",
              f"/api/v1/projects/{project_id}/fulfilment?as_of={day}"),
     ]
@@ -868,7 +870,7 @@ def main() -> int:
             # Only the events of our token, sign-ins and participant views: others may
             # share the database (and the bench users).
             bench_users = select(User.id).where(User.email.in_(
-                [f"{role}@bench.dk" for role in ("staff", "municipality")]))
+                [f"{role}@bench.dk" for role in ("staff", "municipality", "contractor")]))
             ours = select(AuditEvent.id).where(
                 AuditEvent.id > first_event,
                 or_(and_(AuditEvent.entity == "api_tokens", AuditEvent.entity_id == token_id),
