@@ -215,3 +215,35 @@ def test_0021_links_issued_documents_to_the_participants_they_name(tmp_path):
                     "ORDER BY participant_id, document_id")).all()
             assert [tuple(r) for r in rows] == [(1, 2), (2, 2), (3, 1)]
             db.engine.dispose()
+
+
+def test_0026_keys_the_known_participants_by_their_first_name(tmp_path):
+    """Every participant still known gets the folded first word of a full name; a one-word
+    name and an anonymised participant get none."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import make_app, scratch_database
+
+    with scratch_database("tracker_0026", tmp_path) as url:
+        app = make_app(url)
+        with app.app_context():
+            upgrade(revision="0025")
+            with db.engine.begin() as conn:
+                for pid, name, anonymised in ((1, "Øjvind Ali Hansen", None),
+                                              (2, "Ａｍｉｎａ Hassan", None),
+                                              (3, "Madonna", None),
+                                              (4, "Bo Jensen", "2026-01-31 12:00:00")):
+                    conn.execute(text(
+                        "INSERT INTO participants (id, ref, name, intake_date, pseudonym, "
+                        "anonymised_at) VALUES (:id, :ref, :name, '2025-08-01', :pseudonym, "
+                        ":anonymised)"),
+                        {"id": pid, "ref": f"D-000{pid}", "name": name,
+                         "pseudonym": f"P-00000{pid}", "anonymised": anonymised})
+            upgrade(revision="0026")
+            with db.engine.connect() as conn:
+                rows = conn.execute(text(
+                    "SELECT id, first_name_key FROM participants ORDER BY id")).all()
+            assert [tuple(r) for r in rows] == [(1, "øjvind"), (2, "amina"), (3, None),
+                                                (4, None)]
+            db.engine.dispose()

@@ -66,3 +66,25 @@ def test_names_come_from_the_database_but_not_from_anonymised_participants(db):
     names = load_names()
     assert names.mask("Yusuf Demir og Sara Holm") == f"{known.pseudonym} og Sara Holm"
     assert gone.pseudonym not in names.mask("Yusuf Demir og Sara Holm")
+
+
+def test_names_are_looked_up_by_the_words_of_each_text(db, app):
+    """In a request, each text's words are looked up as it is masked: a text with words not
+    seen before still finds its names, and a participant renamed in the app is found by the
+    new name only."""
+    from tracker.names import mask_names, names_in
+
+    yusuf = factories.participant(name="Yusuf Demir")
+    sara = factories.participant(name="Sara Holm")
+    db.session.commit()
+    with app.app_context(), app.test_request_context():  # a request of its own
+        assert mask_names("Yusuf Demir kom") == f"{yusuf.pseudonym} kom"
+        assert mask_names("og Sara Holm kom") == f"og {sara.pseudonym} kom"
+        assert not names_in("Yusuf Holm")
+    yusuf.name = "Ole Demir"
+    db.session.commit()
+    assert yusuf.first_name_key == "ole"
+    with app.app_context(), app.test_request_context():  # a request of its own
+        assert mask_names("Ole Demir og Yusuf Demir") == f"{yusuf.pseudonym} og Yusuf Demir"
+    # Outside a request (a document job), every call looks up its own text.
+    assert mask_names("Sara Holm") == sara.pseudonym

@@ -24,7 +24,8 @@ from tracker.models.codes import ACCESS_PURPOSES
 
 # Never copied into the trail: secrets, file bytes and bookkeeping columns.
 UNAUDITED_COLUMNS = {"password_hash", "token_hash", "content", "attachment", "updated_at",
-                     "created_at", "version", "last_login_at", "last_used_at"}
+                     "created_at", "version", "last_login_at", "last_used_at",
+                     "first_name_key"}  # follows the name, which is audited
 # Jobs: progress bookkeeping. Sessions: their ids are secrets; sign-ins and sign-outs are
 # recorded as events instead. The trail and its unlock: not about themselves.
 UNAUDITED_MODELS = {AuditEvent, AuditEventParticipant, DocumentJob, ImportJob, MaintenanceMode,

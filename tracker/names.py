@@ -3,7 +3,8 @@ report comment named a resident, and the builder's clause status report printed 
 
 Text that builders and contractors read is refused on entry when it names a known
 participant (`tracker.forms.no_participant_names`), and text stored before that is shown
-to them with each name replaced by the participant's pseudonym (`mask_names`).
+to them with each name replaced by the participant's pseudonym (`mask_names`). A text's
+names are looked up by its words (`names_for`), never by reading every participant's name.
 
 A name is found when a participant's first name is followed by their last name (with or
 without their middle names between; the last name also in the genitive, "Hassans"), as
@@ -12,7 +13,7 @@ it (full-width letters folded, invisible characters gone). A participant known b
 only is never looked for: one word is not a full name.
 """
 import re
-import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import g, has_request_context
@@ -22,26 +23,16 @@ from tracker import access
 from tracker.extensions import db
 from tracker.i18n import gettext as _
 from tracker.models import Participant
-from tracker.validation import normalise
+from tracker.validation import NAME_WORD, folded_words, name_words, normalise
 
-# A word of a name: letters, joined by a hyphen or an apostrophe (Anne-Marie, O'Neil).
-_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-# A name as most are written: such words, one space between, nothing to normalise.
-_PLAIN_NAME = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*(?: [^\W\d_]+(?:['’-][^\W\d_]+)*)*")
 # A last name in the genitive is the name all the same: "Amina Hassans timer".
 GENITIVES = ("'s", "’s", "s")
+# Words looked up in one statement: far below any database's limit on parameters.
+LOOKUP_BATCH = 500
 
 
 def _words(text: str) -> list[re.Match]:
-    return list(_WORD.finditer(text))
-
-
-def _name_words(name: str) -> list[str]:
-    """A name's words, normalised and case-folded as text is when searched. Most names
-    need no normalising; that shortcut keeps loading every participant's name quick."""
-    if _PLAIN_NAME.fullmatch(name) and unicodedata.is_normalized("NFKC", name):
-        return name.casefold().split(" ")
-    return [m.group().casefold() for m in _words(normalise(name))]
+    return list(NAME_WORD.finditer(text))
 
 
 @dataclass(frozen=True)
@@ -55,23 +46,32 @@ class NameMatch:
 
 
 class ParticipantNames:
-    """Every known participant's full name, by first name: the words that may follow it
-    (the last name, or the middle and last names) and whose name that makes."""
+    """Participants' full names, by first name: the words that may follow it (the last
+    name, or the middle and last names) and whose name that makes."""
 
-    def __init__(self, names: list[tuple[str, str]]):
+    def __init__(self, names: Iterable[tuple[str, str]] = ()):
         self.by_first: dict[str, dict[tuple[str, ...], set[str]]] = {}
         # How many words follow each first name, longest first: what `find` looks up.
         self.lengths: dict[str, list[int]] = {}
+        # The words whose participants `names_for` has read (all that have that first name).
+        self.looked_up: set[str] = set()
+        self.add(names)
+
+    def add(self, names: Iterable[tuple[str, str]]) -> None:
+        """More participants' names, as (name, pseudonym)."""
+        firsts = set()
         for name, pseudonym in names:
-            words = _name_words(name or "")
+            words = name_words(name or "")
             if len(words) < 2:
                 continue
             following = self.by_first.setdefault(words[0], {})
             following.setdefault((words[-1],), set()).add(pseudonym)
             if len(words) > 2:
                 following.setdefault(tuple(words[1:]), set()).add(pseudonym)
-        for first, following in self.by_first.items():
-            self.lengths[first] = sorted({len(rest) for rest in following}, reverse=True)
+            firsts.add(words[0])
+        for first in firsts:
+            self.lengths[first] = sorted({len(rest) for rest in self.by_first[first]},
+                                         reverse=True)
 
     def find(self, text: str | None) -> list[NameMatch]:
         """The participants' names in the normalised text, in order, the longest at each
@@ -133,35 +133,48 @@ def _only_spaces(text: str, words: list[re.Match]) -> bool:
 
 
 def load_names() -> ParticipantNames:
-    """Every participant's name that is still known (not anonymised): one query."""
+    """Every participant's name that is still known (not anonymised): one query, for a
+    document that masks many texts."""
     rows = db.session.execute(
         select(Participant.name, Participant.pseudonym)
         .where(Participant.anonymised_at.is_(None))).all()
     return ParticipantNames([tuple(row) for row in rows])
 
 
-def participant_names() -> ParticipantNames:
-    """The names, loaded once per request (a page may mask many texts); outside a request
-    (a document job, a command) loaded anew for each call."""
-    if not has_request_context():
-        return load_names()
-    if "participant_names" not in g:
-        g.participant_names = load_names()
-    return g.participant_names
+def names_for(*texts: str | None) -> ParticipantNames:
+    """The participants whose names may stand in the texts: those whose first name is one of
+    their words (by the indexed `first_name_key`). In a request the names read are kept for
+    its other texts, and each word is looked up once."""
+    if has_request_context():
+        if "participant_names" not in g:
+            g.participant_names = ParticipantNames()
+        names = g.participant_names
+    else:
+        names = ParticipantNames()
+    missing = sorted({word for text in texts if text for word in folded_words(text)}
+                     - names.looked_up)
+    for i in range(0, len(missing), LOOKUP_BATCH):
+        words = missing[i:i + LOOKUP_BATCH]
+        names.add(tuple(row) for row in db.session.execute(
+            select(Participant.name, Participant.pseudonym)
+            .where(Participant.first_name_key.in_(words),
+                   Participant.anonymised_at.is_(None))))
+        names.looked_up.update(words)
+    return names
 
 
-def prepare(user) -> None:
-    """Load the names up front for a page that shows `user` free text masked: one statement,
-    whatever (and however much) text the page holds; none for the secretariat."""
+def prepare(user, texts: Iterable[str | None]) -> None:
+    """Look up at once the names that may stand in the texts a page shows `user` masked,
+    rather than one statement per text; none for the secretariat."""
     if getattr(user, "is_authenticated", False) and not user.is_secretariat:
-        participant_names()
+        names_for(*texts)
 
 
 def names_in(text: str | None) -> bool:
     """Whether the text names a known participant."""
     if not text or len(_words(text)) < 2:
         return False
-    return bool(participant_names().find(text))
+    return bool(names_for(text).find(text))
 
 
 def mask_names(text: str | None, pseudonyms: bool = True) -> str | None:
@@ -169,7 +182,7 @@ def mask_names(text: str | None, pseudonyms: bool = True) -> str | None:
     word without `pseudonyms`)."""
     if not text or len(_words(text)) < 2:
         return text
-    return participant_names().mask(text, pseudonyms)
+    return names_for(text).mask(text, pseudonyms)
 
 
 def masked_for(user, text: str | None) -> str | None:

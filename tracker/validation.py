@@ -77,3 +77,30 @@ def contains_cpr(text: str | None) -> bool:
     if not text:
         return False
     return any(_is_date(m[1], m[2], m[3]) for m in _CPR_SHAPE.finditer(normalise(text)))
+
+
+# A word of a name: letters, joined by a hyphen or an apostrophe (Anne-Marie, O'Neil).
+NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# A name as most are written: such words, one space between, nothing to normalise.
+_PLAIN_NAME = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*(?: [^\W\d_]+(?:['’-][^\W\d_]+)*)*")
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of the text, normalised (`normalise`) and case-folded, as names are looked
+    for in it (tracker.names)."""
+    return [m.group().casefold() for m in NAME_WORD.finditer(normalise(text))]
+
+
+def name_words(name: str) -> list[str]:
+    """A name's words as `folded_words` gives them. Most names need no normalising; that
+    shortcut keeps reading many names quick."""
+    if _PLAIN_NAME.fullmatch(name) and unicodedata.is_normalized("NFKC", name):
+        return name.casefold().split(" ")
+    return folded_words(name)
+
+
+def first_name_key(name: str | None) -> str | None:
+    """The first word of a full name (`name_words`), by which the names a text may hold are
+    looked up; None for a name of one word, which is never looked for."""
+    words = name_words(name or "")
+    return words[0] if len(words) >= 2 else None

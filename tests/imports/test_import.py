@@ -496,3 +496,23 @@ def test_a_placement_for_a_participant_without_consent_says_what_to_do(db, runne
     assert len(problems) == 1 and problems[0].endswith(
         "Deltageren D-2 har ikke noget registreret samtykke (consent_date). Registrér "
         "samtykket, før der tilføjes forløb."), problems
+
+
+def test_imported_and_renamed_participants_are_found_in_text(db, app, runner, tmp_path):
+    """The first-name key by which text is searched for names follows the name, on a new
+    row and on a changed one: the old name is no longer masked, the new one is."""
+    from tracker.names import names_for
+
+    assert _import(runner, write_xlsx(tmp_path / "a.xlsx", HAPPY)).exit_code == 0
+    amina = db.session.scalar(select(Participant).where(Participant.ref == "D-1"))
+    assert amina.first_name_key == "amina"
+    with app.app_context(), app.test_request_context():  # a request of its own
+        assert names_for("Amina Hassan Ali").mask("Amina Hassan Ali") == amina.pseudonym
+    result = _import(runner, write_xlsx(tmp_path / "b.xlsx", {"participants": [
+        ["ref", "name"], ["D-1", "Emine Hassan"], ["D-2", "Jonas Kristensen"]]}))
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert amina.first_name_key == "emine"
+    with app.app_context(), app.test_request_context():  # a request of its own
+        assert names_for("Emine Hassan og Amina Hassan Ali").mask(
+            "Emine Hassan og Amina Hassan Ali") == f"{amina.pseudonym} og Amina Hassan Ali"

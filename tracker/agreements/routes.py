@@ -136,9 +136,13 @@ def detail(agreement_id: int):
     the signed file; for everyone who may see the project."""
     agreement = _load_agreement(agreement_id)
     as_of = as_of_arg()
-    names.prepare(current_user)  # the agreement's texts are shown masked outside
     clauses, figures = clauses_with_figures(
         access.visible(Clause, current_user).where(Clause.agreement_id == agreement.id), as_of)
+    # The agreement's texts are shown masked outside the secretariat.
+    names.prepare(current_user, [
+        agreement.title, *(c.text for c in clauses),
+        *(text for party in agreement.parties
+          for text in (party.role, *(party.contributions or ()), *(party.benefits or ())))])
     calculations = {c.id: target_calculation(c, agreement.project) for c in clauses}
     evaluations = (db.session.scalars(select(Evaluation).where(
         Evaluation.agreement_id == agreement.id).order_by(Evaluation.year.desc())).all()

@@ -50,6 +50,7 @@ from tracker.imports.validate import Progress, SheetPlan, Validator
 from tracker.models import AuditEvent, Placement
 from tracker.models.base import utcnow
 from tracker.models.participants import unused_pseudonyms
+from tracker.validation import first_name_key
 
 BATCH = 2_000
 PSEUDONYM_COLUMN = SPECS["participants"].index("pseudonym")
@@ -142,6 +143,8 @@ class Writer:
                 continue
             row[target.column] = self.id_of(target.lookup, value) if target.lookup \
                 else to_table(sheet, column, value)
+        if sheet == "participants" and "name" in row:  # written past the model's hooks
+            row["first_name_key"] = first_name_key(row["name"])
         return row
 
     def write(self) -> None:

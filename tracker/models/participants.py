@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     select,
     text,
 )
@@ -31,6 +32,7 @@ from tracker.models.files import StoredFile
 from tracker.models.organisations import HousingArea, Organisation
 from tracker.models.projects import Project
 from tracker.models.reference import BenefitGroup
+from tracker.validation import first_name_key
 
 # Pseudonyms: "P-" and six characters drawn at random from letters and digits no one
 # misreads (no 0 or O, no 1 or I). Random, so neither the id nor the reference gives it away.
@@ -66,6 +68,10 @@ def _unused_pseudonym(context) -> str:
             return candidate
 
 
+def _first_name_key(context) -> str | None:
+    return first_name_key(context.get_current_parameters().get("name"))
+
+
 class Participant(Timestamped, Base):
     """A resident followed by the secretariat. No CPR number is ever stored."""
 
@@ -89,6 +95,12 @@ class Participant(Timestamped, Base):
     pseudonym: Mapped[str] = mapped_column(String(12), unique=True, default=_unused_pseudonym)
     # Indexed: the participant list is sorted by name and paged.
     name: Mapped[str] = mapped_column(String(200), index=True)
+    # The name's first word as tracker.names looks for names in text (first_name_key): a
+    # text's names are looked up by its words, not by reading every participant's name.
+    # Set from the name on every insert, by `_name_set` on an ORM change, and by hand where
+    # an UPDATE statement changes names (imports, anonymisation).
+    first_name_key: Mapped[str | None] = mapped_column(String(200), index=True,
+                                                       default=_first_name_key)
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     birth_year: Mapped[int | None]
@@ -125,6 +137,11 @@ class Participant(Timestamped, Base):
 
     def __str__(self) -> str:
         return self.name
+
+
+@event.listens_for(Participant.name, "set")
+def _name_set(target: Participant, value: str | None, _old, _initiator) -> None:
+    target.first_name_key = first_name_key(value)
 
 
 class Placement(Timestamped, Base):

@@ -272,7 +272,6 @@ def index():
 def _portal():
     """The contractor's own projects, clauses with figures, due reports and latest reports."""
     user = current_user
-    names.prepare(user)  # the secretariat's notes are shown masked
     projects = db.session.scalars(
         access.visible(Project, user).order_by(Project.case_number)).all()
     clauses = db.session.scalars(
@@ -287,6 +286,8 @@ def _portal():
         _history_query(user).order_by(ContractorReport.submitted_at.desc(),
                                       ContractorReport.id.desc()).limit(10)).all()
     due = due_reports.due_reports(**_due_scope(user))
+    # The secretariat's notes are shown masked.
+    names.prepare(user, [*(d.reason for d in due), *(r.review_note for r in latest)])
     reports_on = set(db.session.scalars(
         access.visible(ReportObligation, user).where(ReportObligation.state != "waived")
         .with_only_columns(ReportObligation.clause_id).distinct()))
@@ -303,7 +304,11 @@ def history():
     """Every report version in the user's scope (a contractor: its own), with export."""
     spec = _history_spec(current_user)
     state = spec.state()
-    names.prepare(current_user)  # the secretariat's notes are shown masked
+    # The secretariat's notes are shown masked, on the page and in the exports.
+    names.prepare(current_user, db.session.scalars(
+        access.visible(ContractorReport, current_user)
+        .where(ContractorReport.review_note.is_not(None))
+        .with_only_columns(ContractorReport.review_note).distinct()))
     query = spec.apply(_history_query(current_user), state)
     return spec.respond(query, state, "indberetninger", "reporting/history.html")
 
@@ -317,8 +322,9 @@ def detail(report_id: int):
 
 
 def _detail_page(report: ContractorReport, form: ReviewForm):
-    names.prepare(current_user)  # the comment and the notes are shown masked
     versions = service.versions_of(report)
+    # The comment and the secretariat's notes are shown masked.
+    names.prepare(current_user, [report.comment, *(v.review_note for v in versions)])
     newest = versions[0]
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
         {v.submitted_by_id for v in versions} | {v.reviewed_by_id for v in versions})))}

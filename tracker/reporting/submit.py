@@ -158,7 +158,6 @@ def create(clause_id: int):
 def correct(report_id: int):
     """Correct a report: the figures are saved as a new version; the old one stays as it was."""
     report = access.get_visible_or_404(ContractorReport, report_id, current_user)
-    names.prepare(current_user)  # the comment, the note and the clause text are masked
     # The firm must still answer for the clause to correct a report on it.
     clause = access.get_visible_or_404(Clause, report.clause_id, current_user)
     newest = service.latest_version(report.clause_id, report.contractor_id, report.period_start)
@@ -170,6 +169,8 @@ def correct(report_id: int):
         # A form for an older version: shown again against the newest, with the figures
         # typed (the version check below explains what happened).
         report = newest
+    # The comment, the secretariat's note and the clause's text are shown masked.
+    names.prepare(current_user, [report.comment, report.review_note, clause.text])
     if service.period_for(clause, report.period_start) is None:
         flash(_("The clause's period has changed, so this period can no longer be reported on. "
                 "Contact the secretariat."), "error")

@@ -305,7 +305,8 @@ def anonymise(participant_ids: Iterable[int], action: str, reason: str) -> Outco
                 select(Participant.birth_year, Participant.intake_date)
                 .where(Participant.id == p.id)).one()
             db.session.execute(update(Participant).where(Participant.id == p.id).values(
-                name=p.pseudonym, ref=p.new_ref, email=None, phone=None, birth_year=None,
+                name=p.pseudonym, first_name_key=None, ref=p.new_ref, email=None, phone=None,
+                birth_year=None,
                 intake_age_band=age_band_of(intake.year - birth_year) if birth_year else None,
                 readiness=None, months_unemployed=None, education_level=None,
                 consent_scope=None, consent_file_id=None, consent_withdrawal_note=None,
