@@ -172,7 +172,9 @@ def _report_totals(periods: CTE, as_of: Any) -> CTE:
                            report.contractor_id == newest.c.contractor_id,
                            report.period_start == newest.c.period_start,
                            report.report_version == newest.c.report_version))
-        .where(report.period_end <= as_of)
+        # The clause condition again, on the outer table: without it PostgreSQL reads every
+        # report rather than the few of these clauses.
+        .where(report.clause_id.in_(select(periods.c.clause_id)), report.period_end <= as_of)
         .group_by(report.clause_id)
         .cte("report_totals")
     )
