@@ -218,6 +218,8 @@ def choose_pages(db) -> list[Page]:
         Page("follow-up work list, page 2", "staff", "/follow-ups/?page=2"),
         Page("municipality dashboard", "municipality", f"/?as_of={day}"),
         Page("contractor's reports (busiest contractor)", "contractor", "/reports/"),
+        Page("contractor's reports, completed projects", "contractor",
+             "/reports/?projects=completed"),
         Page("contractor's report history", "contractor", "/reports/history"),
         Page(f"API fulfilment, {case_number}", "api",
              f"/api/v1/projects/{project_id}/fulfilment?as_of={day}"),

@@ -49,6 +49,44 @@ def test_portal_shows_the_firms_clauses_due_reports_and_figures(db, client, logi
     assert "1. kvartal 2026" in body
 
 
+def _clause_section(body: str) -> str:
+    return body[body.index('id="clauses"'):body.index('id="latest"')]
+
+
+def test_portal_shows_completed_projects_on_their_own_tab(db, client, login, world):
+    # B is on P (in progress) and Q; Q is completed. Its clause K-Q1 is owed for the first
+    # quarter (deadline 30 April, overdue on 15 May).
+    world.q.status = "completed"
+    db.session.commit()
+    login(world.users["contractor_b"])
+
+    body = client.get("/reports/").get_data(as_text=True)
+    clauses = _clause_section(body)
+    assert "Igangværende byggesager (1)" in clauses and "Afsluttede byggesager (1)" in clauses
+    assert "K-P2" in clauses and "K-Q1" not in clauses
+    assert "Bispehaven tag" in body[:body.index('id="clauses"')]  # still among the due reports
+    assert "/reports/?projects=completed" in clauses
+
+    completed = _clause_section(client.get("/reports/?projects=completed").get_data(as_text=True))
+    assert "K-Q1" in completed and "K-P2" not in completed
+    assert "Bispehaven tag" in completed
+    assert f"/reports/clauses/{world.hours_b.id}/new" in completed  # it can still be reported on
+
+
+def test_portal_says_when_no_project_is_in_progress(db, client, login, world):
+    world.p.status = "completed"  # A's only project
+    db.session.commit()
+    login(world.users["contractor_a"])
+    clauses = _clause_section(client.get("/reports/").get_data(as_text=True))
+    assert "Jeres virksomhed har ingen igangværende byggesager." in clauses
+    assert "K-P1" not in clauses
+
+    world.p.status = "active"
+    db.session.commit()
+    clauses = _clause_section(client.get("/reports/").get_data(as_text=True))
+    assert "K-P1" in clauses and "Afsluttede byggesager" not in clauses
+
+
 def test_submit_a_report_with_evidence(db, client, login, world):
     login(world.users["contractor_a"])
     url = f"/reports/clauses/{world.hours_a.id}/new"

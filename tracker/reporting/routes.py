@@ -270,12 +270,21 @@ def index():
 
 
 def _portal():
-    """The contractor's own projects, clauses with figures, due reports and latest reports."""
+    """The contractor's own projects, clauses with figures, due reports and latest reports.
+
+    The clauses are those of the projects in progress (planned ones included), or with
+    `?projects=completed` those of the completed ones: a firm works on its running projects,
+    and reports still due on a completed one are among the due reports."""
     user = current_user
-    projects = db.session.scalars(
+    show_completed = request.args.get("projects") == "completed"
+    every_project = db.session.scalars(
         access.visible(Project, user).order_by(Project.case_number)).all()
+    completed = sum(1 for p in every_project if p.status == "completed")
+    projects = [p for p in every_project if (p.status == "completed") == show_completed]
     clauses = db.session.scalars(
         access.visible(Clause, user)
+        .where(Clause.agreement_id.in_(select(Agreement.id).where(
+            Agreement.project_id.in_([p.id for p in projects]))))
         .options(joinedload(Clause.agreement), joinedload(Clause.responsible_contractor))
         .order_by(Clause.ref)).all()
     by_project: dict[int, list[Clause]] = {}
@@ -293,6 +302,8 @@ def _portal():
         .with_only_columns(ReportObligation.clause_id).distinct()))
     return render_template(
         "reporting/portal.html", projects=projects, by_project=by_project, figures=figures,
+        running=len(every_project) - completed, completed=completed,
+        show_completed=show_completed,
         due=due, groups=due_reports.by_clause(due), latest=latest, reports_on=reports_on,
         returned=sum(1 for d in due if d.returned), overdue=sum(1 for d in due if d.status == "overdue"),
         deadline_days=service.DEADLINE_DAYS)
