@@ -357,15 +357,20 @@ class Window:
     unit: str | None = None  # the clause's unit, when the caller has it at hand
 
 
-def window_sums(windows: list[Window]) -> dict[int, dict]:
+def window_sums(windows: list[Window], rows: Select | None = None) -> dict[int, dict]:
     """The sums of the placements counting toward each window's clause inside the window,
     the window's end serving as the as-of date (`registered` takes them), by key. One
-    statement, however many windows."""
+    statement, however many windows.
+
+    `rows`, when given, selects the same windows from the database, labelled `key`,
+    `source_clause_id`, `window_start` and `window_end` (contractor reports by id, say):
+    that statement compiles once, where a list of values compiles anew each time."""
     if not windows:
         return {}
-    listed = values(column("key", Integer), column("source_clause_id", Integer),
-                    column("window_start", Date), column("window_end", Date), name="windows") \
-        .data([(w.key, w.clause_id, w.start, w.end) for w in windows]).cte("windows")
+    listed = rows.cte("windows") if rows is not None else values(
+        column("key", Integer), column("source_clause_id", Integer),
+        column("window_start", Date), column("window_end", Date), name="windows",
+    ).data([(w.key, w.clause_id, w.start, w.end) for w in windows]).cte("windows")
     clauses = clause_periods(select(listed.c.source_clause_id))
     periods = (
         select(listed.c.key.label("clause_id"),  # summed by window, under the name the sums use
@@ -380,16 +385,16 @@ def window_sums(windows: list[Window]) -> dict[int, dict]:
     return {w.key: {**NO_PLACEMENTS, **sums.get(w.key, {})} for w in windows}
 
 
-def window_registered(windows: list[Window], site_hours: dict[int, Decimal | None] | None = None
-                      ) -> dict[int, Decimal | None]:
+def window_registered(windows: list[Window], site_hours: dict[int, Decimal | None] | None = None,
+                      rows: Select | None = None) -> dict[int, Decimal | None]:
     """The registered value of each window's clause counted inside the window only, by key:
     persons, weeks, hours and apprentice years of the overlap with the window, and for
     percent_hours the window's hours over `site_hours[key]` × 100 (None without site hours).
-    The window's end serves as the as-of date."""
+    The window's end serves as the as-of date; `rows` as for `window_sums`."""
     if not windows:
         return {}
     site_hours = site_hours or {}
-    sums = window_sums(windows)
+    sums = window_sums(windows, rows)
     units = {w.clause_id: w.unit for w in windows if w.unit is not None}
     if len(units) < len({w.clause_id for w in windows}):
         units = dict(db.session.execute(select(Clause.id, Clause.unit).where(

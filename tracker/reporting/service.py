@@ -331,7 +331,12 @@ def comparisons(reports: list[ContractorReport]) -> dict[int, Comparison]:
     hours). Like for like, so a difference over 10 % is flagged. One statement in all."""
     windows = [Window(r.id, r.clause_id, r.period_start, r.period_end, r.clause.unit)
                for r in reports]
-    registered = window_registered(windows, {r.id: r.site_hours for r in reports})
+    rows = select(ContractorReport.id.label("key"),
+                  ContractorReport.clause_id.label("source_clause_id"),
+                  ContractorReport.period_start.label("window_start"),
+                  ContractorReport.period_end.label("window_end")
+                  ).where(ContractorReport.id.in_([r.id for r in reports]))
+    registered = window_registered(windows, {r.id: r.site_hours for r in reports}, rows)
     result = {}
     for report in reports:
         unit = report.clause.unit
