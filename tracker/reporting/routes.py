@@ -285,7 +285,7 @@ def _portal():
         access.visible(Clause, user)
         .where(Clause.agreement_id.in_(select(Agreement.id).where(
             Agreement.project_id.in_([p.id for p in projects]))))
-        .options(joinedload(Clause.agreement), joinedload(Clause.responsible_contractor))
+        .options(joinedload(Clause.agreement))
         .order_by(Clause.ref)).all()
     by_project: dict[int, list[Clause]] = {}
     for clause in clauses:
