@@ -1,5 +1,5 @@
 """The JSON API: tokens, scope, the DESIGN §6 endpoints with hand-computed figures."""
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -192,3 +192,15 @@ def test_only_contractors_post_and_only_on_their_clauses(post, client, api_world
     not_json = client.post("/api/v1/reports", data="weeks=2", headers={
         "Authorization": f"Bearer {api_world.tokens['contractor']}"})
     assert not_json.status_code == 400
+
+
+def test_a_withdrawn_consent_is_in_the_participant(call, db, api_world):
+    amina = api_world.amina
+    assert call("staff", f"/participants/{amina.id}").json["consent_withdrawn_on"] is None
+    amina.consent_date, amina.consent_withdrawn_on = date(2026, 1, 10), date(2026, 4, 1)
+    db.session.commit()
+    for role in ("staff", "municipality"):  # those who see the consent date
+        data = call(role, f"/participants/{amina.id}").json
+        assert (data["consent_date"], data["consent_withdrawn_on"]) == ("2026-01-10",
+                                                                        "2026-04-01")
+    assert "consent_withdrawn_on" not in call("contractor", f"/participants/{amina.pseudonym}").json

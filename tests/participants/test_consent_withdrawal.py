@@ -397,3 +397,26 @@ def test_figures_do_not_change(db, world, amina):
     _withdraw(db, amina)
     after = municipality_summary(world.aarhus.id, date(2026, 1, 1), date(2026, 6, 30))
     assert after == before
+
+
+# --- where else the withdrawal shows ------------------------------------------------------
+
+def test_the_participant_list_and_its_export_say_withdrawn(db, client, staff, world, amina):
+    bo = factories.participant(world.aarhus, ref="D-0002", name="Bo Jensen",
+                               consent_date=date(2026, 1, 12))
+    factories.participant(world.aarhus, ref="D-0003", name="Carl Nielsen", consent_date=None)
+    db.session.commit()
+    _withdraw(db, amina)
+
+    page = client.get("/participants/?sort=ref").get_data(as_text=True)
+    rows = [page[page.index(ref):][:page[page.index(ref):].index("</tr>")]
+            for ref in ("D-0001", "D-0002", "D-0003")]
+    assert "Trukket tilbage den 01.04.2026" in rows[0]
+    assert "Trukket tilbage" not in rows[1] and ">Ja<" in rows[1]
+    assert ">Nej<" in rows[2]
+
+    export = client.get("/participants/?sort=ref&export=csv&purpose=casework").get_data(
+        as_text=True)
+    lines = {line.split(";")[1]: line for line in export.splitlines()[1:]}
+    assert lines["D-0001"].endswith("Trukket tilbage den 01.04.2026")
+    assert bo.ref in lines and not lines[bo.ref].endswith("Trukket tilbage den 01.04.2026")

@@ -70,7 +70,7 @@ SCHEMAS = {
         "gender": {"type": ["string", "null"]}, "housing_area": {"type": ["string", "null"]},
         "municipality_cvr": {"type": ["string", "null"]}, "benefit": {"type": ["string", "null"]},
         "readiness": {"type": ["string", "null"]}, "intake_date": NULLABLE_DATE,
-        "consent_date": NULLABLE_DATE}, required=[]),
+        "consent_date": NULLABLE_DATE, "consent_withdrawn_on": NULLABLE_DATE}, required=[]),
         "description": "Builders: pseudonym. Contractors: pseudonym, name. Municipality: "
                        "id, ref, name and details. Secretariat: all."},
     "ParticipantList": _list("participants", "Participant"),

@@ -168,6 +168,7 @@ def _participant(p: Participant, user) -> dict:
             "benefit": p.benefit_group.code if p.benefit_group else None,
             "readiness": p.readiness, "intake_date": _iso(p.intake_date),
             "consent_date": _iso(p.consent_date),
+            "consent_withdrawn_on": _iso(p.consent_withdrawn_on),
         })
     return data
 

@@ -23,6 +23,7 @@ from tracker.audit import (
 )
 from tracker.auth import secretariat_required
 from tracker.extensions import db
+from tracker.formatting import short_date
 from tracker.forms import apply_form, commit_edit, is_stale
 from tracker.i18n import gettext as _
 from tracker.i18n import lazy_gettext as _l
@@ -205,6 +206,13 @@ def local_return(default: str) -> str:
 LOGGED = {"participant_of": lambda p: p.id, "audit_entity": "participant_list"}
 
 
+def _consent_state(p: Participant) -> bool | str:
+    """Yes, no, or when the consent was withdrawn: a withdrawn consent is no longer a yes."""
+    if p.consent_withdrawn_on is not None:
+        return _("Withdrawn on %(date)s", date=short_date(p.consent_withdrawn_on))
+    return p.consent_date is not None
+
+
 def participant_list(user, today: date) -> ListSpec:
     """The participant list as the user may see it: names and pseudonyms only for
     contractors; for the secretariat and the municipality the reference and the details.
@@ -229,8 +237,7 @@ def participant_list(user, today: date) -> ListSpec:
                lambda p: p.municipality.name if p.municipality else None),
         Column("benefit", _l("Benefit at intake"), lambda p: _benefit_name(p.benefit_group)),
         Column("intake", _l("Intake date"), lambda p: p.intake_date, Participant.intake_date),
-        Column("consent", _l("Consent"), lambda p: p.consent_date is not None,
-               Participant.consent_date),
+        Column("consent", _l("Consent"), _consent_state, Participant.consent_date),
     ]
 
     def areas():
