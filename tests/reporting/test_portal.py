@@ -85,6 +85,9 @@ def test_portal_says_when_no_project_is_in_progress(db, client, login, world):
     db.session.commit()
     clauses = _clause_section(client.get("/reports/").get_data(as_text=True))
     assert "K-P1" in clauses and "Afsluttede byggesager" not in clauses
+    # Without completed projects the completed tab's address shows those in progress.
+    clauses = _clause_section(client.get("/reports/?projects=completed").get_data(as_text=True))
+    assert "K-P1" in clauses
 
 
 def test_submit_a_report_with_evidence(db, client, login, world):

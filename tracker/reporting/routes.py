@@ -276,10 +276,10 @@ def _portal():
     `?projects=completed` those of the completed ones: a firm works on its running projects,
     and reports still due on a completed one are among the due reports."""
     user = current_user
-    show_completed = request.args.get("projects") == "completed"
     every_project = db.session.scalars(
         access.visible(Project, user).order_by(Project.case_number)).all()
     completed = sum(1 for p in every_project if p.status == "completed")
+    show_completed = request.args.get("projects") == "completed" and completed > 0
     projects = [p for p in every_project if (p.status == "completed") == show_completed]
     clauses = db.session.scalars(
         access.visible(Clause, user)
